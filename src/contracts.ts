@@ -1,0 +1,255 @@
+/**
+ * Every contract between stages, versioned, with its schema. Each is validated where it crosses a
+ * boundary (S3 object, SQS message, endpoint request/response, API body) through `parse`.
+ */
+import { z } from 'zod';
+import { ContractError } from './errors.ts';
+import { ModelArtifact } from './synth/model.ts';
+
+export { ModelArtifact };
+
+export const ColumnKind = z.enum(['integer', 'float', 'boolean', 'categorical', 'datetime', 'date', 'text', 'id']);
+export type ColumnKind = z.infer<typeof ColumnKind>;
+
+export const SemanticType = z.enum([
+  'email',
+  'phone',
+  'ssn',
+  'credit_card',
+  'iban',
+  'ipv4',
+  'ipv6',
+  'url',
+  'postal_code',
+  'person_name',
+  'first_name',
+  'last_name',
+  'street_address',
+  'date_of_birth',
+  'uuid',
+]);
+export type SemanticType = z.infer<typeof SemanticType>;
+
+/** Semantic types whose values identify a person by themselves: no seed value may appear in output. */
+export const IDENTIFYING: ReadonlySet<SemanticType> = new Set<SemanticType>([
+  'email',
+  'phone',
+  'ssn',
+  'credit_card',
+  'iban',
+  'ipv4',
+  'ipv6',
+  'url',
+  'person_name',
+  'street_address',
+  'uuid',
+]);
+
+export const PolicyName = z.enum(['default', 'strict']);
+export type PolicyName = z.infer<typeof PolicyName>;
+
+/** Gate thresholds. Named presets below; a spec may override single figures. */
+export const Policy = z
+  .object({
+    name: z.string(),
+    /** A category seen fewer times than this in the train sample never appears in output. */
+    rareCategoryMin: z.number().int().min(1),
+    /** Most synthetic rows that may exactly copy a train row, beyond the holdout's own copy rate. */
+    exactCopyExcess: z.number().min(0).max(1),
+    /** Highest share of synthetic rows nearer to a train row than to any holdout row (0.5 = no leak). */
+    dcrShareMax: z.number().min(0.5).max(1),
+  })
+  .strict();
+export type Policy = z.infer<typeof Policy>;
+
+export const POLICIES: Record<PolicyName, Policy> = {
+  default: { name: 'default', rareCategoryMin: 5, exactCopyExcess: 0.01, dcrShareMax: 0.6 },
+  strict: { name: 'strict', rareCategoryMin: 10, exactCopyExcess: 0, dcrShareMax: 0.55 },
+};
+
+export const ColumnOverride = z
+  .object({
+    kind: ColumnKind.optional(),
+    /** null: not PII, whatever the detector thinks. */
+    semantic: SemanticType.nullable().optional(),
+    drop: z.boolean().optional(),
+  })
+  .strict();
+
+/** `datasets/<dataset>/doppel.json` beside a seed, or the body of an API request. */
+export const DatasetSpec = z
+  .object({
+    version: z.literal(1).default(1),
+    rows: z.number().int().positive().max(1_000_000_000).optional(),
+    seed: z.number().int().min(0).max(0xffffffff).optional(),
+    policy: z.union([PolicyName, Policy.partial().extend({ name: z.string() })]).default('default'),
+    columns: z.record(z.string(), ColumnOverride).default({}),
+    quasiIdentifiers: z.array(z.string()).default([]),
+    format: z.literal('csv').default('csv'),
+  })
+  .strict();
+export type DatasetSpec = z.infer<typeof DatasetSpec>;
+
+export const resolvePolicy = (policy: DatasetSpec['policy']): Policy => {
+  if (typeof policy === 'string') return POLICIES[policy];
+  const base = POLICIES[(PolicyName.safeParse(policy.name).data ?? 'default') as PolicyName];
+  return Policy.parse({ ...base, ...policy });
+};
+
+export const SemanticDetection = z.object({
+  type: SemanticType,
+  confidence: z.number().min(0).max(1),
+  evidence: z.string(),
+});
+
+export const ColumnProfile = z.object({
+  name: z.string(),
+  index: z.number().int(),
+  kind: ColumnKind,
+  count: z.number().int(),
+  nulls: z.number().int(),
+  nullRate: z.number(),
+  distinct: z.number().int(),
+  /** Datetime/date format token string (e.g. 'YYYY-MM-DD'), when kind is datetime or date. */
+  format: z.string().optional(),
+  decimals: z.number().int().optional(),
+  min: z.union([z.number(), z.string()]).optional(),
+  max: z.union([z.number(), z.string()]).optional(),
+  mean: z.number().optional(),
+  std: z.number().optional(),
+  /** Most frequent values; left out for PII columns so no seed identifier is printed or stored. */
+  top: z.array(z.object({ value: z.string(), count: z.number().int() })).default([]),
+  semantic: SemanticDetection.optional(),
+  alerts: z.array(z.string()).default([]),
+});
+export type ColumnProfile = z.infer<typeof ColumnProfile>;
+
+export const SeedFormat = z.enum(['csv', 'tsv', 'jsonl']);
+export type SeedFormat = z.infer<typeof SeedFormat>;
+
+export const Profile = z.object({
+  version: z.literal(1),
+  source: z.object({
+    name: z.string(),
+    bytes: z.number().int(),
+    format: SeedFormat,
+    compression: z.enum(['none', 'gzip']),
+    delimiter: z.string().optional(),
+  }),
+  rows: z.number().int(),
+  columns: z.array(ColumnProfile),
+  warnings: z.array(z.string()).default([]),
+});
+export type Profile = z.infer<typeof Profile>;
+
+/** A reference to the seed object a run started from. */
+export const SeedRef = z.object({
+  bucket: z.string(),
+  key: z.string(),
+  etag: z.string(),
+  versionId: z.string().optional(),
+  size: z.number().int().optional(),
+});
+export type SeedRef = z.infer<typeof SeedRef>;
+
+/** One SQS message: generate one shard of one run. */
+export const ShardJob = z
+  .object({
+    version: z.literal(1),
+    runId: z.string().regex(/^r-[0-9a-f]{16}$/),
+    shard: z.number().int().min(0),
+    shards: z.number().int().min(1),
+    rows: z.number().int().min(1),
+    seed: z.number().int().min(0).max(0xffffffff),
+    /** Work-bucket key of the model artifact. */
+    modelKey: z.string(),
+  })
+  .strict();
+export type ShardJob = z.infer<typeof ShardJob>;
+
+/** POST /invocations body (SageMaker hosting contract): the model inline or by URI. */
+export const GenerateRequest = z
+  .object({
+    model: ModelArtifact.optional(),
+    modelUri: z.string().optional(),
+    rows: z.number().int().min(1).max(1_000_000),
+    seed: z.number().int().min(0).max(0xffffffff),
+    shard: z.number().int().min(0),
+  })
+  .strict()
+  .refine((r) => (r.model === undefined) !== (r.modelUri === undefined), {
+    message: 'exactly one of model and modelUri is required',
+  });
+export type GenerateRequest = z.infer<typeof GenerateRequest>;
+
+export const RunStatus = z.enum(['profiling', 'generating', 'gating', 'published', 'quarantined', 'failed']);
+export type RunStatus = z.infer<typeof RunStatus>;
+
+export const RunTrigger = z.enum(['seed', 'schedule', 'request', 'cli']);
+
+/** `runs/<runId>/run.json` in the work bucket: where a run stands. */
+export const RunRecord = z.object({
+  version: z.literal(1),
+  runId: z.string(),
+  dataset: z.string(),
+  trigger: RunTrigger,
+  status: RunStatus,
+  seedObject: SeedRef,
+  spec: DatasetSpec,
+  policy: Policy,
+  rows: z.number().int().optional(),
+  seed: z.number().int(),
+  /** The run whose profile, model and samples this run uses (itself for a seed run). */
+  sourceRunId: z.string(),
+  shards: z.number().int().optional(),
+  requestId: z.string().optional(),
+  /** Where the result went: the curated or quarantine prefix. */
+  output: z.object({ bucket: z.string(), prefix: z.string() }).optional(),
+  reason: z.string().optional(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type RunRecord = z.infer<typeof RunRecord>;
+
+/** EventBridge schedule payload: N more rows of a dataset already profiled. */
+export const AugmentRequest = z
+  .object({
+    dataset: z.string().regex(/^[A-Za-z0-9._-]+$/),
+    rows: z.number().int().positive().max(1_000_000_000),
+    policy: DatasetSpec.shape.policy.optional(),
+  })
+  .strict();
+export type AugmentRequest = z.infer<typeof AugmentRequest>;
+
+/** Compliance API: POST /requests body. */
+export const DatasetRequest = z
+  .object({
+    dataset: z.string().regex(/^[A-Za-z0-9._-]+$/),
+    rows: z.number().int().positive().max(1_000_000_000).optional(),
+    policy: DatasetSpec.shape.policy,
+    seed: z.number().int().min(0).max(0xffffffff).optional(),
+  })
+  .strict();
+export type DatasetRequest = z.infer<typeof DatasetRequest>;
+
+/** Validates a value against a contract, turning schema failures into one readable ContractError. */
+export const parse = <T extends z.ZodType>(schema: T, value: unknown, what: string): z.infer<T> => {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issues = result.error.issues
+    .slice(0, 5)
+    .map((i) => `${i.path.length > 0 ? i.path.join('.') : '(root)'}: ${i.message}`)
+    .join('; ');
+  throw new ContractError(`${what} is invalid: ${issues}`);
+};
+
+/** Parses JSON text then validates it; bad JSON is a ContractError too. */
+export const parseJson = <T extends z.ZodType>(schema: T, text: string, what: string): z.infer<T> => {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new ContractError(`${what} is not valid JSON: ${(error as Error).message}`);
+  }
+  return parse(schema, value, what);
+};

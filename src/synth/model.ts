@@ -1,0 +1,88 @@
+/**
+ * The model artifact (`model.json`): everything a generator needs and nothing from which a seed row
+ * can be rebuilt. Marginals are quantile tables and category frequencies with rare categories
+ * suppressed; PII and key columns are generation specs, never values.
+ */
+import { z } from 'zod';
+
+const SemanticName = z.string();
+
+export const Marginal = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('numeric'),
+    /** Values of the quantile function at evenly spaced probabilities 0..1 (ascending). */
+    quantiles: z.array(z.number()).min(2),
+    integer: z.boolean(),
+    decimals: z.number().int().min(0),
+    min: z.number(),
+    max: z.number(),
+    /** Values that carry a mass of their own (e.g. many zeros), with their share of non-null rows. */
+    pointMasses: z.array(z.object({ value: z.number(), p: z.number() })).default([]),
+  }),
+  z.object({
+    type: z.literal('categorical'),
+    /** Category labels, most frequent first; rare ones were suppressed before this list was made. */
+    categories: z.array(z.string()).min(1),
+    probs: z.array(z.number()),
+    /** How many seed categories were too rare to keep. */
+    suppressed: z.number().int().min(0),
+  }),
+  z.object({
+    type: z.literal('boolean'),
+    /** The two labels as written in the seed, false first (e.g. ['false','true'], ['N','Y']). */
+    labels: z.tuple([z.string(), z.string()]),
+    pTrue: z.number().min(0).max(1),
+  }),
+  z.object({
+    type: z.literal('datetime'),
+    /** Epoch milliseconds at evenly spaced probabilities 0..1. */
+    quantiles: z.array(z.number()).min(2),
+    /** Output format tokens, e.g. 'YYYY-MM-DD' or 'YYYY-MM-DDTHH:mm:ssZ'. */
+    format: z.string(),
+    dateOnly: z.boolean(),
+  }),
+  z.object({
+    type: z.literal('pii'),
+    semantic: SemanticName,
+    locale: z.string().default('en_US'),
+    /** Format hints observed in the seed (e.g. phone layout, date format), never seed values. */
+    format: z.string().optional(),
+  }),
+  z.object({
+    type: z.literal('id'),
+    /** 'uuid' | 'integer' | a pattern such as 'CUS-#####' ('#' digit, 'A' letter). */
+    pattern: z.string(),
+  }),
+  z.object({
+    type: z.literal('text'),
+    /** Length quantiles of the seed's text, so fake text has a similar length. */
+    lengths: z.array(z.number()).min(2),
+  }),
+]);
+export type Marginal = z.infer<typeof Marginal>;
+
+export const ModelColumn = z.object({
+  name: z.string(),
+  kind: z.string(),
+  nullRate: z.number().min(0).max(1),
+  marginal: Marginal,
+});
+export type ModelColumn = z.infer<typeof ModelColumn>;
+
+export const ModelArtifact = z.object({
+  version: z.literal(1),
+  kind: z.literal('gaussian-copula'),
+  columns: z.array(ModelColumn).min(1),
+  copula: z.object({
+    /** Indices into `columns` of the columns joined by the copula, in matrix order. */
+    members: z.array(z.number().int().min(0)),
+    /** Correlation of normal scores, positive definite, members × members, row-major. */
+    correlation: z.array(z.array(z.number())),
+  }),
+  settings: z.object({
+    trainRows: z.number().int(),
+    rareCategoryMin: z.number().int(),
+    seed: z.number().int(),
+  }),
+});
+export type ModelArtifact = z.infer<typeof ModelArtifact>;
