@@ -202,7 +202,11 @@ export const RunRecord = z.object({
   /** The run whose profile, model and samples this run uses (itself for a seed run). */
   sourceRunId: z.string(),
   shards: z.number().int().optional(),
+  /** Work-bucket key of the model this run samples from. */
+  modelKey: z.string().optional(),
   requestId: z.string().optional(),
+  /** Who asked (the IAM principal of a compliance request). */
+  requestedBy: z.string().optional(),
   /** Where the result went: the curated or quarantine prefix. */
   output: z.object({ bucket: z.string(), prefix: z.string() }).optional(),
   reason: z.string().optional(),
@@ -217,6 +221,8 @@ export const AugmentRequest = z
     dataset: z.string().regex(/^[A-Za-z0-9._-]+$/),
     rows: z.number().int().positive().max(1_000_000_000),
     policy: DatasetSpec.shape.policy.optional(),
+    /** The occurrence this invocation is for (EventBridge Scheduler's <aws.scheduler.scheduled-time>). */
+    scheduledTime: z.string().optional(),
   })
   .strict();
 export type AugmentRequest = z.infer<typeof AugmentRequest>;

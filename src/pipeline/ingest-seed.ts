@@ -1,0 +1,214 @@
+/**
+ * Ingest a seed: the stage behind "a file landed in the seed bucket".
+ * Steps:
+ *  1. ignore what is not a seed (specs, folders, keys outside `datasets/<dataset>/`);
+ *  2. read the optional dataset spec beside it; derive the run id from the seed object and spec,
+ *     so a duplicate event finds its run and stops;
+ *  3. profile the seed in one streaming pass (types, statistics, PII, train/holdout samples);
+ *  4. stream it once more to index the identifying values (salted hashes only) for the gate;
+ *  5. fit the model on the train sample; store profile, model, samples (PII columns dropped);
+ *  6. plan the shards and queue one job each.
+ * Bad input fails the run with a reason and a note in quarantine; the seed is only ever read.
+ */
+import {
+  DatasetSpec,
+  IDENTIFYING,
+  type Profile,
+  parseJson,
+  type RunRecord,
+  resolvePolicy,
+  type SeedRef,
+} from '../contracts.ts';
+import { BadInputError, DoppelError, errorMessage, NotFoundError } from '../errors.ts';
+import { openSeed } from '../formats/read-seed.ts';
+import { PiiIndex } from '../privacy/pii-index.ts';
+import { profileSource } from '../profile/profile-seed.ts';
+import { hash32 } from '../random.ts';
+import { fitModel } from '../synth/fit.ts';
+import { type Table, toCsv } from '../table.ts';
+import type { PipelineDeps } from './deps.ts';
+import { latestKey, outputPrefix, parseSeedKey, runKeys, seedRunId, specKey } from './layout.ts';
+import { planRun } from './plan-run.ts';
+import { findRun, readText, saveRun, writeJson } from './run-store.ts';
+
+export type IngestDeps = Pick<PipelineDeps, 'store' | 'queue' | 'buckets' | 'now' | 'progress'>;
+
+export interface SeedObject {
+  bucket: string;
+  key: string;
+  etag?: string;
+  versionId?: string;
+  size?: number;
+}
+
+export type IngestOutcome =
+  | { status: 'ignored'; reason: string }
+  | { status: 'duplicate'; run: RunRecord }
+  | { status: 'started'; run: RunRecord; profile: Profile }
+  | { status: 'failed'; run: RunRecord; reason: string };
+
+/** Columns kept out of stored samples: PII and keys are checked by value (PII index), not by distance. */
+export const isSampledColumn = (column: Profile['columns'][number]): boolean =>
+  column.semantic === undefined && column.kind !== 'id';
+
+const project = (table: Table, keep: string[]): Table => {
+  const indices = keep.map((name) => table.columns.indexOf(name));
+  return {
+    columns: keep,
+    rows: table.rows.map((row) => indices.map((i) => (i < 0 ? null : (row[i] ?? null)))),
+  };
+};
+
+const readSpec = async (deps: IngestDeps, dataset: string): Promise<DatasetSpec> => {
+  const key = specKey(dataset);
+  let text: string;
+  try {
+    text = await readText(deps.store, deps.buckets.seed, key);
+  } catch (error) {
+    if (error instanceof NotFoundError) return DatasetSpec.parse({});
+    throw error;
+  }
+  try {
+    return parseJson(DatasetSpec, text, key);
+  } catch (error) {
+    throw new BadInputError(errorMessage(error));
+  }
+};
+
+/** Streams the seed again and adds every value of its identifying columns to the index. */
+const indexPii = async (deps: IngestDeps, seed: SeedRef, name: string, profile: Profile, runId: string) => {
+  const index = new PiiIndex(runId);
+  const columns = profile.columns.filter((c) => c.semantic !== undefined && IDENTIFYING.has(c.semantic.type));
+  if (columns.length === 0) return index;
+  const reader = await openSeed(await deps.store.getStream(seed.bucket, seed.key), name);
+  const positions = columns.map((c) => c.index);
+  for await (const batch of reader.batches()) {
+    for (const row of batch) {
+      for (const i of positions) {
+        const value = row[i];
+        if (value != null) index.add(value);
+      }
+    }
+  }
+  return index;
+};
+
+export const ingestSeed = async (deps: IngestDeps, object: SeedObject): Promise<IngestOutcome> => {
+  const { store, buckets, progress } = deps;
+  const parsed = parseSeedKey(object.key);
+  if (parsed === undefined)
+    return { status: 'ignored', reason: `${object.key} is not a seed (datasets/<dataset>/<file>)` };
+  const { dataset, file } = parsed;
+
+  let etag = object.etag;
+  let size = object.size;
+  if (etag === undefined || size === undefined) {
+    const info = await store.head(object.bucket, object.key);
+    if (info === undefined) return { status: 'ignored', reason: `${object.key} no longer exists` };
+    etag ??= info.etag;
+    size ??= info.size;
+  }
+  const seedRef: SeedRef = {
+    bucket: object.bucket,
+    key: object.key,
+    etag,
+    size,
+    ...(object.versionId === undefined ? {} : { versionId: object.versionId }),
+  };
+
+  let spec: DatasetSpec;
+  let specError: string | undefined;
+  try {
+    spec = await readSpec(deps, dataset);
+  } catch (error) {
+    if (!(error instanceof BadInputError)) throw error;
+    spec = DatasetSpec.parse({});
+    specError = error.message;
+  }
+  const runId = seedRunId(seedRef, spec);
+  const existing = await findRun(store, buckets.work, runId);
+  if (existing !== undefined && existing.status !== 'profiling')
+    return { status: 'duplicate', run: existing };
+
+  const createdAt = deps.now().toISOString();
+  let run: RunRecord = {
+    version: 1,
+    runId,
+    dataset,
+    trigger: 'seed',
+    status: 'profiling',
+    seedObject: seedRef,
+    spec,
+    policy: resolvePolicy(spec.policy),
+    seed: spec.seed ?? hash32(runId),
+    sourceRunId: runId,
+    createdAt: existing?.createdAt ?? createdAt,
+    updatedAt: createdAt,
+  };
+  run = await saveRun(store, buckets.work, run, deps.now);
+  progress({ stage: 'profile', runId, message: `profiling ${dataset}/${file} (${size} bytes)` });
+
+  try {
+    if (specError !== undefined) throw new BadInputError(specError);
+    const { profile, train, holdout } = await profileSource(
+      await store.getStream(seedRef.bucket, seedRef.key),
+      file,
+      {
+        seed: run.seed,
+        bytes: size,
+        overrides: spec.columns,
+      },
+    );
+    const pii = profile.columns.filter((c) => c.semantic !== undefined);
+    progress({
+      stage: 'profile',
+      runId,
+      message: `${profile.rows} rows × ${profile.columns.length} columns; PII: ${
+        pii.map((c) => `${c.name} (${c.semantic?.type})`).join(', ') || 'none'
+      }`,
+    });
+    const index = await indexPii(deps, seedRef, file, profile, runId);
+    const keys = runKeys(runId);
+    const drop = Object.entries(spec.columns)
+      .filter(([, o]) => o.drop === true)
+      .map(([name]) => name);
+    const model = fitModel(profile, train, {
+      seed: run.seed,
+      rareCategoryMin: run.policy.rareCategoryMin,
+      drop,
+    });
+    progress({ stage: 'fit', runId, message: `fitted a Gaussian copula on ${train.rows.length} train rows` });
+
+    const sampled = profile.columns.filter(isSampledColumn).map((c) => c.name);
+    await Promise.all([
+      writeJson(store, buckets.work, keys.profile, profile),
+      writeJson(store, buckets.work, keys.model, model),
+      writeJson(store, buckets.work, keys.piiIndex, index.toJSON()),
+      store.put(buckets.work, keys.train, toCsv(project(train, sampled)), { contentType: 'text/csv' }),
+      store.put(buckets.work, keys.holdout, toCsv(project(holdout, sampled)), { contentType: 'text/csv' }),
+    ]);
+    await writeJson(store, buckets.work, latestKey(dataset), { runId, seedObject: seedRef });
+
+    run = await planRun(
+      { queue: deps.queue, save: (r) => saveRun(store, buckets.work, r, deps.now) },
+      { ...run, status: 'generating', rows: spec.rows ?? profile.rows },
+      model,
+      keys.model,
+    );
+    progress({ stage: 'plan', runId, message: `${run.rows} rows in ${run.shards} shard(s) queued` });
+    return { status: 'started', run, profile };
+  } catch (error) {
+    if (!(error instanceof DoppelError) || error.transient) throw error;
+    const reason = error.message;
+    run = await saveRun(store, buckets.work, { ...run, status: 'failed', reason }, deps.now);
+    await writeJson(store, buckets.quarantine, `${outputPrefix(dataset, runId)}rejected.json`, {
+      runId,
+      dataset,
+      seedObject: seedRef,
+      verdict: 'rejected',
+      reason,
+    });
+    progress({ stage: 'profile', runId, message: `rejected: ${reason}` });
+    return { status: 'failed', run, reason };
+  }
+};
