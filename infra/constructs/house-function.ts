@@ -1,0 +1,77 @@
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+
+/** Repo root (infra/constructs/ is two levels down): entries, lock file and esbuild resolve from here. */
+export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+// ESM bundles have no `require`; some CommonJS dependencies still call it at runtime.
+const ESM_REQUIRE_SHIM =
+  "import { createRequire as topLevelCreateRequire } from 'node:module';" +
+  'const require = topLevelCreateRequire(import.meta.url);';
+
+export interface HouseFunctionProps {
+  /** Handler entry, relative to the repo root (e.g. `functions/gate-run/index.ts`); it must export `handler`. */
+  readonly entry: string;
+  readonly description?: string;
+  /** MiB; default 512. */
+  readonly memorySize?: number;
+  /** Default 30 seconds. */
+  readonly timeout?: Duration;
+  readonly environment?: Record<string, string>;
+  /** Default 1 month. */
+  readonly logRetention?: RetentionDays;
+}
+
+/**
+ * A Lambda function with the house defaults: Node 22 on ARM64, an ESM bundle built by the local
+ * esbuild (never Docker), minified, source maps on, the AWS SDK bundled (pinned by our lock file
+ * rather than whatever the runtime ships), its own log group with bounded retention and a role that
+ * may write to that log group only; callers grant the rest.
+ */
+export class HouseFunction extends NodejsFunction {
+  constructor(scope: Construct, id: string, props: HouseFunctionProps) {
+    const logGroup = new LogGroup(scope, `${id}Logs`, {
+      retention: props.logRetention ?? RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    // Our own role instead of AWSLambdaBasicExecutionRole, whose logs actions apply to "*":
+    // this one may write to its own log group only.
+    const role = new Role(scope, `${id}Role`, { assumedBy: new ServicePrincipal('lambda.amazonaws.com') });
+    logGroup.grantWrite(role);
+    super(scope, id, {
+      role,
+      entry: join(REPO_ROOT, props.entry),
+      handler: 'handler',
+      projectRoot: REPO_ROOT,
+      depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
+      runtime: Runtime.NODEJS_22_X,
+      architecture: Architecture.ARM_64,
+      memorySize: props.memorySize ?? 512,
+      timeout: props.timeout ?? Duration.seconds(30),
+      description: props.description,
+      logGroup,
+      environment: {
+        NODE_OPTIONS: '--enable-source-maps',
+        ...props.environment,
+      },
+      bundling: {
+        forceDockerBundling: false,
+        format: OutputFormat.ESM,
+        target: 'node22',
+        mainFields: ['module', 'main'],
+        banner: ESM_REQUIRE_SHIM,
+        externalModules: [],
+        minify: true,
+        sourceMap: true,
+        sourceMapMode: SourceMapMode.DEFAULT,
+        sourcesContent: false,
+      },
+    });
+  }
+}
