@@ -1,6 +1,6 @@
 /**
  * `doppel`: the pipeline on this machine.
- *   doppel run <seed-file> [--rows N] [--seed S] [--out DIR] [--policy NAME]
+ *   doppel run <seed-file> [--rows N] [--seed S] [--out DIR] [--policy NAME] [--generator-url URL] [--keep]
  *   doppel profile <seed-file>
  *   doppel serve-generator [--port 8080] [--host 127.0.0.1]
  *   doppel dev [--once] [--root .doppel]        (what `npm start` runs)
@@ -29,6 +29,7 @@ class UsageError extends BadInputError {}
 
 const USAGE = `usage:
   doppel run <seed-file> [--rows N] [--seed S] [--out DIR] [--policy default|strict]
+             [--generator-url URL] [--keep]
   doppel profile <seed-file>
   doppel serve-generator [--port 8080] [--host 127.0.0.1]
   doppel dev [--once] [--root .doppel]
@@ -96,11 +97,12 @@ const describeRun = (runtime: LocalRuntime, run: RunRecord): string => {
   }
 };
 
-const startRuntime = async (root: string, progress: Progress): Promise<LocalRuntime> =>
+const startRuntime = async (root: string, progress: Progress, generatorUrl?: string): Promise<LocalRuntime> =>
   new LocalRuntime({
     root,
     progress,
     onError: (fn, error) => say(`  ${fn}: ${errorMessage(error)} (will retry)`),
+    ...(generatorUrl === undefined ? {} : { generatorUrl }),
   }).start();
 
 const commandRun = async (args: string[]): Promise<number> => {
@@ -113,6 +115,7 @@ const commandRun = async (args: string[]): Promise<number> => {
       out: { type: 'string' },
       policy: { type: 'string' },
       keep: { type: 'boolean', default: false },
+      'generator-url': { type: 'string' },
     },
   });
   const file = await seedFileOf(positionals[0]);
@@ -131,7 +134,7 @@ const commandRun = async (args: string[]): Promise<number> => {
 
   const root = await mkdtemp(join(tmpdir(), 'doppel-run-'));
   say(`doppel run ${file} → ${out}`);
-  const runtime = await startRuntime(root, progressPrinter());
+  const runtime = await startRuntime(root, progressPrinter(), values['generator-url']);
   try {
     await runtime.store.put(runtime.buckets.seed, specKey(dataset), JSON.stringify(spec));
     const key = `${SEED_PREFIX}${dataset}/${basename(file)}`;

@@ -10,13 +10,19 @@ const SemanticName = z.string();
 export const Marginal = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('numeric'),
-    /** Values of the quantile function at evenly spaced probabilities 0..1 (ascending). */
+    /**
+     * Values of the quantile function of the non-point-mass values at evenly spaced probabilities
+     * 0..1 (ascending). When every value is a point mass it holds two copies of the first one.
+     */
     quantiles: z.array(z.number()).min(2),
     integer: z.boolean(),
     decimals: z.number().int().min(0),
     min: z.number(),
     max: z.number(),
-    /** Values that carry a mass of their own (e.g. many zeros), with their share of non-null rows. */
+    /**
+     * Values that carry a mass of their own (e.g. many zeros, or each level of a small integer
+     * scale), with their share of non-null rows; they sit at their value's place in the CDF.
+     */
     pointMasses: z.array(z.object({ value: z.number(), p: z.number() })).default([]),
   }),
   z.object({
@@ -50,7 +56,12 @@ export const Marginal = z.discriminatedUnion('type', [
   }),
   z.object({
     type: z.literal('id'),
-    /** 'uuid' | 'integer' | a pattern such as 'CUS-#####' ('#' digit, 'A' letter). */
+    /**
+     * 'uuid' | 'integer' | a pattern such as 'CUS-######': '#' digit, 'A'/'a' upper/lower letter,
+     * 'X'/'x' upper/lower hex digit, '\\' escapes a literal; anything else is literal. The last '#'
+     * run holds a number unique within the run, one digit longer than the run so it never equals
+     * a seed id of that shape.
+     */
     pattern: z.string(),
   }),
   z.object({

@@ -1,0 +1,11 @@
+import { en, en_US, Faker } from '@faker-js/faker';
+const f = new Faker({ locale: [en_US, en] }); f.seed(1);
+const p: any = f.rawDefinitions.person;
+console.log(Object.keys(p.first_name), p.last_name_pattern, JSON.stringify((f.rawDefinitions as any).location.street_address), JSON.stringify((f.rawDefinitions as any).location.street_pattern));
+const arr = p.first_name.generic;
+let t0 = performance.now(); for (let i = 0; i < 100000; i++) f.helpers.arrayElement(arr); console.log('arrayElement', performance.now() - t0);
+t0 = performance.now(); for (let i = 0; i < 100000; i++) f.number.int(arr.length - 1); console.log('number.int', performance.now() - t0);
+t0 = performance.now(); for (let i = 0; i < 100000; i++) f.location.buildingNumber(); console.log('building', performance.now() - t0);
+t0 = performance.now(); for (let i = 0; i < 100000; i++) f.location.street(); console.log('street', performance.now() - t0);
+t0 = performance.now(); for (let i = 0; i < 100000; i++) f.location.streetAddress(); console.log('streetAddress', performance.now() - t0);
+console.log(f.location.street(), f.location.street(), f.location.buildingNumber());

@@ -1,0 +1,13 @@
+import { sampleCustomers } from './src/sample/customers.ts';
+import { fitModel } from './src/synth/fit.ts';
+import { sampleShard } from './src/synth/sample.ts';
+import { customerProfile } from './test/helpers/customer-profile.ts';
+const t = sampleCustomers(2000, 1);
+const model = fitModel(customerProfile(t), t, { seed: 7, rareCategoryMin: 5 });
+for (const c of model.columns) console.log(c.name, c.nullRate.toFixed(3), JSON.stringify(c.marginal).slice(0, 200));
+console.log(model.copula.members, model.copula.correlation.map(r => r.map(v => v.toFixed(2)).join(' ')).join('\n'));
+let t0 = performance.now();
+const s = sampleShard(model, { rows: 100000, seed: 7, shard: 0 });
+console.log('100k rows ms', performance.now() - t0);
+for (const r of s.rows.slice(0, 8)) console.log(r.join('|'));
+const m2 = { ...model, columns: model.columns.filter(c => c.marginal.type !== 'pii' ) };

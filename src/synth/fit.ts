@@ -1,0 +1,426 @@
+/**
+ * Fits the Gaussian copula model from a profile and the train sample (never the holdout).
+ * Steps:
+ *  1. per column, a marginal from the train values: a quantile table with point masses (numbers),
+ *     frequencies with rare categories suppressed (categories), labels and pTrue (booleans),
+ *     epoch-ms quantiles and the format (dates), a generation spec with a layout hint (PII), a
+ *     pattern (ids), length quantiles (text); and the column's null rate;
+ *  2. per copula member (numeric, date, categorical, boolean), the normal score of every train row:
+ *     one latent normal carries both nullness (the bottom `nullRate` of the scale) and the value;
+ *  3. the Pearson correlation of the scores, repaired to positive definite.
+ * Nothing kept can rebuild a seed row: no rare category, no PII value, only quantiles and shares.
+ */
+import type { ColumnProfile, Profile } from '../contracts.ts';
+import { BadInputError, ContractError } from '../errors.ts';
+import type { Cell, Table } from '../table.ts';
+import { dateParser, detectDateFormat, hasTime } from './datetime.ts';
+import { type Marginal, ModelArtifact, type ModelColumn } from './model.ts';
+import { normalInv, pearson, quantileTable, repairCorrelation } from './stats.ts';
+
+export interface FitOptions {
+  seed: number;
+  /** A category seen fewer times than this in the train sample is left out of the model. */
+  rareCategoryMin: number;
+  /** Columns left out of the model (and so of the output). */
+  drop?: string[];
+}
+
+/** Points in numeric and date quantile tables. */
+export const QUANTILE_POINTS = 201;
+/** A value holding at least this share of non-null rows is kept as a point mass. */
+export const POINT_MASS_MIN = 0.05;
+const LENGTH_POINTS = 21;
+const MAX_DECIMALS = 12;
+
+interface Fitted {
+  column: ModelColumn;
+  /** Normal scores of the train rows, for copula members. */
+  scores?: Float64Array;
+}
+
+const THOUSANDS = /^[-+]?\d{1,3}(,\d{3})+(\.\d+)?$/;
+
+const parseNumber = (cell: Cell): number | null => {
+  if (cell === null) return null;
+  let text = cell.trim();
+  if (text === '') return null;
+  if (THOUSANDS.test(text)) text = text.replaceAll(',', '');
+  const x = Number(text);
+  return Number.isFinite(x) ? x : null;
+};
+
+const decimalsOf = (cell: string): number => {
+  const [mantissa = '', exponent] = cell.trim().toLowerCase().split('e');
+  const dot = mantissa.indexOf('.');
+  const fraction = dot < 0 ? 0 : mantissa.length - dot - 1;
+  return Math.max(0, fraction - Number(exponent ?? 0));
+};
+
+/** Scores of values on the copula scale: nulls at the middle of [0, nullRate), values by mid-rank. */
+const midRankScores = (values: (number | null)[], nullRate: number): Float64Array => {
+  const present = values.filter((v): v is number => v !== null).sort((a, b) => a - b);
+  const position = new Map<number, number>();
+  for (let i = 0; i < present.length; ) {
+    let j = i;
+    while (j < present.length && present[j] === present[i]) j++;
+    position.set(present[i] as number, (i + (j - i) / 2) / present.length);
+    i = j;
+  }
+  const scores = new Float64Array(values.length);
+  values.forEach((v, r) => {
+    const u = v === null ? nullRate / 2 : nullRate + (1 - nullRate) * (position.get(v) as number);
+    scores[r] = normalInv(u);
+  });
+  return scores;
+};
+
+const fitNumeric = (profile: ColumnProfile, cells: Cell[]): Fitted => {
+  const values = cells.map(parseNumber);
+  const present = values.filter((v): v is number => v !== null).sort((a, b) => a - b);
+  const nullRate = (cells.length - present.length) / cells.length;
+  const integer = profile.kind === 'integer';
+  const pointMasses: { value: number; p: number }[] = [];
+  const massValues = new Set<number>();
+  for (let i = 0; i < present.length; ) {
+    let j = i;
+    while (j < present.length && present[j] === present[i]) j++;
+    const p = (j - i) / present.length;
+    if (p >= POINT_MASS_MIN) {
+      pointMasses.push({ value: present[i] as number, p });
+      massValues.add(present[i] as number);
+    }
+    i = j;
+  }
+  const continuous = present.filter((v) => !massValues.has(v));
+  const first = present[0] ?? 0;
+  const decimals = integer
+    ? 0
+    : (profile.decimals ??
+      Math.min(
+        MAX_DECIMALS,
+        cells.reduce((d, c) => (c === null || parseNumber(c) === null ? d : Math.max(d, decimalsOf(c))), 0),
+      ));
+  const marginal: Marginal = {
+    type: 'numeric',
+    quantiles: continuous.length > 0 ? quantileTable(continuous, QUANTILE_POINTS) : [first, first],
+    integer,
+    decimals,
+    min: first,
+    max: present[present.length - 1] ?? 0,
+    pointMasses,
+  };
+  return {
+    column: { name: profile.name, kind: profile.kind, nullRate, marginal },
+    scores: midRankScores(values, nullRate),
+  };
+};
+
+const fitDatetime = (profile: ColumnProfile, cells: Cell[]): Fitted => {
+  const texts = cells.filter((c): c is string => c !== null && c.trim() !== '');
+  const format = profile.format ?? detectDateFormat(texts, profile.kind === 'date');
+  const parse = dateParser(format);
+  const values = cells.map((c) => (c === null ? null : parse(c)));
+  const present = values.filter((v): v is number => v !== null).sort((a, b) => a - b);
+  const nullRate = (cells.length - present.length) / cells.length;
+  const quantiles =
+    present.length > 0
+      ? quantileTable(present, QUANTILE_POINTS).map(Math.round)
+      : [Date.UTC(2000, 0, 1), Date.UTC(2000, 0, 1)];
+  return {
+    column: {
+      name: profile.name,
+      kind: profile.kind,
+      nullRate,
+      marginal: {
+        type: 'datetime',
+        quantiles,
+        format,
+        dateOnly: profile.kind === 'date' || !hasTime(format),
+      },
+    },
+    scores: midRankScores(values, nullRate),
+  };
+};
+
+const lengthTable = (texts: string[]): number[] => {
+  const lengths = texts.map((t) => t.length).sort((a, b) => a - b);
+  return lengths.length > 0 ? quantileTable(lengths, LENGTH_POINTS).map(Math.round) : [0, 0];
+};
+
+const fitText = (profile: ColumnProfile, cells: Cell[]): Fitted => {
+  const texts = cells.filter((c): c is string => c !== null);
+  return {
+    column: {
+      name: profile.name,
+      kind: profile.kind,
+      nullRate: (cells.length - texts.length) / cells.length,
+      marginal: { type: 'text', lengths: lengthTable(texts) },
+    },
+  };
+};
+
+const fitCategorical = (profile: ColumnProfile, cells: Cell[], rareCategoryMin: number): Fitted => {
+  const counts = new Map<string, number>();
+  let nonNull = 0;
+  for (const c of cells) {
+    if (c === null) continue;
+    counts.set(c, (counts.get(c) ?? 0) + 1);
+    nonNull++;
+  }
+  const nullRate = (cells.length - nonNull) / cells.length;
+  // Most frequent first, ties by label, so the order (and the copula scale) is deterministic.
+  const ordered = [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  const kept = ordered.filter(([, n]) => n >= rareCategoryMin);
+  if (kept.length === 0) {
+    // Every category is rare: no label may be shown, so the column becomes filler text of a similar length.
+    return fitText(profile, cells);
+  }
+  const keptTotal = kept.reduce((a, [, n]) => a + n, 0);
+  const at = new Map<string, number>();
+  let before = 0;
+  for (const [label, n] of ordered) {
+    at.set(label, (before + n / 2) / nonNull);
+    before += n;
+  }
+  const scores = new Float64Array(cells.length);
+  cells.forEach((c, r) => {
+    scores[r] = normalInv(c === null ? nullRate / 2 : nullRate + (1 - nullRate) * (at.get(c) as number));
+  });
+  return {
+    column: {
+      name: profile.name,
+      kind: profile.kind,
+      nullRate,
+      marginal: {
+        type: 'categorical',
+        categories: kept.map(([label]) => label),
+        probs: kept.map(([, n]) => n / keptTotal),
+        suppressed: ordered.length - kept.length,
+      },
+    },
+    scores,
+  };
+};
+
+const FALSE_WORDS = ['false', 'f', 'no', 'n', '0', 'off'];
+const TRUE_WORDS = ['true', 't', 'yes', 'y', '1', 'on'];
+
+/** The other label of a boolean pair, in the same letter case ('Y' → 'N', 'True' → 'False'). */
+const complement = (label: string): string => {
+  const lower = label.toLowerCase();
+  const i = FALSE_WORDS.indexOf(lower);
+  const other = i >= 0 ? TRUE_WORDS[i] : FALSE_WORDS[TRUE_WORDS.indexOf(lower)];
+  if (other === undefined) return label === 'false' ? 'true' : 'false';
+  if (label === label.toUpperCase() && label !== lower) return other.toUpperCase();
+  if (label[0] !== lower[0]) return other[0]?.toUpperCase() + other.slice(1);
+  return other;
+};
+
+const fitBoolean = (profile: ColumnProfile, cells: Cell[], rareCategoryMin: number): Fitted => {
+  const counts = new Map<string, number>();
+  for (const c of cells) if (c !== null) counts.set(c, (counts.get(c) ?? 0) + 1);
+  // Several spellings of one side ('Y', 'y') share the side; the most frequent spelling is its label.
+  const sides: [Map<string, number>, Map<string, number>] = [new Map(), new Map()];
+  const unknown: string[] = [];
+  for (const [label, n] of counts) {
+    const lower = label.trim().toLowerCase();
+    if (FALSE_WORDS.includes(lower)) sides[0].set(label, n);
+    else if (TRUE_WORDS.includes(lower)) sides[1].set(label, n);
+    else unknown.push(label);
+  }
+  if (unknown.length > 0) {
+    if (counts.size !== 2) return fitCategorical(profile, cells, rareCategoryMin);
+    // Two labels that are not boolean words: the first in sort order stands for false.
+    const [a, b] = [...counts.keys()].sort() as [string, string];
+    sides[0] = new Map([[a, counts.get(a) as number]]);
+    sides[1] = new Map([[b, counts.get(b) as number]]);
+  }
+  const top = (side: Map<string, number>): string | undefined =>
+    [...side].sort((x, y) => y[1] - x[1])[0]?.[0];
+  const total = (side: Map<string, number>): number => [...side.values()].reduce((a, n) => a + n, 0);
+  let falseLabel = top(sides[0]);
+  let trueLabel = top(sides[1]);
+  if (falseLabel === undefined && trueLabel === undefined) [falseLabel, trueLabel] = ['false', 'true'];
+  falseLabel ??= complement(trueLabel as string);
+  trueLabel ??= complement(falseLabel);
+  const falses = total(sides[0]);
+  const trues = total(sides[1]);
+  const nonNull = falses + trues;
+  const nullRate = (cells.length - nonNull) / cells.length;
+  const pTrue = nonNull > 0 ? trues / nonNull : 0;
+  const scores = new Float64Array(cells.length);
+  cells.forEach((c, r) => {
+    let u = nullRate / 2;
+    if (c !== null && sides[0].has(c)) u = nullRate + (1 - nullRate) * ((1 - pTrue) / 2);
+    else if (c !== null && sides[1].has(c)) u = nullRate + (1 - nullRate) * (1 - pTrue / 2);
+    scores[r] = normalInv(u);
+  });
+  return {
+    column: {
+      name: profile.name,
+      kind: profile.kind,
+      nullRate,
+      marginal: { type: 'boolean', labels: [falseLabel, trueLabel], pTrue },
+    },
+    scores,
+  };
+};
+
+/** The most common layout of the values, digits as '#', when it is made only of digits and `allowed`. */
+const dominantShape = (texts: string[], allowed: RegExp, minDigits: number): string | undefined => {
+  const shapes = new Map<string, number>();
+  for (const t of texts) {
+    const shape = t.trim().replace(/\d/g, '#');
+    if (allowed.test(shape) && (shape.match(/#/g) ?? []).length >= minDigits)
+      shapes.set(shape, (shapes.get(shape) ?? 0) + 1);
+  }
+  return [...shapes].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))[0]?.[0];
+};
+
+/** A layout hint for a PII column: derived from the shape of the values, never holding one. */
+const piiFormat = (semantic: string, texts: string[], profile: ColumnProfile): string | undefined => {
+  switch (semantic) {
+    case 'phone':
+      return dominantShape(texts, /^[#\s()+\-./]+$/, 7);
+    case 'ssn':
+      return dominantShape(texts, /^[#\s\-.]+$/, 9);
+    case 'credit_card':
+      return dominantShape(texts, /^[#\s-]+$/, 13);
+    case 'postal_code': {
+      const shapes = texts.map((t) =>
+        t.trim().replace(/\d/g, '#').replace(/[A-Z]/g, 'A').replace(/[a-z]/g, 'a'),
+      );
+      return dominantShape(shapes, /^[#Aa\s-]+$/, 1);
+    }
+    case 'iban': {
+      // The country code is kept (not identifying); the rest only says whether it is grouped.
+      const first = texts.find((t) => /^[A-Z]{2}\d{2}/.test(t.trim()));
+      return first === undefined
+        ? undefined
+        : `${first.trim().slice(0, 2)}${/\s/.test(first.trim()) ? ' grouped' : ''}`;
+    }
+    case 'date_of_birth':
+      return profile.format ?? detectDateFormat(texts, true);
+    default:
+      return undefined;
+  }
+};
+
+const fitPii = (profile: ColumnProfile, semantic: string, cells: Cell[]): Fitted => {
+  const texts = cells.filter((c): c is string => c !== null && c.trim() !== '');
+  const format = piiFormat(semantic, texts, profile);
+  return {
+    column: {
+      name: profile.name,
+      kind: profile.kind,
+      nullRate: (cells.length - texts.length) / cells.length,
+      marginal: { type: 'pii', semantic, locale: 'en_US', ...(format === undefined ? {} : { format }) },
+    },
+  };
+};
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const PLACEHOLDERS = new Set(['#', 'A', 'a', 'X', 'x', '\\']);
+
+/**
+ * An id pattern from the values' shape: characters every value shares stay literal (a prefix such
+ * as 'CUS-'), varying digits become '#', letters 'A'/'a', hex digits 'X'/'x'.
+ */
+export const idPattern = (texts: string[]): string => {
+  if (texts.length === 0) return 'integer';
+  if (texts.every((t) => UUID.test(t))) return 'uuid';
+  const hex = texts.every((t) => /^[0-9a-f]+$/.test(t))
+    ? 'x'
+    : texts.every((t) => /^[0-9A-F]+$/.test(t))
+      ? 'X'
+      : '';
+  const classOf = (ch: string): string =>
+    /\d/.test(ch) ? '#' : /[A-Z]/.test(ch) ? 'A' : /[a-z]/.test(ch) ? 'a' : ch;
+  const shapeOf = (t: string): string => [...t].map(classOf).join('');
+  const counts = new Map<string, number>();
+  for (const t of texts) counts.set(shapeOf(t), (counts.get(shapeOf(t)) ?? 0) + 1);
+  const shape = [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))[0]?.[0] as string;
+  const members = texts.filter((t) => shapeOf(t) === shape);
+  const mixedHex = hex !== '' && !/^#+$/.test(shape) && !/^[Aa]+$/.test(shape);
+  if (mixedHex && members.length < texts.length * 0.5) return hex.repeat((texts[0] as string).length);
+  return [...shape]
+    .map((cls, i) => {
+      const ch = (members[0] as string)[i] as string;
+      const constant = members.every((m) => m[i] === ch);
+      if (cls === '#') return '#';
+      if (constant || !/[A-Za-z]/.test(ch)) return PLACEHOLDERS.has(ch) ? `\\${ch}` : ch;
+      return cls;
+    })
+    .join('');
+};
+
+const fitColumn = (profile: ColumnProfile, cells: Cell[], rareCategoryMin: number): Fitted => {
+  if (profile.semantic !== undefined) return fitPii(profile, profile.semantic.type, cells);
+  switch (profile.kind) {
+    case 'integer':
+    case 'float':
+      return fitNumeric(profile, cells);
+    case 'date':
+    case 'datetime':
+      return fitDatetime(profile, cells);
+    case 'categorical':
+      return fitCategorical(profile, cells, rareCategoryMin);
+    case 'boolean':
+      return fitBoolean(profile, cells, rareCategoryMin);
+    case 'text':
+      return fitText(profile, cells);
+    case 'id': {
+      const texts = cells.filter((c): c is string => c !== null && c.trim() !== '').map((t) => t.trim());
+      return {
+        column: {
+          name: profile.name,
+          kind: profile.kind,
+          nullRate: (cells.length - texts.length) / cells.length,
+          marginal: { type: 'id', pattern: idPattern(texts) },
+        },
+      };
+    }
+  }
+};
+
+/** Fits the model artifact for a profile from its train sample. */
+export const fitModel = (profile: Profile, train: Table, options: FitOptions): ModelArtifact => {
+  if (train.rows.length === 0)
+    throw new BadInputError(`cannot fit a model for ${profile.source.name}: the train sample has no rows`);
+  const dropped = new Set(options.drop ?? []);
+  const columns: ModelColumn[] = [];
+  const members: number[] = [];
+  const scores: Float64Array[] = [];
+  for (const column of profile.columns) {
+    if (dropped.has(column.name)) continue;
+    const at = train.columns.indexOf(column.name);
+    if (at < 0) {
+      throw new BadInputError(
+        `the train sample of ${profile.source.name} has no column '${column.name}' named in its profile`,
+      );
+    }
+    const fitted = fitColumn(
+      column,
+      train.rows.map((row) => row[at] ?? null),
+      options.rareCategoryMin,
+    );
+    columns.push(fitted.column);
+    if (fitted.scores !== undefined) {
+      members.push(columns.length - 1);
+      scores.push(fitted.scores);
+    }
+  }
+  if (columns.length === 0)
+    throw new BadInputError(`every column of ${profile.source.name} was dropped: nothing to model`);
+  const model = {
+    version: 1 as const,
+    kind: 'gaussian-copula' as const,
+    columns,
+    copula: { members, correlation: repairCorrelation(pearson(scores)) },
+    settings: { trainRows: train.rows.length, rareCategoryMin: options.rareCategoryMin, seed: options.seed },
+  };
+  const checked = ModelArtifact.safeParse(model);
+  if (!checked.success)
+    throw new ContractError(`fitted model for ${profile.source.name} is invalid: ${checked.error.message}`);
+  return checked.data;
+};

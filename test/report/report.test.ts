@@ -1,0 +1,146 @@
+import { describe, expect, it } from 'vitest';
+import { POLICIES } from '../../src/contracts.ts';
+import { createPrivacyGate } from '../../src/privacy/gate.ts';
+import { createFidelity } from '../../src/quality/fidelity.ts';
+import {
+  buildReport,
+  type Report,
+  Report as ReportSchema,
+  renderReportHtml,
+} from '../../src/report/report.ts';
+import { sampleCustomers } from '../../src/sample/customers.ts';
+import type { Table } from '../../src/table.ts';
+import {
+  customersProfile,
+  freshPii,
+  mapColumn,
+  piiIndexOf,
+  shardsOf,
+  split,
+  withoutPii,
+} from '../privacy/customers-fixture.ts';
+
+const EVIL = '<script>alert(1)</script>';
+
+/** Customers with one extra categorical column whose name is an HTML injection attempt. */
+const withEvilColumn = (table: Table): Table => ({
+  columns: [...table.columns, EVIL],
+  rows: table.rows.map((row, r) => [...row, r % 3 === 0 ? '<b>x</b>' : 'plain']),
+});
+
+const SEED = withEvilColumn(sampleCustomers(1200, 42));
+const PROFILE = customersProfile(SEED);
+const [TRAIN_FULL, HOLDOUT_FULL] = split(SEED, 600);
+const TRAIN = withoutPii(TRAIN_FULL);
+const HOLDOUT = withoutPii(HOLDOUT_FULL);
+
+/** The gate stage in small: gate and score the output shard by shard, then build the report. */
+const reportFor = (synthetic: Table): Report => {
+  const gate = createPrivacyGate({
+    profile: PROFILE,
+    train: TRAIN,
+    holdout: HOLDOUT,
+    piiIndex: piiIndexOf(SEED),
+    policy: POLICIES.default,
+    seed: 11,
+  });
+  const fidelity = createFidelity({ profile: PROFILE, real: TRAIN, seed: 11 });
+  const shards = shardsOf(synthetic, 400);
+  for (const shard of shards) {
+    gate.add(shard);
+    fidelity.add(shard);
+  }
+  return buildReport({
+    runId: 'r-0123456789abcdef',
+    dataset: 'customers',
+    rows: synthetic.rows.length,
+    shards: shards.length,
+    policy: POLICIES.default,
+    model: { columns: 15, trainRows: TRAIN.rows.length, rareCategoryMin: 5 },
+    privacy: gate.finish(),
+    fidelity: fidelity.finish(),
+    warnings: [`column ${EVIL} looks odd`],
+  });
+};
+
+const FRESH = freshPii(withEvilColumn(sampleCustomers(1000, 7)));
+
+describe('report.json', () => {
+  it('validates against the Report schema and carries every check with its figure and threshold', () => {
+    // Act
+    const report = reportFor(FRESH);
+
+    // Assess
+    expect(ReportSchema.safeParse(JSON.parse(JSON.stringify(report))).success).toBe(true);
+    expect(report.verdict).toBe('published');
+    expect(report.privacy.checks.map((c) => c.id)).toEqual(['pii-replay', 'exact-copies', 'dcr-share']);
+    for (const c of report.privacy.checks) {
+      expect(typeof c.figure).toBe('number');
+      expect(typeof c.threshold).toBe('number');
+    }
+    expect(report.policy).toEqual(POLICIES.default);
+    expect(report.fidelity.columns.length).toBeGreaterThan(0);
+  });
+
+  it('is byte-identical for identical inputs', () => {
+    // Act
+    const a = JSON.stringify(reportFor(FRESH));
+    const b = JSON.stringify(reportFor(FRESH));
+
+    // Assess
+    expect(a).toBe(b);
+    expect(a).not.toMatch(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/); // no timestamps
+  });
+
+  it('says quarantined, and why, when a privacy check fails', () => {
+    // Prepare: a seed email in the output
+    const seedEmail = SEED.rows[0]![SEED.columns.indexOf('email')]!;
+    const leaky = mapColumn(FRESH, 'email', (cell, r) => (r === 9 ? seedEmail : cell));
+
+    // Act
+    const report = reportFor(leaky);
+
+    // Assess
+    expect(report.verdict).toBe('quarantined');
+    expect(report.summary).toMatch(/no identifying value from the seed/);
+    expect(JSON.stringify(report)).not.toContain(seedEmail);
+  });
+});
+
+describe('report.html', () => {
+  const report = reportFor(FRESH);
+  const html = renderReportHtml(report);
+
+  it('escapes column names, so a name cannot inject markup', () => {
+    // Assess
+    expect(html).not.toContain('<script');
+    expect(html).not.toContain('<b>x</b>');
+    expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+  });
+
+  it('draws one real-vs-synthetic plot per compared non-PII column', () => {
+    // Assess: state, tier, signup_date, is_active, orders, total_spend, satisfaction and the odd one
+    const plots = html.match(/<svg class="plot"/g) ?? [];
+    expect(report.fidelity.columns).toHaveLength(8);
+    expect(plots).toHaveLength(8);
+    for (const c of report.fidelity.columns)
+      expect(html).toContain(`Distribution of ${c.name.replaceAll('<', '&lt;').replaceAll('>', '&gt;')}`);
+  });
+
+  it('is self-contained: no network references, no scripts', () => {
+    // Assess
+    expect(html).not.toMatch(/https?:\/\//);
+    expect(html).not.toMatch(/<script|<link|<img|@import|url\(/i);
+    expect(html).toContain("default-src 'none'");
+  });
+
+  it('shows the verdict, every check with figure, interval and threshold, and the policy', () => {
+    // Assess
+    expect(html).toContain('class="banner published"');
+    for (const c of report.privacy.checks) expect(html).toContain(`<code>${c.id}</code>`);
+    expect(html).toMatch(/95% interval/);
+    expect(html).toContain('at most 60.00%');
+    expect(html).toContain('Missing values: real');
+    expect(html).toContain('Policy and model settings');
+  });
+});
