@@ -218,7 +218,8 @@ export const sniffDelimiter = (sample: string, name: string): string => {
     }
     const [header, ...rest] = tokenizer.records.slice(0, 51);
     if (header === undefined || header.length < 2) continue;
-    const consistent = rest.length === 0 ? 1 : rest.filter((r) => r.length === header.length).length / rest.length;
+    const consistent =
+      rest.length === 0 ? 1 : rest.filter((r) => r.length === header.length).length / rest.length;
     const score = consistent * 1000 + Math.min(header.length, 999);
     const better = score > best.score || (score === best.score && delimiter === hinted);
     if (better) best = { delimiter, score, width: header.length };

@@ -47,7 +47,9 @@ export const parseJsonLine = (text: string, line: number, name: string): Record<
     throw new BadInputError(`${name}: line ${line} is not valid JSON (${(error as Error).message})`);
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw new BadInputError(`${name}: line ${line} is not a JSON object; JSON Lines seeds hold one object per line`);
+    throw new BadInputError(
+      `${name}: line ${line} is not a JSON object; JSON Lines seeds hold one object per line`,
+    );
   }
   return value as Record<string, unknown>;
 };

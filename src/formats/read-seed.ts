@@ -8,8 +8,7 @@
  * 5. the rest tokenized lazily, batch by batch, as the caller iterates.
  * Every failure is a BadInputError starting with the file name and naming the row, line or offset.
  */
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream';
+import { pipeline, Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { BadInputError } from '../errors.ts';
 import type { Cell } from '../table.ts';
@@ -194,7 +193,9 @@ export const openSeed = async (
   const headText = new TextDecoder('utf-8').decode(head.subarray(0, SNIFF_BYTES), { stream: true });
   const first = headText.trimStart()[0];
   if (first === '[') {
-    throw new BadInputError(`${name} is a JSON array; doppel reads JSON Lines (one object per line), CSV or TSV`);
+    throw new BadInputError(
+      `${name} is a JSON array; doppel reads JSON Lines (one object per line), CSV or TSV`,
+    );
   }
   const text = decode(bytes.stream())[Symbol.asyncIterator]();
   let once = false;
@@ -266,10 +267,10 @@ export const openSeed = async (
     } else tokenizer.push(next.value);
   };
   while (tokenizer.records.length < 2 && !ended) await pull();
-  const header = tokenizer.take();
-  const headerRow = header.shift();
+  const early = tokenizer.take();
+  const headerRow = early.shift();
   if (headerRow === undefined) throw new BadInputError(`${name} is empty (no header line)`);
-  if (header.length === 0) throw new BadInputError(`${name} has a header but no data rows`);
+  if (early.length === 0) throw new BadInputError(`${name} has a header but no data rows`);
   const { columns, warnings } = uniqueColumns(headerRow, name);
   return {
     format: delimiter === '\t' ? 'tsv' : 'csv',
@@ -283,7 +284,7 @@ export const openSeed = async (
     async *batches() {
       claim();
       let batch: Cell[][] = [];
-      let pending = header;
+      let pending = early;
       for (;;) {
         for (const record of pending) {
           batch.push(record);

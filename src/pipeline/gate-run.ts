@@ -77,7 +77,8 @@ export const gateRun = async (deps: GateDeps, runId: string): Promise<GateOutcom
     policy: run.policy,
     seed: run.seed,
   });
-  const fidelity = createFidelity({ profile, real: train, seed: run.seed });
+  // Plots name only categories common enough for the model to emit.
+  const fidelity = createFidelity({ profile, real: train, seed: run.seed, rareCategoryMin: run.policy.rareCategoryMin });
   const shardRows: number[] = [];
   for (let shard = 0; shard < shards; shard++) {
     const table = parseCsv(await readText(store, buckets.work, keys.shard(shard)), keys.shard(shard));

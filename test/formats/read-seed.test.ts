@@ -1,0 +1,224 @@
+import { gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { BadInputError } from '../../src/errors.ts';
+import { openSeed, type SeedReader } from '../../src/formats/read-seed.ts';
+import type { Cell } from '../../src/table.ts';
+import { chunked } from '../helpers/byte-stream.ts';
+
+const readAll = async (reader: SeedReader): Promise<Cell[][]> => {
+  const rows: Cell[][] = [];
+  for await (const batch of reader.batches()) rows.push(...batch);
+  return rows;
+};
+
+const open = (data: string | Uint8Array, name = 'seed.csv', size = 7) => openSeed(chunked(data, size), name);
+
+/** Opens and reads the whole seed, returning the error it fails with. */
+const failure = async (data: string | Uint8Array, name = 'seed.csv', size = 7): Promise<BadInputError> => {
+  try {
+    await readAll(await open(data, name, size));
+  } catch (error) {
+    expect(error).toBeInstanceOf(BadInputError);
+    return error as BadInputError;
+  }
+  throw new Error('expected the seed to be rejected');
+};
+
+describe('openSeed: delimited text', () => {
+  it('reads quotes, doubled quotes, quoted newlines, CRLF and a BOM across any chunk boundary', async () => {
+    // Prepare
+    const csv = '\ufeffid,note,amount\r\n1,"say ""hi""\r\nthen leave",3.5\r\n2,,""\r\n3,"a,b",\r\n';
+    for (const size of [1, 2, 3, 7, 64]) {
+      // Act
+      const reader = await open(csv, 'notes.csv', size);
+      const rows = await readAll(reader);
+      // Assess
+      expect(reader.format).toBe('csv');
+      expect(reader.compression).toBe('none');
+      expect(reader.columns).toEqual(['id', 'note', 'amount']);
+      expect(rows).toEqual([
+        ['1', 'say "hi"\r\nthen leave', '3.5'],
+        ['2', null, ''],
+        ['3', 'a,b', null],
+      ]);
+    }
+  });
+
+  it('sniffs tab, semicolon and pipe delimiters from the content, whatever the name says', async () => {
+    for (const delimiter of ['\t', ';', '|']) {
+      // Prepare
+      const text = ['city,state', 'price', 'n']
+        .join(delimiter)
+        .concat('\n', ['Austin, TX', '1,5', '2'].join(delimiter), '\n');
+      // Act
+      const reader = await open(text, 'export.txt');
+      const rows = await readAll(reader);
+      // Assess
+      expect(reader.delimiter).toBe(delimiter);
+      expect(reader.format).toBe(delimiter === '\t' ? 'tsv' : 'csv');
+      expect(reader.columns).toEqual(['city,state', 'price', 'n']);
+      expect(rows).toEqual([['Austin, TX', '1,5', '2']]);
+    }
+  });
+
+  it('skips blank lines and keeps a last line without a newline', async () => {
+    // Act
+    const rows = await readAll(await open('a,b\n1,2\n\n3,4'));
+    // Assess
+    expect(rows).toEqual([
+      ['1', '2'],
+      ['3', '4'],
+    ]);
+  });
+
+  it('yields batches of the requested size, every row as wide as the header', async () => {
+    // Prepare
+    const csv = `x,y\n${Array.from({ length: 10 }, (_, i) => `${i},${i * 2}`).join('\n')}\n`;
+    const reader = await openSeed(chunked(csv, 5), 'xy.csv', { batchSize: 4 });
+    // Act
+    const sizes: number[] = [];
+    for await (const batch of reader.batches()) {
+      sizes.push(batch.length);
+      for (const row of batch) expect(row).toHaveLength(2);
+    }
+    // Assess
+    expect(sizes).toEqual([4, 4, 2]);
+  });
+
+  it('renames empty and duplicate header names and says so', async () => {
+    // Act
+    const reader = await open('id,name,,name\n1,a,b,c\n');
+    // Assess
+    expect(reader.columns).toEqual(['id', 'name', 'column_3', 'name_2']);
+    expect(reader.warnings).toHaveLength(2);
+    expect(reader.warnings.join(' ')).toMatch(/column 3 has no name/);
+    expect(reader.warnings.join(' ')).toMatch(/repeats the header name "name"; it is called "name_2"/);
+  });
+
+  it('decompresses gzip found by its magic bytes, not by the name', async () => {
+    // Prepare
+    const gz = gzipSync(Buffer.from('a\tb\n1\t2\n3\t4\n'));
+    // Act
+    const reader = await open(gz, 'upload.bin', 3);
+    const rows = await readAll(reader);
+    // Assess
+    expect(reader.compression).toBe('gzip');
+    expect(reader.format).toBe('tsv');
+    expect(rows).toEqual([
+      ['1', '2'],
+      ['3', '4'],
+    ]);
+  });
+});
+
+describe('openSeed: JSON Lines', () => {
+  it('takes the union of keys in order of first appearance and turns values into text', async () => {
+    // Prepare
+    const jsonl = [
+      '{"id": 1, "name": "Ann", "tags": ["a", "b"]}',
+      '',
+      '{"id": 2, "active": true, "name": null, "meta": {"k": 1}}',
+      '{"id": 3.5}',
+    ].join('\r\n');
+    // Act
+    const reader = await open(`\ufeff${jsonl}`, 'people.data');
+    const rows = await readAll(reader);
+    // Assess
+    expect(reader.format).toBe('jsonl');
+    expect(reader.delimiter).toBeUndefined();
+    expect(reader.columns).toEqual(['id', 'name', 'tags', 'active', 'meta']);
+    expect(rows).toEqual([
+      ['1', 'Ann', '["a","b"]', null, null],
+      ['2', null, null, 'true', '{"k":1}'],
+      ['3.5', null, null, null, null],
+    ]);
+  });
+
+  it('rejects a key first seen after the schema lines, naming the line', async () => {
+    // Prepare
+    const lines = Array.from({ length: 1200 }, (_, i) =>
+      JSON.stringify(i === 1100 ? { id: i, extra: 1 } : { id: i }),
+    );
+    // Act
+    const error = await failure(lines.join('\n'), 'events.jsonl', 4096);
+    // Assess
+    expect(error.message).toMatch(/^events\.jsonl: line 1101 has key "extra"/);
+  });
+
+  it('rejects a line that is not JSON, naming the line', async () => {
+    // Act
+    const error = await failure('{"a":1}\n{"a":2\n', 'broken.jsonl');
+    // Assess
+    expect(error.message).toMatch(/^broken\.jsonl: line 2 is not valid JSON/);
+  });
+});
+
+describe('openSeed: bad input', () => {
+  it.each([
+    ['an empty file', '', /^seed\.csv is empty/],
+    ['a file of whitespace', '  \n\n \t\n', /^seed\.csv is empty/],
+    ['a header without rows', 'a,b,c\n\n', /^seed\.csv has a header but no data rows/],
+    ['a JSON array', '[{"a":1}]', /^seed\.csv is a JSON array/],
+  ])('rejects %s', async (_what, data, message) => {
+    // Act
+    const error = await failure(data);
+    // Assess
+    expect(error.message).toMatch(message);
+  });
+
+  it('rejects Parquet by its magic bytes', async () => {
+    // Act
+    const error = await failure(Buffer.concat([Buffer.from('PAR1'), Buffer.alloc(64, 7)]), 'trips.parquet');
+    // Assess
+    expect(error.message).toBe(
+      'trips.parquet is Parquet, which this version cannot read yet; convert it to CSV',
+    );
+  });
+
+  it('rejects binary content: NUL bytes, or mostly invalid UTF-8', async () => {
+    // Prepare
+    const withNul = Buffer.from('a,b\n1,\u00002\n');
+    const garbage = Buffer.from(Array.from({ length: 4000 }, (_, i) => 0x80 + ((i * 37) % 0x7f)));
+    // Act
+    const nulError = await failure(withNul, 'image.csv');
+    const garbageError = await failure(garbage, 'blob.csv');
+    // Assess
+    expect(nulError.message).toMatch(
+      /^image\.csv looks binary, not CSV\/TSV\/JSONL \(a NUL byte at offset 6\)/,
+    );
+    expect(garbageError.message).toMatch(/^blob\.csv looks binary, not CSV\/TSV\/JSONL/);
+  });
+
+  it('rejects a ragged row, naming the row and its line', async () => {
+    // Prepare
+    const rows = Array.from({ length: 20 }, (_, i) => (i === 16 ? '1,2,3,4,5' : '1,2,3,4'));
+    // Act
+    const error = await failure(`a,b,c,d\n${rows.join('\n')}\n`, 'wide.csv');
+    // Assess
+    expect(error.message).toBe('wide.csv: row 17 (line 18) has 5 fields, the header has 4');
+  });
+
+  it('counts quoted newlines when naming the line of a ragged row', async () => {
+    // Act
+    const error = await failure('a,b\n"x\ny",1\n2\n', 'multi.csv');
+    // Assess
+    expect(error.message).toBe('multi.csv: row 2 (line 4) has 1 fields, the header has 2');
+  });
+
+  it('rejects a quote never closed, naming the row where it started', async () => {
+    // Act
+    const error = await failure('a,b\n1,2\n3,"open\n4,5\n6,7\n', 'open.csv');
+    // Assess
+    expect(error.message).toMatch(/^open\.csv: row 2 \(line 3\) has a quoted field that is never closed/);
+  });
+
+  it('rejects truncated gzip with a clear message', async () => {
+    // Prepare
+    const csv = `a,b\n${Array.from({ length: 2000 }, (_, i) => `${i},${i * i}`).join('\n')}\n`;
+    const gz = gzipSync(Buffer.from(csv));
+    // Act
+    const error = await failure(gz.subarray(0, Math.floor(gz.byteLength / 2)), 'cut.csv.gz', 512);
+    // Assess
+    expect(error.message).toMatch(/^cut\.csv\.gz: the gzip data is truncated or corrupt/);
+  });
+});
