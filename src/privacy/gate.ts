@@ -409,7 +409,15 @@ const dcrCheck = (args: {
   const figure = score / n;
   const interval = wilson(score, n);
   const small = holdout.rows.length < MIN_HOLDOUT_ROWS;
-  const verdict = small ? 'inconclusive' : figure > threshold ? 'fail' : 'pass';
+  // Fail only on evidence: the whole 95% interval above the threshold. A figure above it whose
+  // interval still reaches below is too noisy to call (small samples) and is reported as such.
+  const verdict = small
+    ? 'inconclusive'
+    : interval[0] > threshold
+      ? 'fail'
+      : figure > threshold
+        ? 'inconclusive'
+        : 'pass';
   const measured =
     `Of ${formatCount(n)} sampled synthetic rows, ${formatPercent(figure)} (95% interval ${formatInterval(interval)}) ` +
     `lie nearer to a training row than to any unseen holdout row (ties count half), measured on ` +
@@ -419,6 +427,8 @@ const dcrCheck = (args: {
     ? ` The holdout sample has only ${holdout.rows.length} rows (fewer than ${MIN_HOLDOUT_ROWS}), too few to judge.`
     : verdict === 'fail'
       ? ' Synthetic rows sit unusually close to the records the model was trained on.'
-      : '';
+      : verdict === 'inconclusive'
+        ? ' The figure is above the threshold but its interval reaches below it: too few rows to tell a leak from chance; a larger seed or holdout would decide.'
+        : '';
   return { ...base, figure, threshold, interval, verdict, detail: measured + verdictNote };
 };

@@ -36,6 +36,8 @@ interface Fitted {
   column: ModelColumn;
   /** Normal scores of the train rows, for copula members. */
   scores?: Float64Array;
+  /** Parsed values (numbers, epoch ms) of numeric and date columns, null where missing. */
+  values?: (number | null)[];
 }
 
 const THOUSANDS = /^[-+]?\d{1,3}(,\d{3})+(\.\d+)?$/;
@@ -112,6 +114,7 @@ const fitNumeric = (profile: ColumnProfile, cells: Cell[]): Fitted => {
   return {
     column: { name: profile.name, kind: profile.kind, nullRate, marginal },
     scores: midRankScores(values, nullRate),
+    values,
   };
 };
 
@@ -159,7 +162,39 @@ const fitText = (profile: ColumnProfile, cells: Cell[]): Fitted => {
   };
 };
 
-const fitCategorical = (profile: ColumnProfile, cells: Cell[], rareCategoryMin: number): Fitted => {
+/**
+ * One number per row summing up the numeric and date members (their normal scores, signed to agree
+ * with the first, averaged over the row's non-null values). Categories are laid on the latent
+ * scale in the order of their rows' mean composite, so a category that goes with large values sits
+ * next to large values and a single latent normal can carry the dependence.
+ */
+const compositeOf = (
+  series: { scores: Float64Array; cells: (number | null)[] }[],
+  rows: number,
+): Float64Array | undefined => {
+  const first = series[0];
+  if (first === undefined) return undefined;
+  const signs = pearson(series.map((s) => s.scores))[0]?.map((r) => (r < 0 ? -1 : 1)) ?? [];
+  const composite = new Float64Array(rows);
+  for (let r = 0; r < rows; r++) {
+    let sum = 0;
+    let n = 0;
+    series.forEach((s, k) => {
+      if (s.cells[r] === null) return;
+      sum += (signs[k] ?? 1) * (s.scores[r] as number);
+      n++;
+    });
+    composite[r] = n > 0 ? sum / n : 0;
+  }
+  return composite;
+};
+
+const fitCategorical = (
+  profile: ColumnProfile,
+  cells: Cell[],
+  rareCategoryMin: number,
+  composite?: Float64Array,
+): Fitted => {
   const counts = new Map<string, number>();
   let nonNull = 0;
   for (const c of cells) {
@@ -168,8 +203,36 @@ const fitCategorical = (profile: ColumnProfile, cells: Cell[], rareCategoryMin: 
     nonNull++;
   }
   const nullRate = (cells.length - nonNull) / cells.length;
-  // Most frequent first, ties by label, so the order (and the copula scale) is deterministic.
-  const ordered = [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  const level = new Map<string, number>();
+  if (composite !== undefined) {
+    let sum = 0;
+    let squares = 0;
+    cells.forEach((c, r) => {
+      if (c === null) return;
+      const x = composite[r] as number;
+      level.set(c, (level.get(c) ?? 0) + x);
+      sum += x;
+      squares += x * x;
+    });
+    // Only a real association reorders: the share of the composite's variance explained by the
+    // categories (eta²) must clearly beat what chance gives, (k - 1) / n; else noise would become
+    // a spurious dependence.
+    const between =
+      [...level].reduce((a, [label, t]) => a + (t * t) / (counts.get(label) as number), 0) -
+      (sum * sum) / nonNull;
+    const total = squares - (sum * sum) / nonNull;
+    if (!(total > 0 && between / total > (4 * (counts.size - 1)) / nonNull)) level.clear();
+  }
+  const mean = (label: string, n: number): number => (level.get(label) ?? 0) / n;
+  // Kept categories first (rare ones trail, outside the model's scale), by composite level, then
+  // most frequent first, ties by label, so the order (and the copula scale) is deterministic.
+  const ordered = [...counts].sort(
+    (a, b) =>
+      Number(b[1] >= rareCategoryMin) - Number(a[1] >= rareCategoryMin) ||
+      mean(a[0], a[1]) - mean(b[0], b[1]) ||
+      b[1] - a[1] ||
+      (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0),
+  );
   const kept = ordered.filter(([, n]) => n >= rareCategoryMin);
   if (kept.length === 0) {
     // Every category is rare: no label may be shown, so the column becomes filler text of a similar length.
@@ -354,7 +417,12 @@ export const idPattern = (texts: string[]): string => {
     .join('');
 };
 
-const fitColumn = (profile: ColumnProfile, cells: Cell[], rareCategoryMin: number): Fitted => {
+const fitColumn = (
+  profile: ColumnProfile,
+  cells: Cell[],
+  rareCategoryMin: number,
+  composite?: Float64Array,
+): Fitted => {
   if (profile.semantic !== undefined) return fitPii(profile, profile.semantic.type, cells);
   switch (profile.kind) {
     case 'integer':
@@ -364,7 +432,7 @@ const fitColumn = (profile: ColumnProfile, cells: Cell[], rareCategoryMin: numbe
     case 'datetime':
       return fitDatetime(profile, cells);
     case 'categorical':
-      return fitCategorical(profile, cells, rareCategoryMin);
+      return fitCategorical(profile, cells, rareCategoryMin, composite);
     case 'boolean':
       return fitBoolean(profile, cells, rareCategoryMin);
     case 'text':
@@ -388,22 +456,34 @@ export const fitModel = (profile: Profile, train: Table, options: FitOptions): M
   if (train.rows.length === 0)
     throw new BadInputError(`cannot fit a model for ${profile.source.name}: the train sample has no rows`);
   const dropped = new Set(options.drop ?? []);
-  const columns: ModelColumn[] = [];
-  const members: number[] = [];
-  const scores: Float64Array[] = [];
-  for (const column of profile.columns) {
-    if (dropped.has(column.name)) continue;
+  const kept = profile.columns.filter((c) => !dropped.has(c.name));
+  const cellsOf = (column: ColumnProfile): Cell[] => {
     const at = train.columns.indexOf(column.name);
     if (at < 0) {
       throw new BadInputError(
         `the train sample of ${profile.source.name} has no column '${column.name}' named in its profile`,
       );
     }
-    const fitted = fitColumn(
-      column,
-      train.rows.map((row) => row[at] ?? null),
-      options.rareCategoryMin,
-    );
+    return train.rows.map((row) => row[at] ?? null);
+  };
+  // Numeric and date columns first: their scores order the categories of the others.
+  const ordered = (c: ColumnProfile): boolean =>
+    c.semantic === undefined && ['integer', 'float', 'date', 'datetime'].includes(c.kind);
+  const early = new Map<string, Fitted>();
+  for (const column of kept)
+    if (ordered(column)) early.set(column.name, fitColumn(column, cellsOf(column), options.rareCategoryMin));
+  const composite = compositeOf(
+    [...early.values()].flatMap((f) =>
+      f.scores !== undefined && f.values !== undefined ? [{ scores: f.scores, cells: f.values }] : [],
+    ),
+    train.rows.length,
+  );
+  const columns: ModelColumn[] = [];
+  const members: number[] = [];
+  const scores: Float64Array[] = [];
+  for (const column of kept) {
+    const fitted =
+      early.get(column.name) ?? fitColumn(column, cellsOf(column), options.rareCategoryMin, composite);
     columns.push(fitted.column);
     if (fitted.scores !== undefined) {
       members.push(columns.length - 1);

@@ -27,7 +27,11 @@ export const Marginal = z.discriminatedUnion('type', [
   }),
   z.object({
     type: z.literal('categorical'),
-    /** Category labels, most frequent first; rare ones were suppressed before this list was made. */
+    /**
+     * Category labels in their order on the copula's latent scale (by the mean of the numeric
+     * columns over their rows, then most frequent first); rare ones were suppressed before this
+     * list was made.
+     */
     categories: z.array(z.string()).min(1),
     probs: z.array(z.number()),
     /** How many seed categories were too rare to keep. */

@@ -67,7 +67,8 @@ const loadPools = (faker: Faker): Pools => {
   const first = d.person?.first_name as Record<string, unknown> | undefined;
   const last = d.person?.last_name as Record<string, unknown> | undefined;
   pools = {
-    firstNames: list(first?.generic, [...list(first?.female, []), ...list(first?.male, ['Alex'])]),
+    // faker picks mostly from the female and male lists (generic is a small unisex list).
+    firstNames: [...list(first?.female, []), ...list(first?.male, []), ...list(first?.generic, ['Alex'])],
     lastNames: list(last?.generic, ['Smith']),
     streetSuffixes: list(d.location?.street_suffix, ['Street']),
     streetNames: list(d.location?.street_name, ['Main Street']),

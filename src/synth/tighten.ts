@@ -16,8 +16,8 @@ export const tightenModel = (model: ModelArtifact, rareCategoryMin: number): Mod
       .filter(({ p }) => Math.round(p * nonNull) >= rareCategoryMin);
     if (keep.length === m.categories.length) return column;
     if (keep.length === 0) {
-      // Nothing is common enough to show: the column can only be missing.
-      return { ...column, nullRate: 1, marginal: { ...m, suppressed: m.suppressed + m.categories.length } };
+      // Nothing is common enough to show: the column can only be missing, and no label stays behind.
+      return { ...column, nullRate: 1, marginal: { type: 'text' as const, lengths: [0, 0] } };
     }
     const total = keep.reduce((a, k) => a + k.p, 0);
     return {
@@ -30,5 +30,15 @@ export const tightenModel = (model: ModelArtifact, rareCategoryMin: number): Mod
       },
     };
   });
-  return { ...model, columns, settings: { ...model.settings, rareCategoryMin } };
+  // An emptied column leaves the copula: drop its row and column from the correlation.
+  const keepMembers = model.copula.members
+    .map((column, k) => ({ column, k }))
+    .filter(({ column }) => columns[column]?.marginal.type !== 'text');
+  const copula = {
+    members: keepMembers.map(({ column }) => column),
+    correlation: keepMembers.map(({ k: i }) =>
+      keepMembers.map(({ k: j }) => model.copula.correlation[i]?.[j] ?? 0),
+    ),
+  };
+  return { ...model, columns, copula, settings: { ...model.settings, rareCategoryMin } };
 };

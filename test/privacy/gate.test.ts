@@ -226,4 +226,31 @@ describe('privacy gate: dcr-share', () => {
     expect(lenient.verdict).toBe('pass');
     expect(strict.verdict).toBe('fail');
   });
+
+  it('calls a figure just over the threshold inconclusive, not a pass, when its interval reaches below', () => {
+    // Prepare: measure the figure of a half-leaky output, then put the threshold just under it
+    const half: Table = {
+      columns: SEED.columns,
+      rows: [...TRAIN_FULL.rows.slice(0, 1000), ...FRESH.rows.slice(0, 1000)],
+    };
+    const shifted = mapColumn(freshPii(half), 'total_spend', (cell) =>
+      cell === null ? null : (Number(cell) + 0.01).toFixed(2),
+    );
+    const measured = check(
+      gateRun(shifted, { policy: { ...POLICIES.default, dcrShareMax: 0.99 } }),
+      'dcr-share',
+    );
+
+    // Act
+    const near = check(
+      gateRun(shifted, { policy: { ...POLICIES.default, dcrShareMax: measured.figure - 0.005 } }),
+      'dcr-share',
+    );
+
+    // Assess
+    expect(near.figure).toBeGreaterThan(near.threshold);
+    expect(near.interval![0]).toBeLessThan(near.threshold);
+    expect(near.verdict).toBe('inconclusive');
+    expect(near.detail).toMatch(/too few rows to tell/);
+  });
 });
