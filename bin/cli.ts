@@ -16,7 +16,7 @@ import { createGeneratorServer, listen } from '../adapters/local/generator-serve
 import { FUNCTIONS, type FunctionName, LocalRuntime } from '../adapters/local/runtime.ts';
 import { DatasetSpec, PolicyName, RunRecord } from '../src/contracts.ts';
 import { BadInputError, ContractError, errorMessage } from '../src/errors.ts';
-import { runKeys, SEED_PREFIX, specKey } from '../src/pipeline/layout.ts';
+import { SEED_PREFIX, specKey } from '../src/pipeline/layout.ts';
 import { readJson } from '../src/pipeline/run-store.ts';
 import type { Progress } from '../src/ports.ts';
 import { profileSource } from '../src/profile/profile-seed.ts';

@@ -8,7 +8,16 @@ import { ModelArtifact } from './synth/model.ts';
 
 export { ModelArtifact };
 
-export const ColumnKind = z.enum(['integer', 'float', 'boolean', 'categorical', 'datetime', 'date', 'text', 'id']);
+export const ColumnKind = z.enum([
+  'integer',
+  'float',
+  'boolean',
+  'categorical',
+  'datetime',
+  'date',
+  'text',
+  'id',
+]);
 export type ColumnKind = z.infer<typeof ColumnKind>;
 
 export const SemanticType = z.enum([

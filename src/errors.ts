@@ -58,4 +58,5 @@ export class NotReadyError extends DoppelError {
 
 export const isTransient = (error: unknown): boolean => error instanceof DoppelError && error.transient;
 
-export const errorMessage = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+export const errorMessage = (error: unknown): string =>
+  error instanceof Error ? error.message : String(error);

@@ -24,7 +24,12 @@ export interface ObjectStore {
   /** Writes (or overwrites) an object. */
   put(bucket: string, key: string, body: Uint8Array | string, options?: PutOptions): Promise<void>;
   /** Writes an object from a stream without holding it whole (multipart on S3). */
-  putStream(bucket: string, key: string, body: AsyncIterable<Uint8Array>, options?: PutOptions): Promise<void>;
+  putStream(
+    bucket: string,
+    key: string,
+    body: AsyncIterable<Uint8Array>,
+    options?: PutOptions,
+  ): Promise<void>;
   /**
    * Writes only if no object exists at the key (If-None-Match: *). Returns false, without writing,
    * when one does: the way a stage claims a run so two finishers cannot both act.
@@ -60,8 +65,12 @@ export interface Buckets {
 }
 
 /** What a stage reports while it works; the local runtime prints it, Lambda logs it. */
-export interface Progress {
-  (event: { stage: string; runId?: string; message: string; done?: number; total?: number }): void;
-}
+export type Progress = (event: {
+  stage: string;
+  runId?: string;
+  message: string;
+  done?: number;
+  total?: number;
+}) => void;
 
 export const noProgress: Progress = () => {};

@@ -168,10 +168,12 @@ export class LocalRuntime {
 
   /** Invokes a handler as Lambda's asynchronous invocation does: up to two retries on error. */
   private invokeAsync(fn: 'on-seed-uploaded' | 'gate-run', event: S3Event): void {
+    // One context for all attempts: Lambda keeps the request id across its retries of an event.
+    const context = fakeContext(fn);
     void this.track(async () => {
       for (let attempt = 0; ; attempt++) {
         try {
-          await this.handlers[fn](event, fakeContext(fn));
+          await this.handlers[fn](event, context);
           return;
         } catch (error) {
           this.options.onError?.(fn, error);

@@ -13,7 +13,7 @@ import type {
 } from 'aws-lambda';
 import { DatasetRequest, parseJson, type RunRecord } from '../../src/contracts.ts';
 import { BadInputError, ContractError, DoppelError, NotFoundError } from '../../src/errors.ts';
-import { readRun, saveRun } from '../../src/pipeline/run-store.ts';
+import { readRun } from '../../src/pipeline/run-store.ts';
 import { type StartDeps, startRun } from '../../src/pipeline/start-run.ts';
 import { hash32 } from '../../src/random.ts';
 
@@ -70,6 +70,7 @@ export const makeHandler = (deps: StartDeps & { logger: Logger }) =>
           const request = parseJson(DatasetRequest, text, 'request body');
           // An explicit seed makes the request idempotent; otherwise each call is a new run.
           const origin = request.seed === undefined ? event.requestContext.requestId : `seed:${request.seed}`;
+          const requestedBy = event.requestContext.authorizer?.iam?.userArn;
           const { run, created } = await startRun(deps, {
             dataset: request.dataset,
             trigger: 'request',
@@ -77,13 +78,9 @@ export const makeHandler = (deps: StartDeps & { logger: Logger }) =>
             policy: request.policy,
             origin,
             ...(request.rows === undefined ? {} : { rows: request.rows }),
+            ...(requestedBy === undefined ? {} : { requestedBy }),
           });
-          const requestedBy = event.requestContext.authorizer?.iam?.userArn;
-          const recorded =
-            created && requestedBy !== undefined
-              ? await saveRun(deps.store, deps.buckets.work, { ...run, requestedBy }, deps.now)
-              : run;
-          return json(created ? 202 : 200, requestView(recorded));
+          return json(created ? 202 : 200, requestView(run));
         }
         const id = event.pathParameters?.requestId;
         if (event.requestContext.http.method === 'GET' && id !== undefined) {

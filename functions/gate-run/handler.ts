@@ -18,7 +18,7 @@ export interface GateResult {
 export const makeHandler = (deps: GateDeps & { logger: Logger }) =>
   middy<S3Event, GateResult, Error, Context>()
     .use(injectLambdaContext(deps.logger))
-    .handler(async (event) => {
+    .handler(async (event, context) => {
       const runs: GateResult['runs'] = [];
       for (const record of event.Records ?? []) {
         const key = decodeS3Key(record.s3.object.key);
@@ -27,7 +27,7 @@ export const makeHandler = (deps: GateDeps & { logger: Logger }) =>
           deps.logger.warn('not a ready marker; ignored', { key });
           continue;
         }
-        const outcome = await gateRun(deps, runId);
+        const outcome = await gateRun(deps, runId, context.awsRequestId);
         const entry =
           outcome.status === 'done'
             ? {

@@ -29,7 +29,15 @@ export const makeHandler = (deps: GenerateHandlerDeps) => {
     } catch (error) {
       if (!(error instanceof DoppelError) || error.transient) throw error;
       const run = await findRun(deps.store, deps.buckets.work, job.runId);
-      if (run !== undefined && run.status === 'generating') {
+      if (run === undefined) {
+        deps.logger.error('job for a run that does not exist; dropped', {
+          runId: job.runId,
+          shard: job.shard,
+          reason: error.message,
+        });
+        return { status: 'dropped' as const };
+      }
+      if (run.status === 'generating') {
         await saveRun(
           deps.store,
           deps.buckets.work,

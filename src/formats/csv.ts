@@ -32,7 +32,8 @@ export const parseCsv = (text: string, name = 'csv'): Table => {
         continue;
       }
       const next = text.indexOf('"', i);
-      if (next === -1) throw new BadInputError(`${name}: unterminated quoted field in record ${records.length + 1}`);
+      if (next === -1)
+        throw new BadInputError(`${name}: unterminated quoted field in record ${records.length + 1}`);
       field += text.slice(i, next);
       i = next;
       continue;

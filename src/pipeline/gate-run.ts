@@ -9,7 +9,7 @@
  *     to curated when every check passed, to quarantine otherwise;
  *  5. record the verdict on the run.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { ModelArtifact, Profile, type RunRecord } from '../contracts.ts';
 import { NotReadyError } from '../errors.ts';
 import { parseCsv } from '../formats/csv.ts';
@@ -45,7 +45,46 @@ export interface Manifest {
 const sha256 = (data: Uint8Array | string): string => createHash('sha256').update(data).digest('hex');
 const byteLength = (data: string): number => Buffer.byteLength(data, 'utf8');
 
-export const gateRun = async (deps: GateDeps, runId: string): Promise<GateOutcome> => {
+/** A claim older than this (the gate function's timeout and then some) belongs to a gate that died. */
+export const GATE_LEASE_MS = 20 * 60_000;
+
+interface Claim {
+  owner: string;
+  at: string;
+}
+
+/**
+ * Claims the run for this gate. The conditional write decides between concurrent finishers; a claim
+ * already held by this same invocation (a retry of it) or left by a gate that died mid-publish
+ * (older than the lease) is taken over, which is safe because every output is deterministic.
+ */
+const claimRun = async (deps: GateDeps, runId: string, owner: string): Promise<boolean> => {
+  const { store, buckets } = deps;
+  const key = runKeys(runId).gateClaim;
+  const claim: Claim = { owner, at: deps.now().toISOString() };
+  if (await store.putIfAbsent(buckets.work, key, JSON.stringify(claim))) return true;
+  let held: Partial<Claim>;
+  try {
+    held = JSON.parse(await readText(store, buckets.work, key)) as Partial<Claim>;
+  } catch {
+    held = {};
+  }
+  const age = deps.now().getTime() - Date.parse(held.at ?? '');
+  if (held.owner !== owner && !(age > GATE_LEASE_MS)) return false;
+  await store.put(buckets.work, key, JSON.stringify(claim));
+  return true;
+};
+
+/**
+ * Gates a run. `owner` names this invocation (Lambda keeps the request id across its retries of an
+ * asynchronous event), so a retry after a failure mid-publish resumes instead of finding the run
+ * claimed by itself.
+ */
+export const gateRun = async (
+  deps: GateDeps,
+  runId: string,
+  owner: string = randomUUID(),
+): Promise<GateOutcome> => {
   const { store, buckets, progress } = deps;
   const keys = runKeys(runId);
   let run = await readRun(store, buckets.work, runId);
@@ -54,7 +93,7 @@ export const gateRun = async (deps: GateDeps, runId: string): Promise<GateOutcom
   const landed = await store.list(buckets.work, keys.shardsPrefix);
   if (landed.length < shards)
     throw new NotReadyError(`run ${runId}: ${landed.length} of ${shards} shards landed`);
-  if (!(await store.putIfAbsent(buckets.work, keys.gateClaim, deps.now().toISOString()))) {
+  if (!(await claimRun(deps, runId, owner))) {
     return { status: 'claimed-elsewhere', runId };
   }
   run = await saveRun(store, buckets.work, { ...run, status: 'gating' }, deps.now);
@@ -78,7 +117,12 @@ export const gateRun = async (deps: GateDeps, runId: string): Promise<GateOutcom
     seed: run.seed,
   });
   // Plots name only categories common enough for the model to emit.
-  const fidelity = createFidelity({ profile, real: train, seed: run.seed, rareCategoryMin: run.policy.rareCategoryMin });
+  const fidelity = createFidelity({
+    profile,
+    real: train,
+    seed: run.seed,
+    rareCategoryMin: run.policy.rareCategoryMin,
+  });
   const shardRows: number[] = [];
   for (let shard = 0; shard < shards; shard++) {
     const table = parseCsv(await readText(store, buckets.work, keys.shard(shard)), keys.shard(shard));

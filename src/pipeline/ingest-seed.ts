@@ -128,7 +128,11 @@ export const ingestSeed = async (deps: IngestDeps, object: SeedObject): Promise<
   const runId = seedRunId(seedRef, spec);
   const existing = await findRun(store, buckets.work, runId);
   if (existing !== undefined && existing.status !== 'profiling') {
-    progress({ stage: 'profile', runId, message: `${dataset}/${file} was already ingested (run ${existing.status})` });
+    progress({
+      stage: 'profile',
+      runId,
+      message: `${dataset}/${file} was already ingested (run ${existing.status})`,
+    });
     return { status: 'duplicate', run: existing };
   }
 

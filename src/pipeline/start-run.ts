@@ -28,6 +28,8 @@ export interface StartRequest {
   policy?: DatasetSpec['policy'];
   /** What makes this request unique (schedule time, API request id): part of the run id. */
   origin: string;
+  /** Who asked (the IAM principal of a compliance request), recorded on the run. */
+  requestedBy?: string;
 }
 
 const Latest = z.object({ runId: z.string() });
@@ -86,6 +88,7 @@ export const startRun = async (
     sourceRunId: source.runId,
     modelKey,
     ...(request.trigger === 'request' ? { requestId: runId } : {}),
+    ...(request.requestedBy === undefined ? {} : { requestedBy: request.requestedBy }),
     createdAt,
     updatedAt: createdAt,
   };

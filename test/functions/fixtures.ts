@@ -6,13 +6,16 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { APIGatewayProxyEventV2WithIAMAuthorizer, S3Event, SQSEvent, SQSRecord } from 'aws-lambda';
 import { fakeContext } from '../../adapters/local/runtime.ts';
+import { makeHandler as makeGenerateHandler } from '../../functions/generate-shard/handler.ts';
+import { makeHandler as makeSeedHandler } from '../../functions/on-seed-uploaded/handler.ts';
 import type { ShardJob } from '../../src/contracts.ts';
 import { sampleCustomers } from '../../src/sample/customers.ts';
 import { toCsv } from '../../src/table.ts';
 import type { FakeAws } from '../helpers/fake-aws.ts';
 
 /** The run id the fixtures carry; tests swap in a real one. */
-export const FIXTURE_RUN_ID = 'r-0000000000000000';
+/** The bundled sample's run id in a fresh local root (`npm start`), so `npm run invoke` finds it. */
+export const FIXTURE_RUN_ID = 'r-9ea003096add50ab';
 export const SEED_KEY = 'datasets/customers/customers.csv';
 export const SPEC_KEY = 'datasets/customers/doppel.json';
 
@@ -99,4 +102,32 @@ export const customersCsv = (rows = SEED_ROWS): string => toCsv(sampleCustomers(
 export const putCustomersSeed = (aws: FakeAws, csv = customersCsv()): S3Event => {
   aws.put(aws.buckets.seed, SEED_KEY, csv, 'text/csv');
   return seedPutEvent({ size: Buffer.byteLength(csv, 'utf8') });
+};
+
+/**
+ * Shard size follows from the endpoint's 6 MiB payload limit, so a sample-sized run is one shard;
+ * this many rows (asked for in a doppel.json) makes two, for the tests about several shards.
+ */
+export const TWO_SHARD_ROWS = 12_500;
+
+/** Prepare: a seed run started through the real on-seed handler; answers its run id and the jobs sent. */
+export const startSeedRun = async (aws: FakeAws, options: { rows?: number } = {}) => {
+  if (options.rows !== undefined) aws.put(aws.buckets.seed, SPEC_KEY, JSON.stringify({ rows: options.rows }));
+  const result = await makeSeedHandler(aws.handlerDeps())(putCustomersSeed(aws), context('on-seed-uploaded'));
+  const outcome = result.outcomes[0];
+  if (outcome?.status !== 'started' || outcome.runId === undefined)
+    throw new Error(`the seed run did not start: ${JSON.stringify(result)}`);
+  return { runId: outcome.runId, jobs: aws.sentJobs().filter((j) => j.runId === outcome.runId) };
+};
+
+/** Prepare: a seed run whose every shard has landed (through the real generate handler). */
+export const landAllShards = async (aws: FakeAws, options: { rows?: number } = {}) => {
+  const started = await startSeedRun(aws, options);
+  const result = await makeGenerateHandler(aws.handlerDeps())(
+    sqsEvent(started.jobs),
+    context('generate-shard'),
+  );
+  if (result.batchItemFailures.length > 0)
+    throw new Error(`shards failed: ${JSON.stringify(result.batchItemFailures)}`);
+  return started;
 };

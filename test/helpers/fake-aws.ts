@@ -8,16 +8,23 @@ import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import {
   CompleteMultipartUploadCommand,
+  type CompleteMultipartUploadCommandInput,
   CreateMultipartUploadCommand,
+  type CreateMultipartUploadCommandInput,
   GetObjectCommand,
+  type GetObjectCommandInput,
   HeadObjectCommand,
+  type HeadObjectCommandInput,
   ListObjectsV2Command,
+  type ListObjectsV2CommandInput,
   NoSuchKey,
   NotFound,
   PutObjectCommand,
+  type PutObjectCommandInput,
   S3Client,
   S3ServiceException,
   UploadPartCommand,
+  type UploadPartCommandInput,
 } from '@aws-sdk/client-s3';
 import {
   InvokeEndpointCommand,
@@ -25,7 +32,7 @@ import {
   type InvokeEndpointCommandOutput,
   SageMakerRuntimeClient,
 } from '@aws-sdk/client-sagemaker-runtime';
-import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { SendMessageBatchCommand, type SendMessageBatchCommandInput, SQSClient } from '@aws-sdk/client-sqs';
 import { sdkStreamMixin } from '@smithy/core/serde';
 import { mockClient } from 'aws-sdk-client-mock';
 import { type AwsDeps, awsDepsFromEnv } from '../../adapters/aws/clients.ts';
@@ -76,6 +83,12 @@ const toBuffer = async (body: unknown): Promise<Buffer> => {
 const md5 = (data: Buffer): string => createHash('md5').update(data).digest('hex');
 const id = (bucket: string, key: string): string => `${bucket}/${key}`;
 
+/** Bucket and key of a call; the real SDK refuses a call without them before it leaves. */
+const target = (input: { Bucket?: string | undefined; Key?: string | undefined }) => {
+  if (!input.Bucket || !input.Key) throw new Error('fake S3: Bucket and Key are required');
+  return { bucket: input.Bucket, key: input.Key, id: id(input.Bucket, input.Key) };
+};
+
 /** The errors as the SDK deserialises them: modelled classes where S3 has them, the base class otherwise. */
 const noSuchKey = () =>
   new NoSuchKey({ $metadata: { httpStatusCode: 404 }, message: 'The specified key does not exist.' });
@@ -120,7 +133,10 @@ export const fakeAws = () => {
   const sqsMock = mockClient(clients.sqs);
   const sageMakerMock = mockClient(clients.sageMaker);
   const objects = new Map<string, StoredObject>();
-  const uploads = new Map<string, { bucket: string; key: string; contentType?: string; parts: Map<number, Buffer> }>();
+  const uploads = new Map<
+    string,
+    { bucket: string; key: string; contentType?: string; parts: Map<number, Buffer> }
+  >();
   let uploadCount = 0;
 
   const store = (bucket: string, key: string, body: Buffer, contentType?: string): string => {
@@ -134,8 +150,8 @@ export const fakeAws = () => {
     return etag;
   };
 
-  s3Mock.on(GetObjectCommand).callsFake(async (input) => {
-    const object = objects.get(id(input.Bucket, input.Key));
+  s3Mock.on(GetObjectCommand).callsFake(async (input: GetObjectCommandInput) => {
+    const object = objects.get(target(input).id);
     if (object === undefined) throw noSuchKey();
     return {
       $metadata: { httpStatusCode: 200 },
@@ -147,8 +163,8 @@ export const fakeAws = () => {
       LastModified: object.lastModified,
     };
   });
-  s3Mock.on(HeadObjectCommand).callsFake(async (input) => {
-    const object = objects.get(id(input.Bucket, input.Key));
+  s3Mock.on(HeadObjectCommand).callsFake(async (input: HeadObjectCommandInput) => {
+    const object = objects.get(target(input).id);
     if (object === undefined) throw notFound();
     return {
       $metadata: { httpStatusCode: 200 },
@@ -158,13 +174,17 @@ export const fakeAws = () => {
       LastModified: object.lastModified,
     };
   });
-  s3Mock.on(PutObjectCommand).callsFake(async (input) => {
-    if (input.IfNoneMatch === '*' && objects.has(id(input.Bucket, input.Key))) throw preconditionFailed();
-    const etag = store(input.Bucket, input.Key, await toBuffer(input.Body), input.ContentType);
+  s3Mock.on(PutObjectCommand).callsFake(async (input: PutObjectCommandInput) => {
+    const body = await toBuffer(input.Body);
+    // Check and write with no await between: two conditional writers race as they do on S3.
+    const { bucket, key } = target(input);
+    if (input.IfNoneMatch === '*' && objects.has(id(bucket, key))) throw preconditionFailed();
+    const etag = store(bucket, key, body, input.ContentType);
     return { $metadata: { httpStatusCode: 200 }, ETag: etag };
   });
-  s3Mock.on(ListObjectsV2Command).callsFake(async (input) => {
-    const bucketPrefix = `${input.Bucket}/`;
+  s3Mock.on(ListObjectsV2Command).callsFake(async (input: ListObjectsV2CommandInput) => {
+    const bucket = input.Bucket ?? '';
+    const bucketPrefix = `${bucket}/`;
     const prefix = input.Prefix ?? '';
     const keys = [...objects.keys()]
       .filter((k) => k.startsWith(bucketPrefix))
@@ -186,7 +206,7 @@ export const fakeAws = () => {
       IsTruncated: truncated,
       ...(truncated ? { NextContinuationToken: page[page.length - 1] } : {}),
       Contents: page.map((key) => {
-        const object = objects.get(id(input.Bucket, key)) as StoredObject;
+        const object = objects.get(id(bucket, key)) as StoredObject;
         return {
           Key: key,
           Size: object.body.byteLength,
@@ -197,34 +217,35 @@ export const fakeAws = () => {
       }),
     };
   });
-  s3Mock.on(CreateMultipartUploadCommand).callsFake(async (input) => {
+  s3Mock.on(CreateMultipartUploadCommand).callsFake(async (input: CreateMultipartUploadCommandInput) => {
+    const { bucket, key } = target(input);
     const uploadId = `upload-${++uploadCount}`;
     uploads.set(uploadId, {
-      bucket: input.Bucket,
-      key: input.Key,
+      bucket,
+      key,
       parts: new Map(),
       ...(input.ContentType === undefined ? {} : { contentType: input.ContentType }),
     });
-    return { $metadata: { httpStatusCode: 200 }, Bucket: input.Bucket, Key: input.Key, UploadId: uploadId };
+    return { $metadata: { httpStatusCode: 200 }, Bucket: bucket, Key: key, UploadId: uploadId };
   });
-  s3Mock.on(UploadPartCommand).callsFake(async (input) => {
-    const upload = uploads.get(input.UploadId);
+  s3Mock.on(UploadPartCommand).callsFake(async (input: UploadPartCommandInput) => {
+    const upload = uploads.get(input.UploadId ?? '');
     if (upload === undefined) throw new Error(`fake S3: no multipart upload ${input.UploadId}`);
     const body = await toBuffer(input.Body);
-    upload.parts.set(input.PartNumber, body);
+    upload.parts.set(input.PartNumber ?? 0, body);
     return { $metadata: { httpStatusCode: 200 }, ETag: `"${md5(body)}"` };
   });
-  s3Mock.on(CompleteMultipartUploadCommand).callsFake(async (input) => {
-    const upload = uploads.get(input.UploadId);
+  s3Mock.on(CompleteMultipartUploadCommand).callsFake(async (input: CompleteMultipartUploadCommandInput) => {
+    const upload = uploads.get(input.UploadId ?? '');
     if (upload === undefined) throw new Error(`fake S3: no multipart upload ${input.UploadId}`);
-    uploads.delete(input.UploadId);
+    uploads.delete(input.UploadId ?? '');
     const numbers = (input.MultipartUpload?.Parts ?? []).map((p) => p.PartNumber as number);
     const body = Buffer.concat(numbers.map((n) => upload.parts.get(n) ?? Buffer.alloc(0)));
     const etag = store(upload.bucket, upload.key, body, upload.contentType);
     return { $metadata: { httpStatusCode: 200 }, Bucket: upload.bucket, Key: upload.key, ETag: etag };
   });
 
-  sqsMock.on(SendMessageBatchCommand).callsFake(async (input) => ({
+  sqsMock.on(SendMessageBatchCommand).callsFake(async (input: SendMessageBatchCommandInput) => ({
     $metadata: { httpStatusCode: 200 },
     Successful: (input.Entries ?? []).map((entry, i) => ({
       Id: entry.Id,
@@ -234,7 +255,9 @@ export const fakeAws = () => {
     Failed: [],
   }));
 
-  sageMakerMock.on(InvokeEndpointCommand).callsFake(async (input) => invokeGenerator(input));
+  sageMakerMock
+    .on(InvokeEndpointCommand)
+    .callsFake(async (input: InvokeEndpointCommandInput) => invokeGenerator(input));
 
   const deps: AwsDeps = awsDepsFromEnv(ENV, clients);
 

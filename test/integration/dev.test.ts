@@ -31,7 +31,7 @@ describe('npm start (doppel dev)', () => {
     expect(result.stderr).toMatch(/profile/);
     expect(result.stderr).toMatch(/generate/);
     const runs = await runsIn(root);
-    expect(runs).toHaveLength(1);
+    expect(runs).toEqual(['r-9ea003096add50ab']);
     const published = join(root, 'doppel-curated', 'customers', runs[0]!);
     expect((await readdir(published)).sort()).toEqual([
       'data',
@@ -50,6 +50,36 @@ describe('npm start (doppel dev)', () => {
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toMatch(/already ingested/);
     expect(await runsIn(root)).toHaveLength(1);
+  });
+
+  it('npm run invoke runs one handler on an events/ fixture against the same local buckets', async () => {
+    // The fixtures name the sample's object and run (bucket doppel-seed, its md5 as eTag), so the
+    // seed event is a duplicate of what npm start did, and a compliance request builds on it.
+    const duplicate = await doppel(['invoke', 'on-seed-uploaded', 'events/s3/seed-put.json', '--root', root]);
+    const request = await doppel([
+      'invoke',
+      'dataset-requests',
+      'events/api/create-request.json',
+      '--root',
+      root,
+    ]);
+    const status = await doppel([
+      'invoke',
+      'dataset-requests',
+      'events/api/get-request.json',
+      '--root',
+      root,
+    ]);
+
+    expect(JSON.parse(duplicate.stdout).outcomes[0]).toMatchObject({
+      status: 'duplicate',
+      runId: 'r-9ea003096add50ab',
+    });
+    const created = JSON.parse(JSON.parse(request.stdout).body);
+    expect(created).toMatchObject({ status: 'generating', rows: 500, policy: { name: 'strict' } });
+    const followed = JSON.parse(JSON.parse(status.stdout).body);
+    expect(followed).toMatchObject({ requestId: created.requestId, status: 'published' });
+    expect(followed.output.data).toBe(`customers/${created.requestId}/data/`);
   });
 
   it('keeps watching: a file dropped in the seed folder is processed the same way', async () => {

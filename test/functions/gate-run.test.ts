@@ -1,0 +1,189 @@
+import { createHash } from 'node:crypto';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { describe, expect, it } from 'vitest';
+import { makeHandler } from '../../functions/gate-run/handler.ts';
+import type { RunRecord } from '../../src/contracts.ts';
+import { TransientError } from '../../src/errors.ts';
+import { parseCsv } from '../../src/formats/csv.ts';
+import type { Manifest } from '../../src/pipeline/gate-run.ts';
+import { sampleCustomers } from '../../src/sample/customers.ts';
+import { type FakeAws, fakeAws } from '../helpers/fake-aws.ts';
+import { context, landAllShards, readyEvent, SEED_ROWS, startSeedRun, TWO_SHARD_ROWS } from './fixtures.ts';
+
+const invoke = (aws: FakeAws, event: Parameters<ReturnType<typeof makeHandler>>[0]) =>
+  makeHandler(aws.handlerDeps())(event, context('gate-run'));
+
+const sha256 = (data: Uint8Array): string => createHash('sha256').update(data).digest('hex');
+const curatedPuts = (aws: FakeAws): number =>
+  aws.s3Mock.commandCalls(PutObjectCommand).filter((c) => c.args[0].input.Bucket === aws.buckets.curated)
+    .length;
+
+describe('gate-run', () => {
+  it('publishes a passing run to curated: data, reports and a manifest whose checksums match', async () => {
+    // Prepare
+    const aws = fakeAws();
+    const { runId } = await landAllShards(aws, { rows: TWO_SHARD_ROWS });
+    const prefix = `customers/${runId}/`;
+
+    // Act
+    const result = await invoke(aws, readyEvent(runId));
+
+    // Assess
+    expect(result.runs).toEqual([
+      { runId, status: 'published', output: { bucket: aws.buckets.curated, prefix } },
+    ]);
+    expect(aws.keys(aws.buckets.curated)).toEqual([
+      `${prefix}data/part-00000.csv`,
+      `${prefix}data/part-00001.csv`,
+      `${prefix}manifest.json`,
+      `${prefix}report.html`,
+      `${prefix}report.json`,
+    ]);
+    expect(aws.keys(aws.buckets.quarantine)).toEqual([]);
+    const manifest = aws.json<Manifest>(aws.buckets.curated, `${prefix}manifest.json`);
+    expect(manifest).toMatchObject({
+      runId,
+      dataset: 'customers',
+      verdict: 'published',
+      rows: TWO_SHARD_ROWS,
+    });
+    expect(manifest.files.map((f) => f.key).sort()).toEqual([
+      'data/part-00000.csv',
+      'data/part-00001.csv',
+      'report.html',
+      'report.json',
+    ]);
+    for (const file of manifest.files) {
+      const bytes = aws.bytes(aws.buckets.curated, `${prefix}${file.key}`) as Buffer;
+      expect(sha256(bytes), file.key).toBe(file.sha256);
+      expect(bytes.byteLength, file.key).toBe(file.bytes);
+    }
+    // The published data is the generated shards, unchanged.
+    expect(aws.text(aws.buckets.curated, `${prefix}data/part-00001.csv`)).toBe(
+      aws.text(aws.buckets.work, `runs/${runId}/shards/part-00001.csv`),
+    );
+    const report = aws.json<{ privacy: { verdict: string } }>(aws.buckets.curated, `${prefix}report.json`);
+    expect(report.privacy.verdict).toBe('pass');
+    expect(aws.json<RunRecord>(aws.buckets.work, `runs/${runId}/run.json`)).toMatchObject({
+      status: 'published',
+      output: { bucket: aws.buckets.curated, prefix },
+    });
+  });
+
+  it('does nothing more when the ready marker is delivered again after the run was published', async () => {
+    // Prepare
+    const aws = fakeAws();
+    const { runId } = await landAllShards(aws);
+    await invoke(aws, readyEvent(runId));
+    const writes = curatedPuts(aws);
+    const published = aws.text(aws.buckets.work, `runs/${runId}/run.json`);
+
+    // Act
+    const result = await invoke(aws, readyEvent(runId));
+
+    // Assess
+    expect(result.runs).toMatchObject([{ runId, status: 'published' }]);
+    expect(curatedPuts(aws)).toBe(writes);
+    expect(aws.text(aws.buckets.work, `runs/${runId}/run.json`)).toBe(published);
+  });
+
+  it('gates once when two last shards deliver their markers at the same time', async () => {
+    // Prepare
+    const aws = fakeAws();
+    const { runId } = await landAllShards(aws);
+
+    // Act
+    const results = await Promise.all([invoke(aws, readyEvent(runId)), invoke(aws, readyEvent(runId))]);
+
+    // Assess
+    const statuses = results.map((r) => r.runs[0]?.status).sort();
+    expect(statuses).toEqual(['claimed-elsewhere', 'published']);
+    // One report.json, one report.html, one data part, one manifest.
+    expect(curatedPuts(aws)).toBe(4);
+  });
+
+  it('throws, for Lambda to retry, when the marker comes before every shard has landed', async () => {
+    // Prepare
+    const aws = fakeAws();
+    const { runId } = await startSeedRun(aws);
+
+    // Act
+    const result = invoke(aws, readyEvent(runId));
+
+    // Assess
+    await expect(result).rejects.toThrow(`run ${runId}: 0 of 1 shards landed`);
+    expect(aws.keys(aws.buckets.curated)).toEqual([]);
+    expect(aws.bytes(aws.buckets.work, `runs/${runId}/gate.claim`)).toBeUndefined();
+  });
+
+  it('lets no identifying value of the seed reach any curated object', async () => {
+    // Prepare
+    const aws = fakeAws();
+    const { runId } = await landAllShards(aws);
+    const seed = sampleCustomers(SEED_ROWS);
+    const identifying = ['full_name', 'email', 'phone', 'ssn', 'street_address'];
+    const seedValues = new Set(
+      identifying.flatMap((name) => {
+        const c = seed.columns.indexOf(name);
+        return seed.rows.map((row) => row[c]).filter((v): v is string => v != null && v !== '');
+      }),
+    );
+
+    // Act
+    await invoke(aws, readyEvent(runId));
+
+    // Assess
+    const keys = aws.keys(aws.buckets.curated);
+    expect(keys.length).toBeGreaterThan(0);
+    for (const key of keys) {
+      const text = aws.text(aws.buckets.curated, key);
+      if (key.endsWith('.csv')) {
+        // Cell by cell: a fake name may contain a seed name as a substring by chance.
+        const table = parseCsv(text, key);
+        for (const name of identifying) {
+          const c = table.columns.indexOf(name);
+          expect(c, `${key} has ${name}`).toBeGreaterThanOrEqual(0);
+          const leaked = table.rows.map((row) => row[c]).filter((v) => v != null && seedValues.has(v));
+          expect(leaked, `${key} ${name}`).toEqual([]);
+        }
+      } else {
+        const leaked = [...seedValues].filter((value) => text.includes(value));
+        expect(leaked, key).toEqual([]);
+      }
+    }
+    expect(aws.json<RunRecord>(aws.buckets.work, `runs/${runId}/run.json`).status).toBe('published');
+  });
+
+  it('resumes after failing mid-publish when Lambda retries the same event (same request id)', async () => {
+    // Prepare: the first manifest write fails with S3 throttling, after the reports and data went out
+    const aws = fakeAws();
+    const { runId } = await landAllShards(aws);
+    const deps = aws.handlerDeps();
+    const real = deps.store;
+    let failures = 0;
+    const flaky = Object.create(real) as typeof real;
+    flaky.put = async (bucket, key, body, options) => {
+      if (key.endsWith('manifest.json') && failures++ === 0)
+        throw new TransientError('SlowDown: reduce your request rate');
+      return real.put(bucket, key, body, options);
+    };
+    const handler = makeHandler({ ...deps, store: flaky });
+    const invocation = context('gate-run');
+
+    // Act
+    const first = await handler(readyEvent(runId), invocation).then(
+      () => 'ok',
+      (error: Error) => error.message,
+    );
+    const stuck = aws.json<RunRecord>(aws.buckets.work, `runs/${runId}/run.json`).status;
+    const otherGate = await makeHandler(deps)(readyEvent(runId), context('gate-run'));
+    const retry = await handler(readyEvent(runId), invocation);
+
+    // Assess
+    expect(first).toMatch(/SlowDown/);
+    expect(stuck).toBe('gating');
+    expect(otherGate.runs).toEqual([{ runId, status: 'claimed-elsewhere' }]);
+    expect(retry.runs[0]).toMatchObject({ runId, status: 'published' });
+    expect(aws.keys(aws.buckets.curated)).toContain(`customers/${runId}/manifest.json`);
+  });
+});
