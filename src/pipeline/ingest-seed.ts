@@ -75,6 +75,25 @@ const readSpec = async (deps: IngestDeps, dataset: string): Promise<DatasetSpec>
   }
 };
 
+/** Passes a stream through, reporting every tenth of the bytes read: long profiles show headway. */
+async function* reportingReads(
+  source: AsyncIterable<Uint8Array>,
+  total: number,
+  report: (done: number) => void,
+): AsyncIterable<Uint8Array> {
+  const step = Math.max(total / 10, 8 * 1024 * 1024);
+  let read = 0;
+  let next = step;
+  for await (const chunk of source) {
+    read += chunk.byteLength;
+    if (read >= next && read < total) {
+      report(read);
+      next = read + step;
+    }
+    yield chunk;
+  }
+}
+
 /** Streams the seed again and adds every value of its identifying columns to the index. */
 const indexPii = async (deps: IngestDeps, seed: SeedRef, name: string, profile: Profile, runId: string) => {
   const index = new PiiIndex(runId);
@@ -156,15 +175,20 @@ export const ingestSeed = async (deps: IngestDeps, object: SeedObject): Promise<
 
   try {
     if (specError !== undefined) throw new BadInputError(specError);
-    const { profile, train, holdout } = await profileSource(
-      await store.getStream(seedRef.bucket, seedRef.key),
-      file,
-      {
-        seed: run.seed,
-        bytes: size,
-        overrides: spec.columns,
-      },
+    const source = reportingReads(await store.getStream(seedRef.bucket, seedRef.key), size, (done) =>
+      progress({
+        stage: 'profile',
+        runId,
+        message: `read ${Math.round((100 * done) / size)}% of ${file}`,
+        done,
+        total: size,
+      }),
     );
+    const { profile, train, holdout } = await profileSource(source, file, {
+      seed: run.seed,
+      bytes: size,
+      overrides: spec.columns,
+    });
     const pii = profile.columns.filter((c) => c.semantic !== undefined);
     progress({
       stage: 'profile',
