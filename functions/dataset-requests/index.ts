@@ -1,17 +1,4 @@
-import { awsDepsFromEnv } from '../../adapters/aws/clients.ts';
-import { createLogger, progressToLogger, systemClock } from '../shared/kit.ts';
+import { awsHandlerDeps } from '../shared/aws.ts';
 import { makeHandler } from './handler.ts';
 
-const aws = awsDepsFromEnv();
-const logger = createLogger();
-
-export const handler = makeHandler({
-  store: aws.store,
-  get queue() {
-    return aws.queue;
-  },
-  buckets: aws.buckets,
-  now: systemClock,
-  progress: progressToLogger(logger),
-  logger,
-});
+export const handler = makeHandler(awsHandlerDeps());

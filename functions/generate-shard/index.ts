@@ -1,18 +1,4 @@
-import { awsDepsFromEnv } from '../../adapters/aws/clients.ts';
-import { createLogger, progressToLogger, systemClock } from '../shared/kit.ts';
+import { awsHandlerDeps } from '../shared/aws.ts';
 import { makeHandler } from './handler.ts';
 
-const aws = awsDepsFromEnv();
-const logger = createLogger();
-
-export const handler = makeHandler({
-  store: aws.store,
-  get generator() {
-    return aws.generator;
-  },
-  buckets: aws.buckets,
-  now: systemClock,
-  progress: progressToLogger(logger),
-  cache: new Map(),
-  logger,
-});
+export const handler = makeHandler(awsHandlerDeps());
