@@ -2,6 +2,7 @@
  * `doppel run` end to end, in a child process, through the local runtime (folder buckets, the
  * in-process queue, the generator on loopback): what a user sees.
  */
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
@@ -169,6 +170,18 @@ describe('doppel run', () => {
     } finally {
       leaky.close();
     }
+  });
+});
+
+describe('npx doppel', () => {
+  it("resolves to this package's CLI (the bin in package.json)", async () => {
+    const result = await new Promise<{ code: number; stderr: string }>((resolve) => {
+      execFile('npx', ['--no-install', 'doppel', '--help'], { timeout: 60_000 }, (error, _stdout, stderr) =>
+        resolve({ code: error === null ? 0 : 1, stderr }),
+      );
+    });
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain('doppel run <seed-file>');
   });
 });
 
