@@ -1,6 +1,7 @@
 /**
  * `doppel`: the pipeline on this machine.
- *   doppel run <seed-file> [--rows N] [--seed S] [--out DIR] [--policy NAME] [--generator-url URL] [--keep]
+ *   doppel run <seed-file> [--rows N] [--seed S] [--out DIR] [--policy NAME] [--where col=value]...
+ *              [--generator-url URL] [--keep]
  *   doppel profile <seed-file>
  *   doppel serve-generator [--port 8080] [--host 127.0.0.1]
  *   doppel dev [--once] [--root .doppel]        (what `npm start` runs)
@@ -29,7 +30,7 @@ class UsageError extends BadInputError {}
 
 const USAGE = `usage:
   doppel run <seed-file> [--rows N] [--seed S] [--out DIR] [--policy default|strict]
-             [--generator-url URL] [--keep]
+             [--where column=value]... [--generator-url URL] [--keep]
   doppel profile <seed-file>
   doppel serve-generator [--port 8080] [--host 127.0.0.1]
   doppel dev [--once] [--root .doppel]
@@ -116,6 +117,7 @@ const commandRun = async (args: string[]): Promise<number> => {
       policy: { type: 'string' },
       keep: { type: 'boolean', default: false },
       'generator-url': { type: 'string' },
+      where: { type: 'string', multiple: true },
     },
   });
   const file = await seedFileOf(positionals[0]);
@@ -126,10 +128,18 @@ const commandRun = async (args: string[]): Promise<number> => {
     throw new UsageError(`--policy must be one of ${PolicyName.options.join(', ')}, not ${policy}`);
   const dataset = datasetName(file);
   const out = resolve(values.out ?? join('out', dataset));
+  const conditions = Object.fromEntries(
+    (values.where ?? []).map((pair) => {
+      const at = pair.indexOf('=');
+      if (at <= 0) throw new UsageError(`--where takes column=value, not ${pair}`);
+      return [pair.slice(0, at), pair.slice(at + 1)];
+    }),
+  );
   const spec = DatasetSpec.parse({
     ...(rows === undefined ? {} : { rows }),
     ...(seed === undefined ? {} : { seed }),
     policy,
+    conditions,
   });
 
   const root = await mkdtemp(join(tmpdir(), 'doppel-run-'));

@@ -94,6 +94,8 @@ export const DatasetSpec = z
     policy: z.union([PolicyName, Policy.partial().extend({ name: z.string() })]).default('default'),
     columns: z.record(z.string(), ColumnOverride).default({}),
     quasiIdentifiers: z.array(z.string()).default([]),
+    /** Conditional sampling: every output row has these exact values (`--where col=value`). */
+    conditions: z.record(z.string(), z.string()).default({}),
     format: z.literal('csv').default('csv'),
   })
   .strict();
@@ -184,6 +186,8 @@ export const GenerateRequest = z
     rows: z.number().int().min(1).max(1_000_000),
     seed: z.number().int().min(0).max(0xffffffff),
     shard: z.number().int().min(0),
+    /** Conditional sampling: only rows with these exact values. */
+    where: z.record(z.string(), z.string()).optional(),
   })
   .strict()
   .refine((r) => (r.model === undefined) !== (r.modelUri === undefined), {

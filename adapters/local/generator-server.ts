@@ -65,6 +65,7 @@ export const createGeneratorServer = (options: GeneratorServerOptions = {}): Ser
         rows: invocation.rows,
         seed: invocation.seed,
         shard: invocation.shard,
+        ...(invocation.where === undefined ? {} : { where: invocation.where }),
       });
       return send(200, 'text/csv', toCsv(table));
     } catch (error) {

@@ -4,7 +4,7 @@
  *  1. claim the run with a conditional write, so two finishers cannot both gate it;
  *  2. check every shard is there;
  *  3. stream the shards through the privacy checks (PII replay, exact copies, DCR vs holdout)
- *     and the fidelity scores;
+ *     and the fidelity scores, with their ceiling (the holdout sample scored the same way);
  *  4. write report.json and report.html, then the data, then manifest.json (with checksums) last,
  *     to curated when every check passed, to quarantine otherwise;
  *  5. record the verdict on the run.
@@ -123,6 +123,14 @@ export const gateRun = async (
     seed: run.seed,
     rareCategoryMin: run.policy.rareCategoryMin,
   });
+  // The ceiling: the same scorer on real rows the model never saw, against the same train sample.
+  const ceiling = createFidelity({
+    profile,
+    real: train,
+    seed: run.seed,
+    rareCategoryMin: run.policy.rareCategoryMin,
+  });
+  ceiling.add(holdout);
   const shardRows: number[] = [];
   for (let shard = 0; shard < shards; shard++) {
     const table = parseCsv(await readText(store, buckets.work, keys.shard(shard)), keys.shard(shard));
@@ -145,6 +153,7 @@ export const gateRun = async (
     },
     privacy: privacyResult,
     fidelity: fidelity.finish(),
+    ceiling: holdout.rows.length > 0 ? ceiling.finish() : null,
     warnings: profile.warnings,
   });
   const verdict = privacyResult.verdict === 'pass' ? 'published' : 'quarantined';

@@ -79,7 +79,14 @@ export const generateShard = async (deps: GenerateDeps, job: ShardJob): Promise<
     ),
   ]);
 
-  const answer = await deps.generator.generate({ model, rows: job.rows, seed: job.seed, shard: job.shard });
+  const where = run.spec.conditions;
+  const answer = await deps.generator.generate({
+    model,
+    rows: job.rows,
+    seed: job.seed,
+    shard: job.shard,
+    ...(Object.keys(where).length > 0 ? { where } : {}),
+  });
   const table = parseCsv(answer.body, `generator answer for shard ${job.shard}`);
   const expected = model.columns.map((c) => c.name);
   if (table.columns.join('\u0000') !== expected.join('\u0000')) {

@@ -24,6 +24,7 @@ import { openSeed } from '../formats/read-seed.ts';
 import { PiiIndex } from '../privacy/pii-index.ts';
 import { profileSource } from '../profile/profile-seed.ts';
 import { hash32 } from '../random.ts';
+import { compileConditions } from '../synth/conditions.ts';
 import { fitModel } from '../synth/fit.ts';
 import { type Table, toCsv } from '../table.ts';
 import type { PipelineDeps } from './deps.ts';
@@ -207,6 +208,7 @@ export const ingestSeed = async (deps: IngestDeps, object: SeedObject): Promise<
       rareCategoryMin: run.policy.rareCategoryMin,
       drop,
     });
+    compileConditions(model, spec.conditions);
     progress({ stage: 'fit', runId, message: `fitted a Gaussian copula on ${train.rows.length} train rows` });
 
     const sampled = profile.columns.filter(isSampledColumn).map((c) => c.name);

@@ -1,7 +1,8 @@
 /**
  * `report.json`: the machine-readable evidence of a run, written whether it passed or not. It holds
  * every privacy check (figure, threshold, interval, verdict), the fidelity scores per column and
- * column pair, the policy and the model settings. No timestamps: the same inputs give the same bytes.
+ * column pair with the holdout ceiling beside them, the policy and the model settings. No
+ * timestamps: the same inputs give the same bytes.
  */
 import { z } from 'zod';
 import { Policy, parse } from '../contracts.ts';
@@ -12,6 +13,23 @@ import { formatList } from '../quality/format.ts';
 export { renderReportHtml } from './html.ts';
 
 export const REPORT_VERSION = 1;
+
+/**
+ * The same scores for real rows the model never saw (the holdout sample) against the train sample:
+ * about what a perfect generator would reach on this data, sampling noise included.
+ */
+export const FidelityCeiling = z.object({
+  overall: z.number().nullable(),
+  columnShapes: z.number().nullable(),
+  columnPairTrends: z.number().nullable(),
+  /** Holdout rows scored. */
+  rows: z.number().int().min(0),
+});
+export type FidelityCeiling = z.infer<typeof FidelityCeiling>;
+
+/** The fidelity scores with their ceiling; null when there was no holdout row to score. */
+export const ReportFidelity = Fidelity.extend({ ceiling: FidelityCeiling.nullable() });
+export type ReportFidelity = z.infer<typeof ReportFidelity>;
 
 export const Report = z.object({
   version: z.literal(REPORT_VERSION),
@@ -32,7 +50,7 @@ export const Report = z.object({
     rareCategoryMin: z.number().int().min(0),
   }),
   privacy: z.object({ verdict: z.enum(['pass', 'fail']), checks: z.array(Check) }),
-  fidelity: Fidelity,
+  fidelity: ReportFidelity,
   warnings: z.array(z.string()),
 });
 export type Report = z.infer<typeof Report>;
@@ -46,6 +64,8 @@ export interface BuildReportInput {
   model: { columns: number; trainRows: number; rareCategoryMin: number };
   privacy: PrivacyResult;
   fidelity: Fidelity;
+  /** The same scorer run on the holdout sample instead of the synthetic rows; absent or null without one. */
+  ceiling?: Fidelity | null;
   warnings?: string[];
 }
 
@@ -77,6 +97,16 @@ const summaryOf = (privacy: PrivacyResult): string => {
   return 'Every privacy check passed, so the data was published.';
 };
 
+const ceilingOf = (holdout: Fidelity | null | undefined): FidelityCeiling | null =>
+  holdout === null || holdout === undefined || holdout.syntheticRows === 0
+    ? null
+    : {
+        overall: holdout.overall,
+        columnShapes: holdout.columnShapes,
+        columnPairTrends: holdout.columnPairTrends,
+        rows: holdout.syntheticRows,
+      };
+
 export const buildReport = (input: BuildReportInput): Report => {
   const { privacy } = input;
   const report = {
@@ -91,7 +121,7 @@ export const buildReport = (input: BuildReportInput): Report => {
     policy: input.policy,
     model: input.model,
     privacy: { verdict: privacy.verdict, checks: privacy.checks },
-    fidelity: input.fidelity,
+    fidelity: { ...input.fidelity, ceiling: ceilingOf(input.ceiling) },
     warnings: input.warnings ?? [],
   };
   return parse(Report, rounded(report), 'report');

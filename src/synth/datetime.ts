@@ -38,8 +38,8 @@ const pad = (n: number, width: number): string => String(n).padStart(width, '0')
 export const hasTime = (format: string): boolean =>
   tokenize(format).some((t) => 'token' in t && /^(HH?|hh?|mm|ss|SSS)$/.test(t.token));
 
-/** Compiles a format into a function writing epoch milliseconds as UTC text. */
-export const dateFormatter = (format: string): ((ms: number) => string) => {
+/** The general formatter through Date, for years outside 0..9999 and for values that are not finite. */
+const slowFormatter = (format: string): ((ms: number) => string) => {
   const parts = tokenize(format).map((t): ((d: Date) => string) => {
     if ('literal' in t) {
       const text = t.literal;
@@ -90,6 +90,130 @@ export const dateFormatter = (format: string): ((ms: number) => string) => {
     const d = new Date(ms);
     let out = '';
     for (const part of parts) out += part(d);
+    return out;
+  };
+};
+
+/** '00'..'99', so two-digit fields need no padding call. */
+const TWO_DIGITS = Array.from({ length: 100 }, (_, i) => (i < 10 ? `0${i}` : String(i)));
+const SHORT_MONTHS = MONTHS.map((m) => m.slice(0, 3));
+
+/** Field codes of the fast formatter, one per token. */
+const CODES: Record<string, number> = {
+  YYYY: 1,
+  YY: 2,
+  MMMM: 3,
+  MMM: 4,
+  MM: 5,
+  M: 6,
+  DD: 7,
+  D: 8,
+  HH: 9,
+  H: 10,
+  hh: 11,
+  h: 12,
+  mm: 13,
+  ss: 14,
+  SSS: 15,
+  A: 16,
+  a: 17,
+  ZZ: 18,
+};
+
+/**
+ * Compiles a format into a function writing epoch milliseconds as UTC text. The calendar fields
+ * come from integer arithmetic (days to civil date, Hinnant's algorithm), not a Date per value:
+ * the sampler writes millions of dates.
+ */
+export const dateFormatter = (format: string): ((ms: number) => string) => {
+  const slow = slowFormatter(format);
+  const tokens = tokenize(format);
+  const codes = Int32Array.from(tokens, (t) => ('literal' in t ? 0 : (CODES[t.token] ?? 19)));
+  const literals = tokens.map((t) => ('literal' in t ? t.literal : ''));
+  const count = codes.length;
+  return (ms) => {
+    const days = Math.floor(ms / DAY_MS);
+    // Civil date from days since 1970-01-01, proleptic Gregorian.
+    const z = days + 719_468;
+    const era = Math.floor(z / 146_097);
+    const doe = z - era * 146_097;
+    const yoe = Math.floor(
+      (doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365,
+    );
+    const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+    const mp = Math.floor((5 * doy + 2) / 153);
+    const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
+    const month = mp < 10 ? mp + 3 : mp - 9;
+    const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+    if (!(year >= 0 && year <= 9999)) return slow(ms);
+    const within = ms - days * DAY_MS;
+    const hour = Math.floor(within / 3_600_000);
+    const minute = Math.floor(within / 60_000) % 60;
+    const second = Math.floor(within / 1000) % 60;
+    let out = '';
+    for (let i = 0; i < count; i++) {
+      switch (codes[i]) {
+        case 0:
+          out += literals[i];
+          break;
+        case 1:
+          out += year >= 1000 ? String(year) : pad(year, 4);
+          break;
+        case 2:
+          out += TWO_DIGITS[year % 100];
+          break;
+        case 3:
+          out += MONTHS[month - 1];
+          break;
+        case 4:
+          out += SHORT_MONTHS[month - 1];
+          break;
+        case 5:
+          out += TWO_DIGITS[month];
+          break;
+        case 6:
+          out += month;
+          break;
+        case 7:
+          out += TWO_DIGITS[day];
+          break;
+        case 8:
+          out += day;
+          break;
+        case 9:
+          out += TWO_DIGITS[hour];
+          break;
+        case 10:
+          out += hour;
+          break;
+        case 11:
+          out += TWO_DIGITS[hour % 12 || 12];
+          break;
+        case 12:
+          out += hour % 12 || 12;
+          break;
+        case 13:
+          out += TWO_DIGITS[minute];
+          break;
+        case 14:
+          out += TWO_DIGITS[second];
+          break;
+        case 15:
+          out += pad(Math.floor(within % 1000), 3);
+          break;
+        case 16:
+          out += hour < 12 ? 'AM' : 'PM';
+          break;
+        case 17:
+          out += hour < 12 ? 'am' : 'pm';
+          break;
+        case 18:
+          out += '+00:00';
+          break;
+        default:
+          out += 'Z';
+      }
+    }
     return out;
   };
 };

@@ -13,6 +13,7 @@
 import type { ColumnProfile, Profile } from '../contracts.ts';
 import { BadInputError, ContractError } from '../errors.ts';
 import type { Cell, Table } from '../table.ts';
+import { detectConstraints } from './constraints.ts';
 import { dateParser, detectDateFormat, hasTime } from './datetime.ts';
 import { type Marginal, ModelArtifact, type ModelColumn } from './model.ts';
 import { normalInv, pearson, quantileTable, repairCorrelation } from './stats.ts';
@@ -25,8 +26,18 @@ export interface FitOptions {
   drop?: string[];
 }
 
-/** Points in numeric and date quantile tables. */
+/** Most points in numeric and date quantile tables. */
 export const QUANTILE_POINTS = 201;
+/** Fewest points, and how many train values each point stands for at least in a small sample. */
+const QUANTILE_POINTS_MIN = 21;
+const VALUES_PER_POINT = 3;
+
+/**
+ * Points of a quantile table over `n` values: up to QUANTILE_POINTS, but in a small sample each
+ * point stands for several values, so the table does not list the seed's values one by one.
+ */
+export const quantilePoints = (n: number): number =>
+  Math.max(QUANTILE_POINTS_MIN, Math.min(QUANTILE_POINTS, Math.floor(n / VALUES_PER_POINT) + 1));
 /** A value holding at least this share of non-null rows is kept as a point mass. */
 export const POINT_MASS_MIN = 0.05;
 const LENGTH_POINTS = 21;
@@ -104,7 +115,8 @@ const fitNumeric = (profile: ColumnProfile, cells: Cell[]): Fitted => {
       ));
   const marginal: Marginal = {
     type: 'numeric',
-    quantiles: continuous.length > 0 ? quantileTable(continuous, QUANTILE_POINTS) : [first, first],
+    quantiles:
+      continuous.length > 0 ? quantileTable(continuous, quantilePoints(continuous.length)) : [first, first],
     integer,
     decimals,
     min: first,
@@ -127,7 +139,7 @@ const fitDatetime = (profile: ColumnProfile, cells: Cell[]): Fitted => {
   const nullRate = (cells.length - present.length) / cells.length;
   const quantiles =
     present.length > 0
-      ? quantileTable(present, QUANTILE_POINTS).map(Math.round)
+      ? quantileTable(present, quantilePoints(present.length)).map(Math.round)
       : [Date.UTC(2000, 0, 1), Date.UTC(2000, 0, 1)];
   return {
     column: {
@@ -502,5 +514,5 @@ export const fitModel = (profile: Profile, train: Table, options: FitOptions): M
   const checked = ModelArtifact.safeParse(model);
   if (!checked.success)
     throw new ContractError(`fitted model for ${profile.source.name} is invalid: ${checked.error.message}`);
-  return checked.data;
+  return { ...checked.data, constraints: detectConstraints(checked.data, train) };
 };

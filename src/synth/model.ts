@@ -84,6 +84,23 @@ export const ModelColumn = z.object({
 });
 export type ModelColumn = z.infer<typeof ModelColumn>;
 
+/**
+ * Relations that held in every train row and are enforced on every sampled row:
+ * `order` — lo ≤ hi (numbers, or dates of the same format: start ≤ end);
+ * `fixed` — the determinant's category fixes the dependent's (city → state). The map holds only
+ * categories the model may emit anyway, so it adds no seed value.
+ */
+export const Constraint = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('order'), lo: z.string(), hi: z.string() }),
+  z.object({
+    type: z.literal('fixed'),
+    determinant: z.string(),
+    dependent: z.string(),
+    map: z.record(z.string(), z.string()),
+  }),
+]);
+export type Constraint = z.infer<typeof Constraint>;
+
 export const ModelArtifact = z.object({
   version: z.literal(1),
   kind: z.literal('gaussian-copula'),
@@ -94,6 +111,7 @@ export const ModelArtifact = z.object({
     /** Correlation of normal scores, positive definite, members × members, row-major. */
     correlation: z.array(z.array(z.number())),
   }),
+  constraints: z.array(Constraint).default([]),
   settings: z.object({
     trainRows: z.number().int(),
     rareCategoryMin: z.number().int(),

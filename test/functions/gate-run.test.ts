@@ -6,6 +6,7 @@ import type { RunRecord } from '../../src/contracts.ts';
 import { TransientError } from '../../src/errors.ts';
 import { parseCsv } from '../../src/formats/csv.ts';
 import type { Manifest } from '../../src/pipeline/gate-run.ts';
+import type { Report } from '../../src/report/report.ts';
 import { sampleCustomers } from '../../src/sample/customers.ts';
 import { type FakeAws, fakeAws } from '../helpers/fake-aws.ts';
 import { context, landAllShards, readyEvent, SEED_ROWS, startSeedRun, TWO_SHARD_ROWS } from './fixtures.ts';
@@ -62,8 +63,11 @@ describe('gate-run', () => {
     expect(aws.text(aws.buckets.curated, `${prefix}data/part-00001.csv`)).toBe(
       aws.text(aws.buckets.work, `runs/${runId}/shards/part-00001.csv`),
     );
-    const report = aws.json<{ privacy: { verdict: string } }>(aws.buckets.curated, `${prefix}report.json`);
+    const report = aws.json<Report>(aws.buckets.curated, `${prefix}report.json`);
     expect(report.privacy.verdict).toBe('pass');
+    // Beside the scores, the holdout scored the same way: what a perfect generator would reach.
+    expect(report.fidelity.ceiling?.rows).toBeGreaterThan(0);
+    expect(report.fidelity.ceiling?.overall).toBeGreaterThan(0.5);
     expect(aws.json<RunRecord>(aws.buckets.work, `runs/${runId}/run.json`)).toMatchObject({
       status: 'published',
       output: { bucket: aws.buckets.curated, prefix },

@@ -139,6 +139,25 @@ describe('doppel run', () => {
     }
   });
 
+  it('--where returns exactly the rows asked for, all meeting the condition; an impossible one is exit 2', async () => {
+    const out = join(dir, 'where-out');
+    const result = await doppel(['run', customers, '--rows', '250', '--where', 'tier=gold', '--out', out]);
+    const impossible = await doppel([
+      'run',
+      customers,
+      '--where',
+      'tier=diamond',
+      '--out',
+      join(dir, 'nope'),
+    ]);
+    expect(result.code, result.stderr).toBe(0);
+    const synthetic = await readOutput(out);
+    expect(synthetic.rows).toHaveLength(250);
+    expect(new Set(column(synthetic, 'tier'))).toEqual(new Set(['gold']));
+    expect(impossible.code).toBe(2);
+    expect(impossible.stderr.trim().split('\n').at(-1)).toMatch(/tier=diamond cannot be met/);
+  });
+
   it('quarantines a run whose generator copies seed rows: exit 3, the report says why, no data', async () => {
     // Prepare: a "generator" that answers the seed's own rows (what a memorizing model would do).
     const seed = parseCsv(customersCsv);

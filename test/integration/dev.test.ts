@@ -31,7 +31,7 @@ describe('npm start (doppel dev)', () => {
     expect(result.stderr).toMatch(/profile/);
     expect(result.stderr).toMatch(/generate/);
     const runs = await runsIn(root);
-    expect(runs).toEqual(['r-9ea003096add50ab']);
+    expect(runs).toEqual(['r-b062c2693a7d9bdc']);
     const published = join(root, 'doppel-curated', 'customers', runs[0]!);
     expect((await readdir(published)).sort()).toEqual([
       'data',
@@ -73,7 +73,7 @@ describe('npm start (doppel dev)', () => {
 
     expect(JSON.parse(duplicate.stdout).outcomes[0]).toMatchObject({
       status: 'duplicate',
-      runId: 'r-9ea003096add50ab',
+      runId: 'r-b062c2693a7d9bdc',
     });
     const created = JSON.parse(JSON.parse(request.stdout).body);
     expect(created).toMatchObject({ status: 'generating', rows: 500, policy: { name: 'strict' } });

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { POLICIES } from '../../src/contracts.ts';
 import { createPrivacyGate } from '../../src/privacy/gate.ts';
 import { createFidelity } from '../../src/quality/fidelity.ts';
+import { formatPercent } from '../../src/quality/format.ts';
 import {
   buildReport,
   type Report,
@@ -34,8 +35,15 @@ const [TRAIN_FULL, HOLDOUT_FULL] = split(SEED, 600);
 const TRAIN = withoutPii(TRAIN_FULL);
 const HOLDOUT = withoutPii(HOLDOUT_FULL);
 
+/** The holdout scored against train by the same scorer: the ceiling, as the gate stage builds it. */
+const holdoutScores = (holdout: Table) => {
+  const scorer = createFidelity({ profile: PROFILE, real: TRAIN, seed: 11 });
+  scorer.add(holdout);
+  return scorer.finish();
+};
+
 /** The gate stage in small: gate and score the output shard by shard, then build the report. */
-const reportFor = (synthetic: Table): Report => {
+const reportFor = (synthetic: Table, holdout: Table | null = HOLDOUT): Report => {
   const gate = createPrivacyGate({
     profile: PROFILE,
     train: TRAIN,
@@ -59,6 +67,7 @@ const reportFor = (synthetic: Table): Report => {
     model: { columns: 15, trainRows: TRAIN.rows.length, rareCategoryMin: 5 },
     privacy: gate.finish(),
     fidelity: fidelity.finish(),
+    ceiling: holdout === null ? null : holdoutScores(holdout),
     warnings: [`column ${EVIL} looks odd`],
   });
 };
@@ -90,6 +99,36 @@ describe('report.json', () => {
     // Assess
     expect(a).toBe(b);
     expect(a).not.toMatch(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/); // no timestamps
+  });
+
+  it('puts the holdout ceiling beside the scores: fresh real-like rows score near it, broken rows far below', () => {
+    // Prepare: FRESH comes from the seed's own generator; broken has every tier replaced by one value
+    const broken = mapColumn(FRESH, 'tier', () => 'bronze');
+
+    // Act
+    const good = reportFor(FRESH);
+    const bad = reportFor(broken);
+
+    // Assess
+    const ceiling = good.fidelity.ceiling!;
+    expect(ceiling.rows).toBe(HOLDOUT.rows.length);
+    expect(ceiling.overall).toBeGreaterThan(0.8);
+    expect(ceiling.overall).toBeLessThanOrEqual(1);
+    expect(ceiling.overall).toBeCloseTo((ceiling.columnShapes! + ceiling.columnPairTrends!) / 2, 5);
+    expect(Math.abs(good.fidelity.overall! - ceiling.overall!)).toBeLessThan(0.05);
+    expect(bad.fidelity.ceiling).toEqual(ceiling);
+    expect(bad.fidelity.overall!).toBeLessThan(ceiling.overall! - 0.05);
+  });
+
+  it('has a null ceiling, not a made-up one, when there is no holdout to score', () => {
+    // Act
+    const withNone = reportFor(FRESH, null);
+    const withEmpty = reportFor(FRESH, { columns: HOLDOUT.columns, rows: [] });
+
+    // Assess
+    expect(withNone.fidelity.ceiling).toBeNull();
+    expect(withEmpty.fidelity.ceiling).toBeNull();
+    expect(ReportSchema.safeParse(JSON.parse(JSON.stringify(withNone))).success).toBe(true);
   });
 
   it('says quarantined, and why, when a privacy check fails', () => {
@@ -125,6 +164,15 @@ describe('report.html', () => {
     expect(plots).toHaveLength(8);
     for (const c of report.fidelity.columns)
       expect(html).toContain(`Distribution of ${c.name.replaceAll('<', '&lt;').replaceAll('>', '&gt;')}`);
+  });
+
+  it('shows the holdout ceiling next to the scores', () => {
+    // Assess
+    const ceiling = report.fidelity.ceiling!;
+    expect(html).toMatch(
+      new RegExp(`holdout ceiling ${formatPercent(ceiling.overall!, 1).replace('.', '\\.')}`, 'i'),
+    );
+    expect(renderReportHtml(reportFor(FRESH, null))).not.toMatch(/holdout ceiling [\d.]+%/i);
   });
 
   it('is self-contained: no network references, no scripts', () => {

@@ -179,3 +179,29 @@ describe('fitModel', () => {
     expect(() => fitModel(profile, table, { seed: 1, rareCategoryMin: 5 })).toThrow(/'tier'/);
   });
 });
+
+describe('quantile tables', () => {
+  it('list far fewer points than values in a small sample, and the full table in a large one', () => {
+    // Prepare: 90 and 3,000 distinct measurements.
+    const table = (n: number): Table => ({
+      columns: ['x'],
+      rows: Array.from({ length: n }, (_, i) => [String(100 + i * 0.37 + (i % 7) * 0.01)]),
+    });
+    const quantilesOf = (n: number): number[] => {
+      const t = table(n);
+      const fitted = fitModel(handProfile('m.csv', t, { x: { kind: 'float', decimals: 2 } }), t, {
+        seed: 1,
+        rareCategoryMin: 5,
+      });
+      const m = fitted.columns[0]?.marginal;
+      return m?.type === 'numeric' ? m.quantiles : [];
+    };
+    // Act
+    const small = quantilesOf(90);
+    const large = quantilesOf(3000);
+    // Assess: each point of the small table stands for about three seed values, not one.
+    expect(small.length).toBeLessThanOrEqual(31);
+    expect(large).toHaveLength(201);
+    expect(small[0]).toBe(100);
+  });
+});

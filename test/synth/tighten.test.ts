@@ -34,6 +34,7 @@ const model = (): ModelArtifact => ({
       [0, 1],
     ],
   },
+  constraints: [],
   settings: { trainRows: 100, rareCategoryMin: 5, seed: 1 },
 });
 

@@ -1,0 +1,181 @@
+/**
+ * Constraints: relations found in every train row, enforced on every sampled row.
+ * - order: lo ≤ hi for two numeric columns written alike (both integers, or both with the same
+ *   decimals), or two date columns of one format (start ≤ end), when
+ *   their ranges overlap (otherwise the relation is trivially true and never needs enforcing);
+ * - fixed: one categorical column's value fixes another's (city → state), when the determinant has
+ *   more categories than the dependent.
+ * Ranges and non-negativity need no entry: numeric marginals never leave the seed's [min, max].
+ */
+import type { Profile } from '../contracts.ts';
+import type { Cell, Table } from '../table.ts';
+import { dateParser } from './datetime.ts';
+import type { Constraint, ModelArtifact, ModelColumn } from './model.ts';
+
+/** Fewer rows with both values than this say nothing about a relation. */
+const MIN_SUPPORT = 30;
+
+type Reader = (cell: string) => number | null;
+
+const readerFor = (column: ModelColumn): { group: string; read: Reader } | undefined => {
+  const m = column.marginal;
+  if (m.type === 'numeric') {
+    return {
+      // Only columns written alike are compared: a swap must not put '0.00' in an integer column.
+      group: `number:${m.integer ? 0 : m.decimals}`,
+      read: (cell) => {
+        const x = Number(cell);
+        return cell.trim() === '' || !Number.isFinite(x) ? null : x;
+      },
+    };
+  }
+  if (m.type === 'datetime') return { group: `date:${m.format}`, read: dateParser(m.format) };
+  return undefined;
+};
+
+const columnValues = (train: Table, name: string, read: Reader): (number | null)[] => {
+  const at = train.columns.indexOf(name);
+  return train.rows.map((row) => {
+    const cell = row[at];
+    return cell == null ? null : read(cell);
+  });
+};
+
+const detectOrders = (model: ModelArtifact, train: Table): Constraint[] => {
+  const candidates = model.columns
+    .map((column) => ({ column, reader: readerFor(column) }))
+    .filter(
+      (c): c is { column: ModelColumn; reader: { group: string; read: Reader } } => c.reader !== undefined,
+    )
+    .filter((c) => train.columns.includes(c.column.name))
+    .map((c) => ({ ...c, values: columnValues(train, c.column.name, c.reader.read) }));
+  const found: Constraint[] = [];
+  for (const a of candidates) {
+    for (const b of candidates) {
+      if (a === b || a.reader.group !== b.reader.group) continue;
+      let support = 0;
+      let strict = 0;
+      let holds = true;
+      let maxA = Number.NEGATIVE_INFINITY;
+      let minB = Number.POSITIVE_INFINITY;
+      for (let r = 0; r < a.values.length && holds; r++) {
+        const x = a.values[r];
+        const y = b.values[r];
+        if (x == null || y == null) continue;
+        support++;
+        if (x > y) holds = false;
+        else if (x < y) strict++;
+        if (x > maxA) maxA = x;
+        if (y < minB) minB = y;
+      }
+      // Overlapping ranges: without the constraint, independent draws would break it.
+      if (holds && support >= MIN_SUPPORT && strict > 0 && minB < maxA) {
+        found.push({ type: 'order', lo: a.column.name, hi: b.column.name });
+      }
+    }
+  }
+  return found;
+};
+
+const detectFixed = (model: ModelArtifact, train: Table): Constraint[] => {
+  const categorical = model.columns.filter(
+    (c) =>
+      (c.marginal.type === 'categorical' || c.marginal.type === 'boolean') && train.columns.includes(c.name),
+  );
+  const emitted = (column: ModelColumn): Set<string> => {
+    const m = column.marginal;
+    if (m.type === 'categorical') return new Set(m.categories);
+    if (m.type === 'boolean') return new Set(m.labels);
+    return new Set();
+  };
+  const found: Constraint[] = [];
+  for (const a of categorical) {
+    const aAt = train.columns.indexOf(a.name);
+    const aKnown = emitted(a);
+    for (const b of categorical) {
+      if (a === b) continue;
+      const bKnown = emitted(b);
+      if (aKnown.size <= bKnown.size || bKnown.size < 2) continue;
+      const bAt = train.columns.indexOf(b.name);
+      const map = new Map<string, string>();
+      let support = 0;
+      let holds = true;
+      for (const row of train.rows) {
+        const x = row[aAt];
+        const y = row[bAt];
+        if (x == null || y == null) continue;
+        support++;
+        const seen = map.get(x);
+        if (seen === undefined) map.set(x, y);
+        else if (seen !== y) {
+          holds = false;
+          break;
+        }
+      }
+      if (!holds || support < MIN_SUPPORT) continue;
+      // Only pairs the model may emit: a rare seed category never enters the artifact this way.
+      const entries = [...map]
+        .filter(([x, y]) => aKnown.has(x) && bKnown.has(y))
+        .sort(([x], [y]) => (x < y ? -1 : 1));
+      if (entries.length < 2) continue;
+      found.push({ type: 'fixed', determinant: a.name, dependent: b.name, map: Object.fromEntries(entries) });
+    }
+  }
+  return found;
+};
+
+/** The constraints that held in every row of the train sample. */
+export const detectConstraints = (model: ModelArtifact, train: Table, _profile?: Profile): Constraint[] => [
+  ...detectOrders(model, train),
+  ...detectFixed(model, train),
+];
+
+/**
+ * Enforces the constraints on sampled rows (model column order), in place: an order broken by independent draws is
+ * mended by swapping the two values (each keeps its own marginal's values); a fixed dependent takes
+ * the value its determinant implies. Passes repeat so chains (a ≤ b ≤ c) settle.
+ */
+export const applyConstraints = (rows: Cell[][], model: ModelArtifact): Cell[][] => {
+  if (model.constraints.length === 0) return rows;
+  const names = model.columns.map((c) => c.name);
+  const at = (name: string): number => names.indexOf(name);
+  const orders = model.constraints
+    .filter((c) => c.type === 'order')
+    .map((c) => {
+      const column = model.columns.find((m) => m.name === c.lo);
+      const reader = column === undefined ? undefined : readerFor(column);
+      return { lo: at(c.lo), hi: at(c.hi), read: reader?.read };
+    })
+    .filter(
+      (c): c is { lo: number; hi: number; read: Reader } => c.lo >= 0 && c.hi >= 0 && c.read !== undefined,
+    );
+  const fixed = model.constraints
+    .filter((c) => c.type === 'fixed')
+    .map((c) => ({ from: at(c.determinant), to: at(c.dependent), map: new Map(Object.entries(c.map)) }))
+    .filter((c) => c.from >= 0 && c.to >= 0);
+  const passes = Math.max(1, orders.length);
+  for (const row of rows) {
+    for (const f of fixed) {
+      const key = row[f.from];
+      const implied = key == null ? undefined : f.map.get(key);
+      if (implied !== undefined && row[f.to] != null) row[f.to] = implied;
+    }
+    for (let pass = 0; pass < passes; pass++) {
+      let swapped = false;
+      for (const o of orders) {
+        const a: Cell | undefined = row[o.lo];
+        const b: Cell | undefined = row[o.hi];
+        if (a == null || b == null) continue;
+        const x = o.read(a);
+        const y = o.read(b);
+        if (x !== null && y !== null && x > y) {
+          row[o.lo] = b;
+          row[o.hi] = a;
+          swapped = true;
+        }
+      }
+      if (!swapped) break;
+    }
+  }
+  return rows;
+};

@@ -1,0 +1,89 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { profileSource } from '../../src/profile/profile-seed.ts';
+import { createRng } from '../../src/random.ts';
+import { fitModel } from '../../src/synth/fit.ts';
+import type { ModelArtifact } from '../../src/synth/model.ts';
+import { sampleShard } from '../../src/synth/sample.ts';
+import { type Cell, type Table, toCsv } from '../../src/table.ts';
+import { chunked } from '../helpers/byte-stream.ts';
+
+const CITIES: [string, string][] = [
+  ['Austin', 'TX'],
+  ['Dallas', 'TX'],
+  ['Houston', 'TX'],
+  ['Seattle', 'WA'],
+  ['Spokane', 'WA'],
+  ['Portland', 'OR'],
+  ['Eugene', 'OR'],
+];
+
+const iso = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+
+/** Orders: a start date, an end date after it; a minimum and maximum price; a city and its state. */
+const orders = (rows: number, seed: number): Table => {
+  const rng = createRng(seed);
+  const out: Cell[][] = [];
+  for (let i = 0; i < rows; i++) {
+    const start = Date.UTC(2025, 0, 1) + rng.int(300) * 86_400_000;
+    const end = start + (1 + rng.int(60)) * 86_400_000;
+    const low = 10 + rng.next() * 90;
+    const high = low + rng.next() * 50;
+    const [city, state] = CITIES[rng.int(CITIES.length)]!;
+    out.push([iso(start), iso(end), low.toFixed(2), high.toFixed(2), city, state, String(rng.int(5))]);
+  }
+  return {
+    columns: ['start_date', 'end_date', 'min_price', 'max_price', 'city', 'state', 'items'],
+    rows: out,
+  };
+};
+
+describe('constraints', () => {
+  let model: ModelArtifact;
+  beforeAll(async () => {
+    const seed = orders(2000, 1);
+    const { profile, train } = await profileSource(chunked(toCsv(seed), 4096), 'orders.csv', { seed: 1 });
+    model = fitModel(profile, train, { seed: 1, rareCategoryMin: 5 });
+  });
+
+  it('finds the relations that held in every train row, and no spurious ones', () => {
+    expect(model.constraints).toEqual(
+      expect.arrayContaining([
+        { type: 'order', lo: 'start_date', hi: 'end_date' },
+        { type: 'order', lo: 'min_price', hi: 'max_price' },
+        expect.objectContaining({ type: 'fixed', determinant: 'city', dependent: 'state' }),
+      ]),
+    );
+    expect(model.constraints).toHaveLength(3);
+    const fixed = model.constraints.find((c) => c.type === 'fixed');
+    expect(fixed?.type === 'fixed' && fixed.map).toEqual(Object.fromEntries(CITIES));
+  });
+
+  it('holds in every sampled row, across shards', () => {
+    for (const shard of [0, 1, 2]) {
+      const table = sampleShard(model, { rows: 5000, seed: 9, shard });
+      const col = (name: string) => table.columns.indexOf(name);
+      for (const row of table.rows) {
+        const [start, end] = [row[col('start_date')], row[col('end_date')]];
+        if (start != null && end != null) expect(start <= end, `${start} ≤ ${end}`).toBe(true);
+        const [low, high] = [row[col('min_price')], row[col('max_price')]];
+        if (low != null && high != null) expect(Number(low)).toBeLessThanOrEqual(Number(high));
+        const city = row[col('city')];
+        const state = row[col('state')];
+        if (city != null && state != null) expect(state).toBe(Object.fromEntries(CITIES)[city]);
+      }
+    }
+  });
+
+  it('would be broken by the copula alone: enforcing them is what makes every row hold', () => {
+    const loose: ModelArtifact = { ...model, constraints: [] };
+    const table = sampleShard(loose, { rows: 5000, seed: 9, shard: 0 });
+    const c = (name: string) => table.columns.indexOf(name);
+    const broken = table.rows.filter(
+      (row) =>
+        row[c('city')] != null &&
+        row[c('state')] != null &&
+        Object.fromEntries(CITIES)[row[c('city')]!] !== row[c('state')],
+    );
+    expect(broken.length).toBeGreaterThan(0);
+  });
+});
