@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 /**
  * `npm run bench -- quality`: how faithful the synthetic data is, against how faithful it could be.
  * Per public table (vega-datasets): an 80/20 train/holdout split with a fixed seed; the train part is
@@ -274,6 +275,7 @@ const speedOf = async (rows: number, seed: number): Promise<SpeedResult> => {
   const seedTable = mixedTable(5_000, seed);
   const { profile, train } = await profileTable(seedTable, 'mixed.csv', seed);
   const model: ModelArtifact = fitModel(profile, train, { seed, rareCategoryMin: RARE_MIN });
+  if (process.env.DOPPEL_DUMP_MODEL) writeFileSync(process.env.DOPPEL_DUMP_MODEL, JSON.stringify(model));
   let csvBytes = 0;
   const passes: SpeedPass[] = [];
   for (let repeat = 0; repeat < SPEED_REPEATS; repeat++) {

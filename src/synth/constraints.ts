@@ -33,6 +33,27 @@ const readerFor = (column: ModelColumn): { group: string; read: Reader } | undef
   return undefined;
 };
 
+/**
+ * Whether dates written in this format sort as text: fixed-width fields from the year down
+ * (YYYY MM DD HH mm ss SSS) with separators only. Then an order is checked without parsing.
+ */
+const sortsAsText = (format: string): boolean => {
+  const tokens = format.match(/YYYY|MM|DD|HH|mm|ss|SSS|[A-Za-z]+/g) ?? [];
+  const order = ['YYYY', 'MM', 'DD', 'HH', 'mm', 'ss', 'SSS'];
+  return tokens.every((t, i) => t === order[i]) && !/Z/.test(format.replace(/\[[^\]]*\]/g, ''));
+};
+
+/** a > b for two cells of the column: text comparison where the format allows, else parsed. */
+const greaterThan = (column: ModelColumn, read: Reader): ((a: string, b: string) => boolean) => {
+  const m = column.marginal;
+  if (m.type === 'datetime' && sortsAsText(m.format)) return (a, b) => a > b;
+  return (a, b) => {
+    const x = read(a);
+    const y = read(b);
+    return x !== null && y !== null && x > y;
+  };
+};
+
 const columnValues = (train: Table, name: string, read: Reader): (number | null)[] => {
   const at = train.columns.indexOf(name);
   return train.rows.map((row) => {
@@ -130,52 +151,51 @@ export const detectConstraints = (model: ModelArtifact, train: Table, _profile?:
   ...detectFixed(model, train),
 ];
 
+type Enforce = (rows: Cell[][], from: number, count: number) => void;
+
 /**
- * Enforces the constraints on sampled rows (model column order), in place: an order broken by independent draws is
- * mended by swapping the two values (each keeps its own marginal's values); a fixed dependent takes
- * the value its determinant implies. Passes repeat so chains (a ≤ b ≤ c) settle.
+ * Compiles the model's constraints into one function that enforces them on sampled rows (model
+ * column order), in place: an order broken by independent draws is mended by swapping the two values
+ * (each keeps its own marginal's values); a fixed dependent takes the value its determinant implies.
+ * Passes repeat so chains (a ≤ b ≤ c) settle. Compile once per shard; call per block.
  */
-export const applyConstraints = (rows: Cell[][], model: ModelArtifact): Cell[][] => {
-  if (model.constraints.length === 0) return rows;
+export const compileConstraints = (model: ModelArtifact): Enforce | undefined => {
+  if (model.constraints.length === 0) return undefined;
   const names = model.columns.map((c) => c.name);
   const at = (name: string): number => names.indexOf(name);
-  const orders = model.constraints
-    .filter((c) => c.type === 'order')
-    .map((c) => {
+  const orders: { lo: number; hi: number; greater: (a: string, b: string) => boolean }[] = [];
+  const fixed: { from: number; to: number; map: Map<string, string> }[] = [];
+  for (const c of model.constraints) {
+    if (c.type === 'order') {
       const column = model.columns.find((m) => m.name === c.lo);
       const reader = column === undefined ? undefined : readerFor(column);
-      return { lo: at(c.lo), hi: at(c.hi), read: reader?.read };
-    })
-    .filter(
-      (c): c is { lo: number; hi: number; read: Reader } => c.lo >= 0 && c.hi >= 0 && c.read !== undefined,
-    );
-  const fixed = model.constraints
-    .filter((c) => c.type === 'fixed')
-    .map((c) => ({ from: at(c.determinant), to: at(c.dependent), map: new Map(Object.entries(c.map)) }))
-    .filter((c) => c.from >= 0 && c.to >= 0);
-  const passes = Math.max(1, orders.length);
-  for (const row of rows) {
-    for (const f of fixed) {
-      const key = row[f.from];
-      const implied = key == null ? undefined : f.map.get(key);
-      if (implied !== undefined && row[f.to] != null) row[f.to] = implied;
+      if (column === undefined || reader === undefined || at(c.lo) < 0 || at(c.hi) < 0) continue;
+      orders.push({ lo: at(c.lo), hi: at(c.hi), greater: greaterThan(column, reader.read) });
+    } else if (at(c.determinant) >= 0 && at(c.dependent) >= 0) {
+      fixed.push({ from: at(c.determinant), to: at(c.dependent), map: new Map(Object.entries(c.map)) });
     }
-    for (let pass = 0; pass < passes; pass++) {
-      let swapped = false;
-      for (const o of orders) {
-        const a: Cell | undefined = row[o.lo];
-        const b: Cell | undefined = row[o.hi];
-        if (a == null || b == null) continue;
-        const x = o.read(a);
-        const y = o.read(b);
-        if (x !== null && y !== null && x > y) {
+  }
+  const passes = Math.max(1, orders.length);
+  return (rows, from, count) => {
+    for (let i = from; i < from + count; i++) {
+      const row = rows[i] as Cell[];
+      for (const f of fixed) {
+        const key = row[f.from];
+        const implied = key == null ? undefined : f.map.get(key);
+        if (implied !== undefined && row[f.to] != null) row[f.to] = implied;
+      }
+      for (let pass = 0; pass < passes; pass++) {
+        let swapped = false;
+        for (const o of orders) {
+          const a = row[o.lo];
+          const b = row[o.hi];
+          if (a == null || b == null || !o.greater(a, b)) continue;
           row[o.lo] = b;
           row[o.hi] = a;
           swapped = true;
         }
+        if (!swapped) break;
       }
-      if (!swapped) break;
     }
-  }
-  return rows;
+  };
 };

@@ -18,7 +18,7 @@ import { BadInputError } from '../errors.ts';
 import { createRng, deriveSeed, type Rng } from '../random.ts';
 import type { Cell, Table } from '../table.ts';
 import { compileConditions, meets } from './conditions.ts';
-import { applyConstraints } from './constraints.ts';
+import { compileConstraints } from './constraints.ts';
 import { dateFormatter, startOfDay } from './datetime.ts';
 import type { Marginal, ModelArtifact } from './model.ts';
 import { createPiiGenerator } from './pii.ts';
@@ -68,9 +68,17 @@ export const formatNumber = (x: number, decimals: number): string => {
 interface Writer {
   /**
    * `u` holds the block's copula values of this column from `offset` (unused outside the copula);
-   * rows[r][column] gets the cell of block row r, whose row number in the shard is start + r.
+   * rows[base + r][column] gets the cell of block row r, whose row number in the shard is start + r.
    */
-  fill(u: Float64Array, offset: number, rows: Cell[][], start: number, count: number, column: number): void;
+  fill(
+    u: Float64Array,
+    offset: number,
+    rows: Cell[][],
+    base: number,
+    start: number,
+    count: number,
+    column: number,
+  ): void;
 }
 
 /** Where v in [0, 1) lands once the nulls (the bottom `nullRate` of u) are cut away. */
@@ -153,12 +161,20 @@ class NumericWriter implements Writer {
     return a + (pos - i) * ((this.quantiles[i + 1] as number) - a);
   }
 
-  fill(u: Float64Array, offset: number, rows: Cell[][], _start: number, count: number, column: number): void {
+  fill(
+    u: Float64Array,
+    offset: number,
+    rows: Cell[][],
+    base: number,
+    _start: number,
+    count: number,
+    column: number,
+  ): void {
     const { m, nullRate, rescale, texts, scale, lowest } = this;
     const decimals = m.integer ? 0 : m.decimals;
     for (let r = 0; r < count; r++) {
       const p = u[offset + r] as number;
-      const row = rows[r] as Cell[];
+      const row = rows[base + r] as Cell[];
       if (p < nullRate) {
         row[column] = null;
         continue;
@@ -203,13 +219,21 @@ class CategoricalWriter implements Writer {
     this.rescale = rescaler(nullRate);
   }
 
-  fill(u: Float64Array, offset: number, rows: Cell[][], _start: number, count: number, column: number): void {
+  fill(
+    u: Float64Array,
+    offset: number,
+    rows: Cell[][],
+    base: number,
+    _start: number,
+    count: number,
+    column: number,
+  ): void {
     const { cumulative, nullRate, rescale, total } = this;
     const categories = this.m.categories;
     const last = categories.length - 1;
     for (let r = 0; r < count; r++) {
       const p = u[offset + r] as number;
-      const row = rows[r] as Cell[];
+      const row = rows[base + r] as Cell[];
       if (p < nullRate) {
         row[column] = null;
         continue;
@@ -235,14 +259,22 @@ class BooleanWriter implements Writer {
     private readonly nullRate: number,
   ) {}
 
-  fill(u: Float64Array, offset: number, rows: Cell[][], _start: number, count: number, column: number): void {
+  fill(
+    u: Float64Array,
+    offset: number,
+    rows: Cell[][],
+    base: number,
+    _start: number,
+    count: number,
+    column: number,
+  ): void {
     const { nullRate } = this;
     const [no, yes] = this.m.labels;
     // v < 1 − pTrue on the rescaled scale, i.e. p below this cut on u.
     const cut = nullRate + (1 - nullRate) * (1 - this.m.pTrue);
     for (let r = 0; r < count; r++) {
       const p = u[offset + r] as number;
-      (rows[r] as Cell[])[column] = p < nullRate ? null : p < cut ? no : yes;
+      (rows[base + r] as Cell[])[column] = p < nullRate ? null : p < cut ? no : yes;
     }
   }
 }
@@ -273,12 +305,20 @@ class DatetimeWriter implements Writer {
     this.rescale = rescaler(nullRate);
   }
 
-  fill(u: Float64Array, offset: number, rows: Cell[][], _start: number, count: number, column: number): void {
+  fill(
+    u: Float64Array,
+    offset: number,
+    rows: Cell[][],
+    base: number,
+    _start: number,
+    count: number,
+    column: number,
+  ): void {
     const { nullRate, rescale, quantiles, write, days, firstDay, lastDay } = this;
     const dateOnly = this.m.dateOnly;
     for (let r = 0; r < count; r++) {
       const p = u[offset + r] as number;
-      const row = rows[r] as Cell[];
+      const row = rows[base + r] as Cell[];
       if (p < nullRate) {
         row[column] = null;
         continue;
@@ -322,9 +362,9 @@ const memberWriter = (m: Marginal, nullRate: number): Writer => {
 
 /** A writer for a column drawn cell by cell, outside the copula: nulls by its own uniform draws. */
 const standaloneWriter = (nullRate: number, rng: Rng, draw: (row: number) => string): Writer => ({
-  fill(_u, _offset, rows, start, count, column) {
+  fill(_u, _offset, rows, base, start, count, column) {
     for (let r = 0; r < count; r++) {
-      (rows[r] as Cell[])[column] = rng.next() < nullRate ? null : draw(start + r);
+      (rows[base + r] as Cell[])[column] = rng.next() < nullRate ? null : draw(start + r);
     }
   },
 });
@@ -501,9 +541,9 @@ export const sampleShard = (model: ModelArtifact, options: SampleOptions): Table
         const writer = memberWriter(mg, column.nullRate);
         const u = new Float64Array(BLOCK);
         return {
-          fill(_u, _offset, rowsOut, start, count, at) {
+          fill(_u, _offset, rowsOut, base, start, count, at) {
             for (let r = 0; r < count; r++) u[r] = own.next();
-            writer.fill(u, 0, rowsOut, start, count, at);
+            writer.fill(u, 0, rowsOut, base, start, count, at);
           },
         };
       }
@@ -511,40 +551,53 @@ export const sampleShard = (model: ModelArtifact, options: SampleOptions): Table
   });
   const width = columns.length;
   const conditions = compileConditions(model, options.where);
-  const out: Cell[][] = [];
+  const enforce = compileConstraints(model);
+  const free = conditions.length === 0;
+  // Unconditioned rows are written straight into the output; conditioned ones into a scratch block
+  // first, and kept when they meet the conditions.
+  const out: Cell[][] = free ? new Array(rows) : [];
+  const scratch: Cell[][] = free ? [] : new Array(BLOCK);
+  let kept = 0;
   const e = new Float64Array(m);
   // The block's copula values, member by member: u[k * BLOCK + r].
   const u = new Float64Array(Math.max(1, m) * BLOCK);
   // Row numbers (ids derive from them) stay below the shard stride, so shards never collide.
-  for (let start = 0; out.length < rows; start += BLOCK) {
-    const wanted = conditions.length === 0 ? rows - out.length : BLOCK;
-    if (start + wanted > SHARD_STRIDE) {
+  for (let start = 0; kept < rows; start += BLOCK) {
+    if (start >= SHARD_STRIDE) {
       throw new BadInputError(
         `conditions ${Object.entries(options.where ?? {})
           .map(([k, v]) => `${k}=${v}`)
-          .join(', ')} are too rare: ${out.length} of ${rows} rows met them in ${start} draws`,
+          .join(', ')} are too rare: ${kept} of ${rows} rows met them in ${start} draws`,
       );
     }
-    const count = Math.min(BLOCK, wanted);
-    const block: Cell[][] = new Array(count);
+    const count = free ? Math.min(BLOCK, rows - start) : BLOCK;
+    const target = free ? out : scratch;
+    const base = free ? start : 0;
     for (let r = 0; r < count; r++) {
       // Standard normals from uniforms by the inverse CDF; the half step keeps u off 0.
       for (let k = 0; k < m; k++) e[k] = normalInv(rng.next() + 1.1641532182693481e-10);
       for (let i = 0; i < m; i++) {
         let z = 0;
-        const base = i * m;
-        for (let k = 0; k <= i; k++) z += (factor[base + k] as number) * (e[k] as number);
+        const at = i * m;
+        for (let k = 0; k <= i; k++) z += (factor[at + k] as number) * (e[k] as number);
         u[i * BLOCK + r] = normalCdf(z);
       }
-      block[r] = new Array<Cell>(width);
+      target[base + r] = new Array<Cell>(width);
     }
     for (let c = 0; c < width; c++) {
       const k = memberOf[c] as number;
-      (writers[c] as Writer).fill(u, k >= 0 ? k * BLOCK : 0, block, start, count, c);
+      (writers[c] as Writer).fill(u, k >= 0 ? k * BLOCK : 0, target, base, start, count, c);
     }
-    applyConstraints(block, model);
-    for (const row of block) {
-      if (out.length < rows && (conditions.length === 0 || meets(row, conditions))) out.push(row);
+    enforce?.(target, base, count);
+    if (free) kept += count;
+    else {
+      for (let r = 0; r < count && kept < rows; r++) {
+        const row = scratch[r] as Cell[];
+        if (meets(row, conditions)) {
+          out.push(row);
+          kept++;
+        }
+      }
     }
   }
   return { columns: columns.map((c) => c.name), rows: out };
