@@ -20,6 +20,7 @@ export interface Bench {
 
 const BENCHES: Record<string, () => Promise<Bench>> = {
   quality: () => import('./quality.ts'),
+  profile: () => import('./profile.ts'),
 };
 
 const list = async (): Promise<void> => {

@@ -15,7 +15,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createGeneratorServer, listen } from '../adapters/local/generator-server.ts';
 import { FUNCTIONS, type FunctionName, LocalRuntime } from '../adapters/local/runtime.ts';
-import { DatasetSpec, PolicyName, RunRecord } from '../src/contracts.ts';
+import { DatasetSpec, PolicyName, parse, RunRecord } from '../src/contracts.ts';
 import { BadInputError, ContractError, errorMessage } from '../src/errors.ts';
 import { SEED_PREFIX, specKey } from '../src/pipeline/layout.ts';
 import { readJson } from '../src/pipeline/run-store.ts';
@@ -30,7 +30,7 @@ class UsageError extends BadInputError {}
 
 const USAGE = `usage:
   doppel run <seed-file> [--rows N] [--seed S] [--out DIR] [--policy default|strict]
-             [--where column=value]... [--generator-url URL] [--keep]
+             [--where column=value]... [--locale de|fr|en_GB|…] [--generator-url URL] [--keep]
   doppel profile <seed-file>
   doppel serve-generator [--port 8080] [--host 127.0.0.1]
   doppel dev [--once] [--root .doppel]
@@ -118,6 +118,7 @@ const commandRun = async (args: string[]): Promise<number> => {
       keep: { type: 'boolean', default: false },
       'generator-url': { type: 'string' },
       where: { type: 'string', multiple: true },
+      locale: { type: 'string' },
     },
   });
   const file = await seedFileOf(positionals[0]);
@@ -135,12 +136,17 @@ const commandRun = async (args: string[]): Promise<number> => {
       return [pair.slice(0, at), pair.slice(at + 1)];
     }),
   );
-  const spec = DatasetSpec.parse({
-    ...(rows === undefined ? {} : { rows }),
-    ...(seed === undefined ? {} : { seed }),
-    policy,
-    conditions,
-  });
+  const spec = parse(
+    DatasetSpec,
+    {
+      ...(rows === undefined ? {} : { rows }),
+      ...(seed === undefined ? {} : { seed }),
+      policy,
+      conditions,
+      ...(values.locale === undefined ? {} : { locale: values.locale }),
+    },
+    'the run options',
+  );
 
   const root = await mkdtemp(join(tmpdir(), 'doppel-run-'));
   say(`doppel run ${file} → ${out}`);

@@ -54,7 +54,25 @@ export const IDENTIFYING: ReadonlySet<SemanticType> = new Set<SemanticType>([
   'uuid',
 ]);
 
-export const PolicyName = z.enum(['default', 'strict']);
+/** Locales fake PII can be drawn in (faker's), set per dataset in the spec. */
+export const FakerLocale = z.enum([
+  'en_US',
+  'en_GB',
+  'en_CA',
+  'en_AU',
+  'de',
+  'fr',
+  'es',
+  'it',
+  'nl',
+  'pt_BR',
+  'sv',
+  'pl',
+]);
+export type FakerLocale = z.infer<typeof FakerLocale>;
+
+/** `default` is the old name of `standard`, kept so existing specs, requests and run records still work. */
+export const PolicyName = z.enum(['standard', 'strict', 'default']);
 export type PolicyName = z.infer<typeof PolicyName>;
 
 /** Gate thresholds. Named presets below; a spec may override single figures. */
@@ -63,17 +81,46 @@ export const Policy = z
     name: z.string(),
     /** A category seen fewer times than this in the train sample never appears in output. */
     rareCategoryMin: z.number().int().min(1),
-    /** Most synthetic rows that may exactly copy a train row, beyond the holdout's own copy rate. */
+    /** Copy share above the holdout's own that is tolerated even when significant (0: none). */
     exactCopyExcess: z.number().min(0).max(1),
     /** Highest share of synthetic rows nearer to a train row than to any holdout row (0.5 = no leak). */
     dcrShareMax: z.number().min(0.5).max(1),
+    /** Lowest 10th-percentile NNDR of synthetic rows to train over the same to holdout (1 = no leak). */
+    nndrRatioMin: z.number().min(0).max(1).default(0.85),
+    /** Highest AUC of the distance-based membership attack telling train rows from holdout rows. */
+    miaAucMax: z.number().min(0.5).max(1).default(0.6),
+    /** Highest chance that a synthetic row lies nearer to train than an unseen real row does (0.5 = same). */
+    closenessAucMax: z.number().min(0.5).max(1).default(0.6),
+    /** Family-wise error rate of the statistical checks together (Holm–Bonferroni). */
+    familyAlpha: z.number().gt(0).lt(1).default(0.05),
   })
   .strict();
 export type Policy = z.infer<typeof Policy>;
 
+const STANDARD: Policy = {
+  name: 'standard',
+  rareCategoryMin: 5,
+  exactCopyExcess: 0.001,
+  dcrShareMax: 0.55,
+  nndrRatioMin: 0.85,
+  miaAucMax: 0.6,
+  closenessAucMax: 0.6,
+  familyAlpha: 0.05,
+};
+
 export const POLICIES: Record<PolicyName, Policy> = {
-  default: { name: 'default', rareCategoryMin: 5, exactCopyExcess: 0.01, dcrShareMax: 0.6 },
-  strict: { name: 'strict', rareCategoryMin: 10, exactCopyExcess: 0, dcrShareMax: 0.55 },
+  standard: STANDARD,
+  strict: {
+    name: 'strict',
+    rareCategoryMin: 10,
+    exactCopyExcess: 0,
+    dcrShareMax: 0.52,
+    nndrRatioMin: 0.9,
+    miaAucMax: 0.55,
+    closenessAucMax: 0.55,
+    familyAlpha: 0.05,
+  },
+  default: STANDARD,
 };
 
 export const ColumnOverride = z
@@ -94,6 +141,8 @@ export const DatasetSpec = z
     policy: z.union([PolicyName, Policy.partial().extend({ name: z.string() })]).default('default'),
     columns: z.record(z.string(), ColumnOverride).default({}),
     quasiIdentifiers: z.array(z.string()).default([]),
+    /** Locale of the fake names, addresses and other PII (faker's). */
+    locale: FakerLocale.default('en_US'),
     /** Conditional sampling: every output row has these exact values (`--where col=value`). */
     conditions: z.record(z.string(), z.string()).default({}),
     format: z.literal('csv').default('csv'),
@@ -103,7 +152,7 @@ export type DatasetSpec = z.infer<typeof DatasetSpec>;
 
 export const resolvePolicy = (policy: DatasetSpec['policy']): Policy => {
   if (typeof policy === 'string') return POLICIES[policy];
-  const base = POLICIES[(PolicyName.safeParse(policy.name).data ?? 'default') as PolicyName];
+  const base = POLICIES[(PolicyName.safeParse(policy.name).data ?? 'standard') as PolicyName];
   return Policy.parse({ ...base, ...policy });
 };
 

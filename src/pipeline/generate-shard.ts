@@ -55,7 +55,7 @@ export const redrawSeedValues = (
       let value = row[c];
       for (let attempt = 0; value != null && index.has(value); attempt++) {
         if (attempt === 20) throw new ContractError(`cannot draw a ${m.semantic} that is not a seed value`);
-        value = fakeValue(m.semantic, deriveSeed(seed, 'redraw', shard, r, c, attempt), m.format);
+        value = fakeValue(m.semantic, deriveSeed(seed, 'redraw', shard, r, c, attempt), m.format, m.locale);
         redrawn++;
       }
       row[c] = value ?? null;

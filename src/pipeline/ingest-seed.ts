@@ -60,19 +60,27 @@ const project = (table: Table, keep: string[]): Table => {
   };
 };
 
-const readSpec = async (deps: IngestDeps, dataset: string): Promise<DatasetSpec> => {
+interface SpecRead {
+  spec: DatasetSpec;
+  /** The spec as written (its text), part of the run's identity; '' when there is none. */
+  text: string;
+  /** Why the spec is unusable, when it is. */
+  error?: string;
+}
+
+const readSpec = async (deps: IngestDeps, dataset: string): Promise<SpecRead> => {
   const key = specKey(dataset);
   let text: string;
   try {
     text = await readText(deps.store, deps.buckets.seed, key);
   } catch (error) {
-    if (error instanceof NotFoundError) return DatasetSpec.parse({});
+    if (error instanceof NotFoundError) return { spec: DatasetSpec.parse({}), text: '' };
     throw error;
   }
   try {
-    return parseJson(DatasetSpec, text, key);
+    return { spec: parseJson(DatasetSpec, text, key), text };
   } catch (error) {
-    throw new BadInputError(errorMessage(error));
+    return { spec: DatasetSpec.parse({}), text, error: errorMessage(error) };
   }
 };
 
@@ -136,16 +144,9 @@ export const ingestSeed = async (deps: IngestDeps, object: SeedObject): Promise<
     ...(object.versionId === undefined ? {} : { versionId: object.versionId }),
   };
 
-  let spec: DatasetSpec;
-  let specError: string | undefined;
-  try {
-    spec = await readSpec(deps, dataset);
-  } catch (error) {
-    if (!(error instanceof BadInputError)) throw error;
-    spec = DatasetSpec.parse({});
-    specError = error.message;
-  }
-  const runId = seedRunId(seedRef, spec);
+  const { spec, text: specText, error: specError } = await readSpec(deps, dataset);
+  // The spec as written, not as parsed: a new default in a later version is not a new run.
+  const runId = seedRunId(seedRef, specText);
   const existing = await findRun(store, buckets.work, runId);
   if (existing !== undefined && existing.status !== 'profiling') {
     progress({
@@ -207,6 +208,7 @@ export const ingestSeed = async (deps: IngestDeps, object: SeedObject): Promise<
       seed: run.seed,
       rareCategoryMin: run.policy.rareCategoryMin,
       drop,
+      locale: spec.locale,
     });
     compileConditions(model, spec.conditions);
     progress({ stage: 'fit', runId, message: `fitted a Gaussian copula on ${train.rows.length} train rows` });

@@ -38,9 +38,12 @@ export const specKey = (dataset: string): string => `${SEED_PREFIX}${dataset}/${
 const digest = (parts: unknown[]): string =>
   createHash('sha256').update(JSON.stringify(parts)).digest('hex').slice(0, 16);
 
-/** A run's id derives from the seed object's identity and the spec: a duplicate event is the same run. */
-export const seedRunId = (seed: SeedRef, spec: unknown): string =>
-  `r-${digest(['seed', seed.bucket, seed.key, seed.versionId ?? seed.etag, spec])}`;
+/**
+ * A run's id derives from the seed object's identity and the spec's text: a duplicate event is the
+ * same run, and a changed seed or spec a new one.
+ */
+export const seedRunId = (seed: SeedRef, specText: string): string =>
+  `r-${digest(['seed', seed.bucket, seed.key, seed.versionId ?? seed.etag, specText])}`;
 
 /** A derived run (schedule, request) is identified by what asked for it. */
 export const derivedRunId = (parts: unknown[]): string => `r-${digest(['derived', ...parts])}`;

@@ -24,7 +24,12 @@ export interface FitOptions {
   rareCategoryMin: number;
   /** Columns left out of the model (and so of the output). */
   drop?: string[];
+  /** Faker locale for PII columns (e.g. 'de', 'fr', 'en_GB'); en_US by default. */
+  locale?: string;
 }
+
+/** PII values repeating less than this (distinct per non-null row) count as repeating identities. */
+const REPEATING = 0.9;
 
 /** Most points in numeric and date quantile tables. */
 export const QUANTILE_POINTS = 201;
@@ -381,15 +386,23 @@ const piiFormat = (semantic: string, texts: string[], profile: ColumnProfile): s
   }
 };
 
-const fitPii = (profile: ColumnProfile, semantic: string, cells: Cell[]): Fitted => {
+const fitPii = (profile: ColumnProfile, semantic: string, cells: Cell[], locale: string): Fitted => {
   const texts = cells.filter((c): c is string => c !== null && c.trim() !== '');
   const format = piiFormat(semantic, texts, profile);
+  // Only the share of distinct values is kept, never the values or their counts.
+  const distinctShare = texts.length === 0 ? 1 : new Set(texts).size / texts.length;
   return {
     column: {
       name: profile.name,
       kind: profile.kind,
       nullRate: (cells.length - texts.length) / cells.length,
-      marginal: { type: 'pii', semantic, locale: 'en_US', ...(format === undefined ? {} : { format }) },
+      marginal: {
+        type: 'pii',
+        semantic,
+        locale,
+        ...(format === undefined ? {} : { format }),
+        ...(distinctShare < REPEATING ? { distinctShare: Math.round(distinctShare * 1000) / 1000 } : {}),
+      },
     },
   };
 };
@@ -432,10 +445,12 @@ export const idPattern = (texts: string[]): string => {
 const fitColumn = (
   profile: ColumnProfile,
   cells: Cell[],
-  rareCategoryMin: number,
+  options: FitOptions,
   composite?: Float64Array,
 ): Fitted => {
-  if (profile.semantic !== undefined) return fitPii(profile, profile.semantic.type, cells);
+  const { rareCategoryMin } = options;
+  if (profile.semantic !== undefined)
+    return fitPii(profile, profile.semantic.type, cells, options.locale ?? 'en_US');
   switch (profile.kind) {
     case 'integer':
     case 'float':
@@ -483,7 +498,7 @@ export const fitModel = (profile: Profile, train: Table, options: FitOptions): M
     c.semantic === undefined && ['integer', 'float', 'date', 'datetime'].includes(c.kind);
   const early = new Map<string, Fitted>();
   for (const column of kept)
-    if (ordered(column)) early.set(column.name, fitColumn(column, cellsOf(column), options.rareCategoryMin));
+    if (ordered(column)) early.set(column.name, fitColumn(column, cellsOf(column), options));
   const composite = compositeOf(
     [...early.values()].flatMap((f) =>
       f.scores !== undefined && f.values !== undefined ? [{ scores: f.scores, cells: f.values }] : [],
@@ -494,8 +509,7 @@ export const fitModel = (profile: Profile, train: Table, options: FitOptions): M
   const members: number[] = [];
   const scores: Float64Array[] = [];
   for (const column of kept) {
-    const fitted =
-      early.get(column.name) ?? fitColumn(column, cellsOf(column), options.rareCategoryMin, composite);
+    const fitted = early.get(column.name) ?? fitColumn(column, cellsOf(column), options, composite);
     columns.push(fitted.column);
     if (fitted.scores !== undefined) {
       members.push(columns.length - 1);

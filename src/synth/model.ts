@@ -54,7 +54,14 @@ export const Marginal = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('pii'),
     semantic: SemanticName,
+    /** Faker locale of the fake values (from the dataset spec; en_US by default). */
     locale: z.string().default('en_US'),
+    /**
+     * Distinct values per non-null row in the train sample, when values repeat (the same customer on
+     * several rows): fake values then repeat alike, one fake identity per pool index, so grouping
+     * and joining on the column still work. Absent: every value fresh.
+     */
+    distinctShare: z.number().min(0).max(1).optional(),
     /** Format hints observed in the seed (e.g. phone layout, date format), never seed values. */
     format: z.string().optional(),
   }),

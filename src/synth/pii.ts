@@ -5,7 +5,24 @@
  * `createPiiGenerator` seeds one faker per column and shard (re-seeding per cell would be slow);
  * `fakeValue` draws one value for a seed, for redrawing a value that happens to equal a seed value.
  */
-import { en, en_US, Faker } from '@faker-js/faker';
+import {
+  de,
+  en,
+  en_AU,
+  en_CA,
+  en_GB,
+  en_US,
+  es,
+  Faker,
+  fr,
+  it,
+  type LocaleDefinition,
+  nl,
+  pl,
+  pt_BR,
+  sv,
+} from '@faker-js/faker';
+import { FakerLocale } from '../contracts.ts';
 import { BadInputError } from '../errors.ts';
 import { dateFormatter } from './datetime.ts';
 
@@ -54,19 +71,20 @@ interface Pools {
   exampleDomains: string[];
 }
 
-let pools: Pools | undefined;
+const poolsByLocale = new Map<string, Pools>();
 
 const list = (value: unknown, fallback: string[]): string[] =>
   Array.isArray(value) && value.length > 0 && value.every((v) => typeof v === 'string')
     ? (value as string[])
     : fallback;
 
-const loadPools = (faker: Faker): Pools => {
-  if (pools !== undefined) return pools;
+const loadPools = (faker: Faker, locale: string): Pools => {
+  const known = poolsByLocale.get(locale);
+  if (known !== undefined) return known;
   const d = faker.rawDefinitions as Record<string, Record<string, unknown> | undefined>;
   const first = d.person?.first_name as Record<string, unknown> | undefined;
   const last = d.person?.last_name as Record<string, unknown> | undefined;
-  pools = {
+  const pools: Pools = {
     // faker picks mostly from the female and male lists (generic is a small unisex list).
     firstNames: [...list(first?.female, []), ...list(first?.male, []), ...list(first?.generic, ['Alex'])],
     lastNames: list(last?.generic, ['Smith']),
@@ -75,6 +93,7 @@ const loadPools = (faker: Faker): Pools => {
     buildingNumbers: list(d.location?.building_number, ['####']),
     exampleDomains: list(d.internet?.example_email, ['example.com']),
   };
+  poolsByLocale.set(locale, pools);
   return pools;
 };
 
@@ -84,10 +103,15 @@ const ascii = (name: string): string =>
     .replace(/[^A-Za-z]/g, '')
     .toLowerCase();
 
-const makeGenerator = (faker: Faker, semantic: string, format: string | undefined): PiiGenerator => {
+const makeGenerator = (
+  faker: Faker,
+  semantic: string,
+  format: string | undefined,
+  locale: string,
+): PiiGenerator => {
   const digit = (): number => faker.number.int(9);
   const letter = (): number => faker.number.int(25);
-  const p = loadPools(faker);
+  const p = loadPools(faker, locale);
   const pick = (items: string[]): string => items[faker.number.int(items.length - 1)] as string;
   const firstName = (): string => pick(p.firstNames);
   // As faker's en pattern: one in twenty last names is double-barrelled.
@@ -200,21 +224,55 @@ const makeGenerator = (faker: Faker, semantic: string, format: string | undefine
   }
 };
 
-const newFaker = (seed: number): Faker => {
-  const faker = new Faker({ locale: [en_US, en] });
+/** The faker locales doppel offers (names as in the dataset spec), each falling back to en. */
+const LOCALE_DEFINITIONS: Record<FakerLocale, LocaleDefinition[]> = {
+  en_US: [en_US, en],
+  en_GB: [en_GB, en],
+  en_CA: [en_CA, en],
+  en_AU: [en_AU, en],
+  de: [de, en],
+  fr: [fr, en],
+  es: [es, en],
+  it: [it, en],
+  nl: [nl, en],
+  pt_BR: [pt_BR, en],
+  sv: [sv, en],
+  pl: [pl, en],
+};
+
+const definitionsOf = (locale: string): LocaleDefinition[] => {
+  const known = LOCALE_DEFINITIONS[locale as FakerLocale];
+  if (known === undefined) {
+    throw new BadInputError(
+      `no fake data for locale '${locale}'; use one of ${FakerLocale.options.join(', ')}`,
+    );
+  }
+  return known;
+};
+
+const newFaker = (seed: number, locale: string): Faker => {
+  const faker = new Faker({ locale: definitionsOf(locale) });
   faker.seed(seed >>> 0);
   return faker;
 };
 
 /** A generator of fake values of one semantic type, drawing from a faker seeded once. */
-export const createPiiGenerator = (semantic: string, seed: number, format?: string): PiiGenerator =>
-  makeGenerator(newFaker(seed), semantic, format);
+export const createPiiGenerator = (
+  semantic: string,
+  seed: number,
+  format?: string,
+  locale = 'en_US',
+): PiiGenerator => makeGenerator(newFaker(seed, locale), semantic, format, locale);
 
-let shared: Faker | undefined;
+const shared = new Map<string, Faker>();
 
-/** One fake value, a pure function of (semantic, seed, format). */
-export const fakeValue = (semantic: string, seed: number, format?: string): string => {
-  shared ??= new Faker({ locale: [en_US, en] });
-  shared.seed(seed >>> 0);
-  return makeGenerator(shared, semantic, format)();
+/** One fake value, a pure function of (semantic, seed, format, locale). */
+export const fakeValue = (semantic: string, seed: number, format?: string, locale = 'en_US'): string => {
+  let faker = shared.get(locale);
+  if (faker === undefined) {
+    faker = new Faker({ locale: definitionsOf(locale) });
+    shared.set(locale, faker);
+  }
+  faker.seed(seed >>> 0);
+  return makeGenerator(faker, semantic, format, locale)();
 };

@@ -525,8 +525,18 @@ export const sampleShard = (model: ModelArtifact, options: SampleOptions): Table
     const own = createRng(deriveSeed(seed, 'shard', shard, 'nulls', c));
     switch (mg.type) {
       case 'pii': {
-        const next = createPiiGenerator(mg.semantic, deriveSeed(seed, 'shard', shard, 'pii', c), mg.format);
-        return standaloneWriter(column.nullRate, own, () => next());
+        const next = createPiiGenerator(
+          mg.semantic,
+          deriveSeed(seed, 'shard', shard, 'pii', c),
+          mg.format,
+          mg.locale,
+        );
+        if (mg.distinctShare === undefined) return standaloneWriter(column.nullRate, own, () => next());
+        // Repeating identities: a pool of fake values about as many as the seed's distinct share
+        // of these rows, each drawn once; cells pick from it, so a fake customer recurs as real ones did.
+        const pool = Array.from({ length: Math.max(1, Math.round(mg.distinctShare * rows)) }, () => next());
+        const pickRng = createRng(deriveSeed(seed, 'shard', shard, 'pool', c));
+        return standaloneWriter(column.nullRate, own, () => pool[pickRng.int(pool.length)] as string);
       }
       case 'id': {
         const next = idDraw(mg.pattern, seed, shard, createRng(deriveSeed(seed, 'shard', shard, 'id', c)));

@@ -15,7 +15,7 @@ import type { FakeAws } from '../helpers/fake-aws.ts';
 
 /** The run id the fixtures carry; tests swap in a real one. */
 /** The bundled sample's run id in a fresh local root (`npm start`), so `npm run invoke` finds it. */
-export const FIXTURE_RUN_ID = 'r-b062c2693a7d9bdc';
+export const FIXTURE_RUN_ID = 'r-46030df87f6906d8';
 export const SEED_KEY = 'datasets/customers/customers.csv';
 export const SPEC_KEY = 'datasets/customers/doppel.json';
 

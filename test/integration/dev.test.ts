@@ -31,7 +31,7 @@ describe('npm start (doppel dev)', () => {
     expect(result.stderr).toMatch(/profile/);
     expect(result.stderr).toMatch(/generate/);
     const runs = await runsIn(root);
-    expect(runs).toEqual(['r-b062c2693a7d9bdc']);
+    expect(runs).toEqual(['r-46030df87f6906d8']);
     const published = join(root, 'doppel-curated', 'customers', runs[0]!);
     expect((await readdir(published)).sort()).toEqual([
       'data',
@@ -73,7 +73,7 @@ describe('npm start (doppel dev)', () => {
 
     expect(JSON.parse(duplicate.stdout).outcomes[0]).toMatchObject({
       status: 'duplicate',
-      runId: 'r-b062c2693a7d9bdc',
+      runId: 'r-46030df87f6906d8',
     });
     const created = JSON.parse(JSON.parse(request.stdout).body);
     expect(created).toMatchObject({ status: 'generating', rows: 500, policy: { name: 'strict' } });

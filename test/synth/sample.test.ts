@@ -109,6 +109,23 @@ describe('sampleShard on the customer sample', () => {
     expect(other.rows.filter((r) => rowsA.has(r.slice(1).join('|')))).toEqual([]);
   });
 
+  it('makes the same dataset whatever order (or in parallel) the shards are generated', () => {
+    // Prepare
+    const shards = [0, 1, 2, 3];
+    // Act: in order, in reverse, interleaved with other work
+    const forward = shards.map((shard) => toCsv(sampleShard(model, { rows: 700, seed: 5, shard })));
+    const backward = [...shards]
+      .reverse()
+      .map((shard) => ({ shard, csv: toCsv(sampleShard(model, { rows: 700, seed: 5, shard })) }))
+      .sort((a, b) => a.shard - b.shard)
+      .map((s) => s.csv);
+    sampleShard(model, { rows: 300, seed: 99, shard: 2 });
+    const again = toCsv(sampleShard(model, { rows: 700, seed: 5, shard: 2 }));
+    // Assess
+    expect(backward).toEqual(forward);
+    expect(again).toBe(forward[2]);
+  });
+
   it('gives ids that are unique across shards and never a seed id', () => {
     // Act
     const ids = [0, 1, 2, 3].flatMap((shard) =>

@@ -1,0 +1,252 @@
+/**
+ * `npm run bench -- profile`: doppel's profiler against DuckDB's SUMMARIZE on the same files, in
+ * the same run (machine load moves both), each tool in its own child process at 2 threads/workers.
+ * Inputs, built once and cached under .bench/ (git-ignored): flights-3m.parquet (vega-datasets)
+ * as CSV by DuckDB's COPY (about 106 MB), and that CSV's data rows repeated to >= 1 GB.
+ * Accuracy on the 106 MB file against DuckDB's exact figures: null counts exact, distinct counts
+ * within 2 %, each reported quantile's rank within 1 % of its target.
+ *
+ * Options: --skip-big (only the 106 MB file), --runs N (runs per tool and file, the fastest
+ * counts; default 1), --workers N (doppel workers and DuckDB threads, default 2).
+ * Targets: throughput >= 1.5x DuckDB's MB/s; peak RSS <= 256 MiB on the 1 GB file; the accuracy
+ * bounds above.
+ */
+import { execFileSync } from 'node:child_process';
+import { createReadStream, createWriteStream, existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
+import { once } from 'node:events';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { count, fixed, type Row, since, textTable } from './lib/print.ts';
+
+export const description = 'profile MB/s and peak RSS vs DuckDB SUMMARIZE on flights-3m (106 MB, 1 GB)';
+
+const PARQUET = 'node_modules/vega-datasets/data/flights-3m.parquet';
+const SMALL = '.bench/flights-3m.csv';
+const BIG = '.bench/flights-3m-x10.csv';
+const BIG_BYTES = 1e9;
+const SPEED_TARGET = 1.5;
+const RSS_TARGET_MIB = 256;
+const DISTINCT_ERROR = 0.02;
+const RANK_ERROR = 0.01;
+
+interface Options {
+  skipBig: boolean;
+  runs: number;
+  workers: number;
+}
+
+const optionsOf = (args: string[]): Options => {
+  const options: Options = { skipBig: false, runs: 1, workers: 2 };
+  for (let i = 0; i < args.length; i++) {
+    const value = args[i + 1];
+    if (args[i] === '--skip-big') options.skipBig = true;
+    else if (args[i] === '--runs' && value !== undefined) {
+      options.runs = Math.max(1, Number(value));
+      i++;
+    } else if (args[i] === '--workers' && value !== undefined) {
+      options.workers = Math.max(1, Number(value));
+      i++;
+    } else throw new Error(`unknown option '${args[i]}' (--skip-big, --runs N, --workers N)`);
+  }
+  return options;
+};
+
+const duck = async () => (await DuckDBInstance.create(':memory:')).connect();
+
+const ensureSmall = async (): Promise<void> => {
+  if (existsSync(SMALL)) return;
+  mkdirSync('.bench', { recursive: true });
+  const started = performance.now();
+  const connection = await duck();
+  await connection.run(`COPY (SELECT * FROM '${PARQUET}') TO '${SMALL}.tmp' (HEADER, FORMAT csv)`);
+  renameSync(`${SMALL}.tmp`, SMALL);
+  console.log(`built ${SMALL} from ${PARQUET} in ${fixed(since(started), 1)} s`);
+};
+
+/** The small file's header once, then its data rows again and again until the file is >= 1 GB. */
+const ensureBig = async (): Promise<void> => {
+  if (existsSync(BIG) && statSync(BIG).size >= BIG_BYTES) return;
+  const started = performance.now();
+  const size = statSync(SMALL).size;
+  const copies = Math.ceil(BIG_BYTES / size);
+  const out = createWriteStream(`${BIG}.tmp`);
+  for (let k = 0; k < copies; k++) {
+    let first = true;
+    for await (const chunk of createReadStream(SMALL, { highWaterMark: 4 << 20 })) {
+      let bytes = chunk as Buffer;
+      if (first && k > 0) bytes = bytes.subarray(bytes.indexOf(10) + 1);
+      first = false;
+      if (!out.write(bytes)) await once(out, 'drain');
+    }
+  }
+  out.end();
+  await once(out, 'finish');
+  renameSync(`${BIG}.tmp`, BIG);
+  console.log(`built ${BIG} (${copies} copies of the data rows) in ${fixed(since(started), 1)} s`);
+};
+
+interface Measured {
+  tool: string;
+  file: string;
+  mb: number;
+  seconds: number;
+  mbPerSecond: number;
+  rssMiB: number;
+  // biome-ignore lint/suspicious/noExplicitAny: the child's figures, read back as JSON
+  result: any;
+}
+
+const measure = (tool: string, file: string, options: Options): Measured => {
+  let best: Measured | undefined;
+  for (let r = 0; r < options.runs; r++) {
+    const out = execFileSync(
+      process.execPath,
+      ['--import', 'tsx', 'bench/lib/profile-child.ts', tool, file, String(options.workers)],
+      { encoding: 'utf8', maxBuffer: 64 << 20 },
+    );
+    const { seconds, rssMiB, result } = JSON.parse(out.trim().split('\n').pop()!);
+    const mb = statSync(file).size / 1e6;
+    const m = { tool, file, mb, seconds, mbPerSecond: mb / seconds, rssMiB, result };
+    if (best === undefined || m.seconds < best.seconds) best = m;
+  }
+  return best!;
+};
+
+interface Check {
+  column: string;
+  what: string;
+  doppel: number;
+  exact: number;
+  error: number;
+  bound: number;
+  pass: boolean;
+}
+
+/** doppel's nulls, distinct counts and quantiles against DuckDB's exact figures on the same file. */
+const accuracy = async (file: string, doppel: Measured): Promise<Check[]> => {
+  const connection = await duck();
+  await connection.run(`CREATE TABLE t AS SELECT * FROM read_csv_auto('${file}')`);
+  const checks: Check[] = [];
+  const q = async (sql: string): Promise<number[]> =>
+    (await connection.runAndReadAll(sql)).getRows()[0]!.map((v) => Number(v));
+  for (const column of doppel.result.columns) {
+    const c = `"${column.name}"`;
+    const [rows, nonNull, distinct] = await q(`SELECT count(*), count(${c}), count(DISTINCT ${c}) FROM t`);
+    const nulls = rows! - nonNull!;
+    checks.push({
+      column: column.name,
+      what: 'nulls',
+      doppel: column.nulls,
+      exact: nulls,
+      error: Math.abs(column.nulls - nulls),
+      bound: 0,
+      pass: column.nulls === nulls,
+    });
+    const distinctError = Math.abs(column.distinct - distinct!) / Math.max(1, distinct!);
+    checks.push({
+      column: column.name,
+      what: 'distinct',
+      doppel: column.distinct,
+      exact: distinct!,
+      error: distinctError,
+      bound: DISTINCT_ERROR,
+      pass: distinctError <= DISTINCT_ERROR,
+    });
+    for (const [p, value] of (column.quantiles ?? []) as [number, number][]) {
+      // Any rank in [below, atOrBelow] is the value's: the error is the distance from p to that span.
+      const [below, atOrBelow] = await q(
+        `SELECT count(*) FILTER (WHERE ${c} < ${value}), count(*) FILTER (WHERE ${c} <= ${value}) FROM t`,
+      );
+      const lo = below! / nonNull!;
+      const hi = atOrBelow! / nonNull!;
+      const error = p < lo ? lo - p : p > hi ? p - hi : 0;
+      checks.push({
+        column: column.name,
+        what: `q${p}`,
+        doppel: value,
+        exact: p,
+        error,
+        bound: RANK_ERROR,
+        pass: error <= RANK_ERROR,
+      });
+    }
+  }
+  return checks;
+};
+
+const verdict = (pass: boolean): string => (pass ? 'PASS' : 'MISS');
+
+export const run = async (args: string[]): Promise<unknown> => {
+  const options = optionsOf(args);
+  const started = performance.now();
+  await ensureSmall();
+  if (!options.skipBig) await ensureBig();
+  const files = options.skipBig ? [SMALL] : [SMALL, BIG];
+  const results: Measured[] = [];
+  const rows: Row[] = [];
+  const ratios: { file: string; ratio: number }[] = [];
+  for (const file of files) {
+    const doppel = measure('doppel', file, options);
+    const duckdb = measure('duckdb', file, options);
+    results.push(doppel, duckdb);
+    const ratio = doppel.mbPerSecond / duckdb.mbPerSecond;
+    ratios.push({ file, ratio });
+    for (const m of [doppel, duckdb]) {
+      rows.push([
+        m.tool,
+        m.file,
+        fixed(m.mb, 0),
+        fixed(m.seconds, 2),
+        fixed(m.mbPerSecond, 1),
+        fixed(m.rssMiB, 0),
+        m === doppel ? fixed(ratio, 2) : null,
+      ]);
+    }
+  }
+  console.log(`Profiling throughput, ${options.workers} workers/threads each, fastest of ${options.runs}`);
+  console.log(textTable(['tool', 'file', 'MB', 's', 'MB/s', 'peak RSS MiB', 'ratio'], rows));
+
+  const checks = await accuracy(SMALL, results[0]!);
+  console.log(`\nAccuracy on ${SMALL} (doppel vs DuckDB's exact figures)`);
+  console.log(
+    textTable(
+      ['column', 'figure', 'doppel', 'exact', 'error', 'bound', ''],
+      checks.map((c) => [
+        c.column,
+        c.what,
+        Number.isInteger(c.doppel) ? count(c.doppel) : fixed(c.doppel, 2),
+        c.what.startsWith('q') ? `rank ${c.exact}` : count(c.exact),
+        c.what === 'nulls' ? count(c.error) : `${fixed(100 * c.error, 2)}%`,
+        c.what === 'nulls' ? 'exact' : `${fixed(100 * c.bound, 0)}%`,
+        verdict(c.pass),
+      ]),
+    ),
+  );
+
+  console.log('\nTargets');
+  for (const r of ratios)
+    console.log(
+      `  ${verdict(r.ratio >= SPEED_TARGET)}  throughput on ${r.file}: ${fixed(r.ratio, 2)}x DuckDB (target >= ${SPEED_TARGET}x)`,
+    );
+  const big = results.find((m) => m.tool === 'doppel' && m.file === BIG);
+  if (big !== undefined)
+    console.log(
+      `  ${verdict(big.rssMiB <= RSS_TARGET_MIB)}  peak RSS on ${BIG}: ${fixed(big.rssMiB, 0)} MiB (target <= ${RSS_TARGET_MIB})`,
+    );
+  for (const what of ['nulls', 'distinct', 'quantiles']) {
+    const mine = checks.filter((c) => (what === 'quantiles' ? c.what.startsWith('q') : c.what === what));
+    const failed = mine.filter((c) => !c.pass);
+    console.log(
+      `  ${verdict(mine.length > 0 && failed.length === 0)}  ${what}: ${mine.length - failed.length}/${mine.length} within bounds`,
+    );
+  }
+  const seconds = since(started);
+  console.log(`\n${fixed(seconds, 1)} s in all`);
+  return {
+    options,
+    targets: { ratio: SPEED_TARGET, rssMiB: RSS_TARGET_MIB, distinctError: DISTINCT_ERROR, rankError: RANK_ERROR },
+    runs: results.map(({ result, ...m }) => m),
+    ratios,
+    accuracy: checks,
+    seconds,
+  };
+};
