@@ -12,8 +12,8 @@
  * bounds above.
  */
 import { execFileSync } from 'node:child_process';
-import { createReadStream, createWriteStream, existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
 import { once } from 'node:events';
+import { createReadStream, createWriteStream, existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { count, fixed, type Row, since, textTable } from './lib/print.ts';
 
@@ -243,7 +243,12 @@ export const run = async (args: string[]): Promise<unknown> => {
   console.log(`\n${fixed(seconds, 1)} s in all`);
   return {
     options,
-    targets: { ratio: SPEED_TARGET, rssMiB: RSS_TARGET_MIB, distinctError: DISTINCT_ERROR, rankError: RANK_ERROR },
+    targets: {
+      ratio: SPEED_TARGET,
+      rssMiB: RSS_TARGET_MIB,
+      distinctError: DISTINCT_ERROR,
+      rankError: RANK_ERROR,
+    },
     runs: results.map(({ result, ...m }) => m),
     ratios,
     accuracy: checks,

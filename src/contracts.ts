@@ -93,6 +93,12 @@ export const Policy = z
     closenessAucMax: z.number().min(0.5).max(1).default(0.6),
     /** Family-wise error rate of the statistical checks together (Holm–Bonferroni). */
     familyAlpha: z.number().gt(0).lt(1).default(0.05),
+    /** Highest risk of each WP29 attack (singling out, linkability, inference), beyond the holdout control. */
+    attackRiskMax: z.number().min(0).max(1).default(0.1),
+    /** Highest excess of rare train quasi-identifier combinations reappearing, over rare holdout ones. */
+    rareCombinationRiskMax: z.number().min(0).max(1).default(0.05),
+    /** Quasi-identifier combinations seen fewer times than this are rare. */
+    kMin: z.number().int().min(2).default(5),
   })
   .strict();
 export type Policy = z.infer<typeof Policy>;
@@ -106,6 +112,9 @@ const STANDARD: Policy = {
   miaAucMax: 0.6,
   closenessAucMax: 0.6,
   familyAlpha: 0.05,
+  attackRiskMax: 0.1,
+  rareCombinationRiskMax: 0.05,
+  kMin: 5,
 };
 
 export const POLICIES: Record<PolicyName, Policy> = {
@@ -119,6 +128,9 @@ export const POLICIES: Record<PolicyName, Policy> = {
     miaAucMax: 0.55,
     closenessAucMax: 0.55,
     familyAlpha: 0.05,
+    attackRiskMax: 0.05,
+    rareCombinationRiskMax: 0.03,
+    kMin: 10,
   },
   default: STANDARD,
 };

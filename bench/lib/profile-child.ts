@@ -16,7 +16,7 @@ const doppel = async (stream: boolean): Promise<unknown> => {
   const options = { seed: 2026 };
   const profiled = stream
     ? await profileSource(createReadStream(file, { highWaterMark: 1 << 20 }), file, options)
-    : await profileFile(file, file, { ...options, workers: threads });
+    : await profileFile(file, file, options);
   return {
     rows: profiled.profile.rows,
     trainSample: profiled.train.rows.length,

@@ -107,7 +107,7 @@ async function* decode(bytes: AsyncIterable<Uint8Array>): AsyncGenerator<string>
 const startsWith = (bytes: Uint8Array, magic: number[]): boolean => magic.every((b, i) => bytes[i] === b);
 
 /** Rejects what is not delimited text or JSON Lines, with the reason a user can act on. */
-const checkHead = (head: Uint8Array, name: string, done: boolean): void => {
+export const checkHead = (head: Uint8Array, name: string, done: boolean): void => {
   if (head.byteLength === 0) throw new BadInputError(`${name} is empty (0 bytes)`);
   if (startsWith(head, [0x50, 0x41, 0x52, 0x31])) {
     throw new BadInputError(`${name} is Parquet, which this version cannot read yet; convert it to CSV`);

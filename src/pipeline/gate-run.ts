@@ -100,12 +100,16 @@ export const gateRun = async (
   progress({ stage: 'gate', runId, message: `checking ${run.rows} synthetic rows against the seed samples` });
 
   const source = runKeys(run.sourceRunId);
-  const [profile, model, train, holdout, indexJson] = await Promise.all([
+  const [profile, model, train, holdout, indexJson, canaries] = await Promise.all([
     readJson(store, buckets.work, source.profile, Profile),
     readJson(store, buckets.work, run.modelKey ?? source.model, ModelArtifact),
     readTable(store, buckets.work, source.train),
     readTable(store, buckets.work, source.holdout),
     readText(store, buckets.work, source.piiIndex),
+    // Runs profiled before canaries existed have none: the check then says so.
+    (await store.head(buckets.work, source.canaries)) === undefined
+      ? undefined
+      : readTable(store, buckets.work, source.canaries),
   ]);
   const piiIndex = PiiIndex.fromJSON(JSON.parse(indexJson) as PiiIndexJson);
   const privacy = createPrivacyGate({
@@ -115,6 +119,8 @@ export const gateRun = async (
     piiIndex,
     policy: run.policy,
     seed: run.seed,
+    ...(canaries === undefined ? {} : { canaries }),
+    quasiIdentifiers: run.spec.quasiIdentifiers,
   });
   // Plots name only categories common enough for the model to emit.
   const fidelity = createFidelity({

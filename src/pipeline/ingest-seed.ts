@@ -6,7 +6,8 @@
  *     so a duplicate event finds its run and stops;
  *  3. profile the seed in one streaming pass (types, statistics, PII, train/holdout samples);
  *  4. stream it once more to index the identifying values (salted hashes only) for the gate;
- *  5. fit the model on the train sample; store profile, model, samples (PII columns dropped);
+ *  5. plant a few canary rows in the train sample and fit the model on it; store profile, model,
+ *     samples (PII columns dropped) and the canaries;
  *  6. plan the shards and queue one job each.
  * Bad input fails the run with a reason and a note in quarantine; the seed is only ever read.
  */
@@ -21,6 +22,7 @@ import {
 } from '../contracts.ts';
 import { BadInputError, DoppelError, errorMessage, NotFoundError } from '../errors.ts';
 import { openSeed } from '../formats/read-seed.ts';
+import { plantCanaries } from '../privacy/canaries.ts';
 import { PiiIndex } from '../privacy/pii-index.ts';
 import { profileSource } from '../profile/profile-seed.ts';
 import { hash32 } from '../random.ts';
@@ -204,7 +206,9 @@ export const ingestSeed = async (deps: IngestDeps, object: SeedObject): Promise<
     const drop = Object.entries(spec.columns)
       .filter(([, o]) => o.drop === true)
       .map(([name]) => name);
-    const model = fitModel(profile, train, {
+    // Canaries: a few made-up rows the model sees as train rows; replaying one is proof of memorising.
+    const planted = plantCanaries(train, profile, run.seed);
+    const model = fitModel(profile, planted.train, {
       seed: run.seed,
       rareCategoryMin: run.policy.rareCategoryMin,
       drop,
@@ -220,6 +224,7 @@ export const ingestSeed = async (deps: IngestDeps, object: SeedObject): Promise<
       writeJson(store, buckets.work, keys.piiIndex, index.toJSON()),
       store.put(buckets.work, keys.train, toCsv(project(train, sampled)), { contentType: 'text/csv' }),
       store.put(buckets.work, keys.holdout, toCsv(project(holdout, sampled)), { contentType: 'text/csv' }),
+      store.put(buckets.work, keys.canaries, toCsv(planted.canaries), { contentType: 'text/csv' }),
     ]);
     await writeJson(store, buckets.work, latestKey(dataset), { runId, seedObject: seedRef });
 

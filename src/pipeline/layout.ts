@@ -57,6 +57,8 @@ export const runKeys = (runId: string) => {
     model: `${base}model.json`,
     train: `${base}samples/train.csv`,
     holdout: `${base}samples/holdout.csv`,
+    /** Made-up rows planted in the train part before fitting; the gate looks for them in the output. */
+    canaries: `${base}samples/canaries.csv`,
     piiIndex: `${base}pii-index.json`,
     shardsPrefix: `${base}shards/`,
     shard: (index: number) => `${base}shards/part-${String(index).padStart(5, '0')}.csv`,

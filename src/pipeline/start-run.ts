@@ -53,13 +53,15 @@ export const startRun = async (
   const source = await readRun(store, buckets.work, latest.runId);
   const policy = request.policy === undefined ? source.policy : resolvePolicy(request.policy);
   const rows = request.rows ?? source.rows ?? 1;
+  // The policy as asked for (a name or overrides), not as resolved: new policy fields in a later
+  // version must not turn a repeated request into a new run.
   const runId = derivedRunId([
     request.trigger,
     request.dataset,
     source.runId,
     request.seed,
     rows,
-    policy,
+    request.policy ?? null,
     request.origin,
   ]);
   const existing = await findRun(store, buckets.work, runId);

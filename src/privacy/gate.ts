@@ -1,22 +1,50 @@
 /**
  * The privacy gate: does the synthetic output leak the seed? Shards stream through `add` (counters
- * plus a seeded reservoir sample, so memory stays bounded whatever the row count); `finish` runs:
- *  1. pii-replay: every synthetic cell against the salted index of the seed's identifying values;
- *  2. exact-copies: synthetic rows that repeat a train-sample row, against the rate at which real
- *     holdout rows (never seen by the model) repeat one by chance;
- *  3. dcr-share: for sampled synthetic rows, is the nearest real row more often a train row than a
- *     holdout row? (Gower distance; 0.5 is what a model that learned only the distribution shows.)
- * Details are written for a compliance reader and never print a seed value.
+ * plus a seeded reservoir sample of synthetic rows, so memory stays bounded whatever the row count);
+ * `finish` runs the checks, each measured against the holdout, real rows the model never saw:
+ *  1. pii-replay: every synthetic cell against the salted index of the seed's identifying values
+ *     (zero tolerance, not a statistical test);
+ *  2. exact-copies: synthetic rows repeating a train row, against the rate at which they repeat a
+ *     holdout row of an equal-size sample (one-sided binomial test);
+ *  3. dcr-share: share of synthetic rows nearer to train than to holdout (0.5 when honest);
+ *  4. nndr: 10th-percentile nearest-neighbour distance ratio of synthetic rows to train over the same
+ *     to holdout (1 when honest);
+ *  5. membership-inference: AUC of telling train rows from holdout rows by their distance to the
+ *     nearest synthetic row (0.5 when honest);
+ *  6. closeness: chance a synthetic row lies nearer to the train rows than an unseen real row does
+ *     (0.5 when honest); the one check a holdout that leaked into the model does not blind.
+ * Checks 2–6 are a family of one-sided tests; Holm–Bonferroni holds the chance that clean data fails
+ * any of them to the policy's family α. Distances are Gower (gower.ts), exact neighbours by brute
+ * force over worker threads (nearest.ts). Details are written for a compliance reader and never
+ * print a seed value.
  */
 import { z } from 'zod';
-import type { ColumnProfile, Policy, Profile } from '../contracts.ts';
+import type { Policy, Profile } from '../contracts.ts';
 import { ContractError } from '../errors.ts';
 import { formatCount, formatInterval, formatList, formatPercent } from '../quality/format.ts';
 import { Reservoir, sampleIndices, wilson } from '../quality/stats.ts';
-import { type ColumnRole, categoryOf, columnRole, numberOf } from '../quality/values.ts';
+import { columnRole } from '../quality/values.ts';
 import { createRng, deriveSeed } from '../random.ts';
 import type { Cell, Table } from '../table.ts';
+import { attributeInferenceCheck } from './attacks/attribute-inference.ts';
+import { createRareCombinationWatch, proposeQuasiIdentifiers } from './attacks/k-anonymity.ts';
+import { linkabilityCheck } from './attacks/linkability.ts';
+import { singlingOutCheck } from './attacks/singling-out.ts';
+import { createCanaryWatch } from './canaries.ts';
+import { type Compared, gowerEncoder } from './gower.ts';
+import { nearestNeighbours } from './nearest.ts';
 import type { PiiIndex } from './pii-index.ts';
+import {
+  ascendingOrder,
+  binomialUpperTail,
+  exceedsP,
+  holm,
+  lowerScoreAuc,
+  quantile,
+  resampleCounts,
+  standardDeviation,
+  weightedQuantile,
+} from './significance.ts';
 
 export const CheckVerdict = z.enum(['pass', 'fail', 'inconclusive']);
 export type CheckVerdict = z.infer<typeof CheckVerdict>;
@@ -30,6 +58,16 @@ export const Check = z.object({
   interval: z.tuple([z.number(), z.number()]).optional(),
   /** The figure real unseen data shows, where the threshold is relative to it. */
   baseline: z.number().optional(),
+  /** One-sided p-value of the check's test (H0: no leak beyond the threshold). */
+  pValue: z.number().optional(),
+  /** The level that p-value was compared with, after Holm–Bonferroni over the family of tests. */
+  alpha: z.number().optional(),
+  /**
+   * How to read figure and threshold: a share (0–1, shown as %), a ratio or AUC (shown as a number),
+   * a count; and whether the threshold is a most (default) or a least.
+   */
+  unit: z.enum(['share', 'ratio', 'count']).optional(),
+  bound: z.enum(['max', 'min']).optional(),
   verdict: CheckVerdict,
   detail: z.string(),
 });
@@ -39,6 +77,8 @@ export const PrivacyResult = z.object({
   verdict: z.enum(['pass', 'fail']),
   checks: z.array(Check),
   syntheticRows: z.number().int().min(0),
+  /** Milliseconds spent per step (not part of the report: it differs run to run). */
+  timings: z.record(z.string(), z.number()).optional(),
 });
 export type PrivacyResult = z.infer<typeof PrivacyResult>;
 
@@ -50,8 +90,18 @@ export interface PrivacyGateInput {
   piiIndex: PiiIndex;
   policy: Policy;
   seed: number;
-  /** Synthetic rows kept for the distance check. */
+  /** Synthetic rows kept for the distance checks. */
   sampleSize?: number;
+  /** Most rows of each reference sample (train, holdout: equal sizes) the distance checks use. */
+  referenceSize?: number;
+  /** Worker threads for the nearest-neighbour search (default 2). */
+  threads?: number;
+  /** Bootstrap rounds for the intervals (default 400). */
+  bootstrapRounds?: number;
+  /** Canary rows planted in the train part before fitting (canaries.ts); none for older runs. */
+  canaries?: Table;
+  /** Quasi-identifiers from the dataset spec; proposed from the profile when empty. */
+  quasiIdentifiers?: string[];
 }
 
 export interface PrivacyGate {
@@ -59,16 +109,13 @@ export interface PrivacyGate {
   finish(): PrivacyResult;
 }
 
-/** Below this many holdout rows the distance share is too noisy to judge. */
+/** Below this many holdout rows the distance checks are too noisy to judge. */
 export const MIN_HOLDOUT_ROWS = 20;
-const DEFAULT_SAMPLE = 2_000;
+const DEFAULT_SAMPLE = 10_000;
+const DEFAULT_REFERENCE = 10_000;
 const PII_MEMO_PER_COLUMN = 4_096;
-
-interface Compared {
-  name: string;
-  role: Exclude<ColumnRole, 'skip'>;
-  profile: ColumnProfile | undefined;
-}
+/** NNDR is read at this percentile: the synthetic rows that sit most distinctly on one real row. */
+const NNDR_PERCENTILE = 0.1;
 
 /** Canonical text of a cell for exact matching: trimmed, numbers as numbers ('1.50' equals '1.5'). */
 const canonical = (cell: Cell): string => {
@@ -89,6 +136,26 @@ const indicesOf = (table: Table, names: string[], what: string): number[] =>
     return i;
   });
 
+const project = (table: Table, rows: number[], idx: number[]): Cell[][] =>
+  rows.map((r) => idx.map((i) => table.rows[r]![i] ?? null));
+
+const formatP = (p: number): string =>
+  p < 0.0001 ? '< 0.0001' : p < 0.01 ? p.toFixed(4) : p.toFixed(3).replace(/0+$/, '').replace(/\.$/, '');
+
+const formatRatio = (x: number): string => (Number.isFinite(x) ? x.toFixed(3) : 'n/a');
+
+/** A statistical check before Holm: what it measured, its p-value, and how to word each outcome. */
+interface Draft {
+  check: Omit<Check, 'verdict' | 'detail' | 'pValue' | 'alpha'>;
+  /** Why it could not be tested (then it is inconclusive and leaves the family). */
+  untestable?: string;
+  p?: number;
+  /** The figure lies past the threshold (the direction a leak pushes it). */
+  beyond: boolean;
+  measured: string;
+  failNote: string;
+}
+
 export const createPrivacyGate = (input: PrivacyGateInput): PrivacyGate => {
   const { profile, train, holdout, piiIndex, policy, seed } = input;
   const byName = new Map(profile.columns.map((c) => [c.name, c]));
@@ -103,12 +170,21 @@ export const createPrivacyGate = (input: PrivacyGateInput): PrivacyGate => {
     input.sampleSize ?? DEFAULT_SAMPLE,
     createRng(deriveSeed(seed, 'privacy-gate', 'reservoir')),
   );
+  // Equal-size reference samples, so that a model which never saw the train rows is as near to (and
+  // copies as often) one as the other: the null of every comparison is then exactly even.
+  const size = Math.min(train.rows.length, holdout.rows.length, input.referenceSize ?? DEFAULT_REFERENCE);
+  const subRng = createRng(deriveSeed(seed, 'privacy-gate', 'reference'));
+  const trainSub = sampleIndices(train.rows.length, size, subRng);
+  const holdoutSub = sampleIndices(holdout.rows.length, size, subRng);
 
   let compared: Compared[] | undefined;
   let trainKeys: Set<string> | undefined;
+  let trainSubKeys: Set<string> | undefined;
+  let holdoutSubKeys: Set<string> | undefined;
   let rows = 0;
   let shards = 0;
   let copies = 0;
+  const matched = { train: 0, holdout: 0 };
   const hits = new Map<string, number>();
   // Category-like columns repeat a few values endlessly: remembering their answers saves the hashing.
   // Each column remembers its first values only, so columns of unique values cost no extra memory.
@@ -127,12 +203,33 @@ export const createPrivacyGate = (input: PrivacyGateInput): PrivacyGate => {
     return known;
   };
 
+  // Beside the family: canaries replayed, rare quasi-identifier combinations, the WP29 attacks.
+  // These decide on their own 95 % intervals (fail only when the lower bound is past the limit).
+  const canaryWatch =
+    input.canaries !== undefined && input.canaries.rows.length > 0
+      ? createCanaryWatch({ profile, canaries: input.canaries, train, holdout, seed })
+      : undefined;
+  const quasi = input.quasiIdentifiers?.length ? input.quasiIdentifiers : proposeQuasiIdentifiers(profile);
+  const rareWatch = createRareCombinationWatch({
+    train,
+    holdout,
+    quasiIdentifiers: quasi,
+    seed,
+    kMin: policy.kMin,
+    threshold: policy.rareCombinationRiskMax,
+  });
+
   const add = (shard: Table): void => {
+    canaryWatch?.add(shard);
+    rareWatch.add(shard);
     if (compared === undefined) {
       compared = candidates.filter((c) => shard.columns.includes(c.name));
       const names = compared.map((c) => c.name);
       const trainIdx = indicesOf(train, names, 'the train sample');
+      const holdoutIdx = indicesOf(holdout, names, 'the holdout sample');
       trainKeys = new Set(train.rows.map((row) => rowKey(row, trainIdx)));
+      trainSubKeys = new Set(trainSub.map((r) => rowKey(train.rows[r]!, trainIdx)));
+      holdoutSubKeys = new Set(holdoutSub.map((r) => rowKey(holdout.rows[r]!, holdoutIdx)));
     }
     const shardIdx = indicesOf(
       shard,
@@ -147,27 +244,112 @@ export const createPrivacyGate = (input: PrivacyGateInput): PrivacyGate => {
         const column = shard.columns[j]!;
         if (isSeedValue(column, cell)) hits.set(column, (hits.get(column) ?? 0) + 1);
       }
-      if (shardIdx.length > 0 && trainKeys!.has(rowKey(row, shardIdx))) copies++;
+      if (shardIdx.length > 0) {
+        const key = rowKey(row, shardIdx);
+        if (trainKeys!.has(key)) copies++;
+        const inTrain = trainSubKeys!.has(key);
+        const inHoldout = holdoutSubKeys!.has(key);
+        // A row both samples hold is common, not a copy of anyone: it says nothing either way.
+        if (inTrain && !inHoldout) matched.train++;
+        else if (inHoldout && !inTrain) matched.holdout++;
+      }
       reservoir.offer(() => shardIdx.map((i) => row[i] ?? null));
       rows++;
     }
   };
 
   const finish = (): PrivacyResult => {
+    const timings: Record<string, number> = {};
+    const timed = <T>(name: string, fn: () => T): T => {
+      const start = performance.now();
+      const out = fn();
+      timings[name] = Math.round(performance.now() - start);
+      return out;
+    };
     const columns = compared ?? [];
-    const checks = [
-      piiReplayCheck(hits, piiIndex, rows),
-      exactCopiesCheck({ columns, train, holdout, trainKeys, copies, rows, policy }),
-      dcrCheck({ columns, train, holdout, sample: reservoir.items, rows, policy, seed }),
+    const replay = timed('pii-replay', () => piiReplayCheck(hits, piiIndex, rows));
+    const copiesDraft = timed('exact-copies', () =>
+      exactCopiesDraft({ columns, train, holdout, trainKeys, copies, matched, size, rows, policy }),
+    );
+    const distance = distanceDrafts({
+      columns,
+      train,
+      holdout,
+      trainSub,
+      holdoutSub,
+      sample: reservoir.items,
+      policy,
+      seed,
+      threads: input.threads,
+      rounds: input.bootstrapRounds ?? 400,
+      referenceSize: input.referenceSize ?? DEFAULT_REFERENCE,
+      timings,
+    });
+    const drafts = [copiesDraft, ...distance];
+    const synthetic: Table = { columns: columns.map((c) => c.name), rows: reservoir.items };
+    const attack = { profile, train, holdout, synthetic, seed, threshold: policy.attackRiskMax };
+    const others = [
+      timed('canaries', () => canaryWatch?.finish() ?? noCanaries()),
+      timed('rare-combinations', () => rareWatch.finish()),
+      timed('singling-out', () => singlingOutCheck(attack)),
+      timed('linkability', () => linkabilityCheck(attack)),
+      timed('attribute-inference', () => attributeInferenceCheck(attack)),
     ];
+    const checks = [replay, ...decide(drafts, policy.familyAlpha), ...others];
     return {
       verdict: checks.some((c) => c.verdict === 'fail') ? 'fail' : 'pass',
       checks,
       syntheticRows: rows,
+      timings,
     };
   };
 
   return { add, finish };
+};
+
+const noCanaries = (): Check => ({
+  id: 'canaries',
+  title: 'Planted canary rows do not reappear',
+  figure: 0,
+  threshold: 0,
+  verdict: 'inconclusive',
+  detail:
+    'No canary rows were planted for this run (it was profiled before canaries existed), so none could be looked for.',
+});
+
+/** Holm–Bonferroni over the testable drafts, then each draft's verdict and wording. */
+const decide = (drafts: Draft[], alpha: number): Check[] => {
+  const testable = drafts.filter((d) => d.untestable === undefined && d.p !== undefined);
+  const entries = holm(
+    testable.map((d) => d.p!),
+    alpha,
+  );
+  const family =
+    `Tested with ${testable.length} other statistical checks as one family: Holm–Bonferroni keeps the chance ` +
+    `that data without any leak fails one of them by chance below ${formatPercent(alpha, 0)}.`;
+  return drafts.map((draft): Check => {
+    if (draft.untestable !== undefined || draft.p === undefined) {
+      return { ...draft.check, verdict: 'inconclusive', detail: draft.untestable ?? draft.measured };
+    }
+    const entry = entries[testable.indexOf(draft)]!;
+    const verdict = entry.reject && draft.beyond ? 'fail' : draft.beyond ? 'inconclusive' : 'pass';
+    const test =
+      ` One-sided p = ${formatP(entry.p)}, compared with ${formatP(entry.level)}. ` +
+      family.replace(`${testable.length} other`, `${testable.length - 1} other`);
+    const note =
+      verdict === 'fail'
+        ? ` ${draft.failNote}`
+        : verdict === 'inconclusive'
+          ? ' The figure is past the threshold but not by more than chance explains: too few rows to tell a leak from noise; a larger seed or holdout would decide.'
+          : '';
+    return {
+      ...draft.check,
+      pValue: entry.p,
+      alpha: entry.level,
+      verdict,
+      detail: draft.measured + test + note,
+    };
+  });
 };
 
 const piiReplayCheck = (hits: Map<string, number>, piiIndex: PiiIndex, rows: number): Check => {
@@ -214,16 +396,18 @@ const piiReplayCheck = (hits: Map<string, number>, piiIndex: PiiIndex, rows: num
   };
 };
 
-const exactCopiesCheck = (args: {
+const exactCopiesDraft = (args: {
   columns: Compared[];
   train: Table;
   holdout: Table;
   trainKeys: Set<string> | undefined;
   copies: number;
+  matched: { train: number; holdout: number };
+  size: number;
   rows: number;
   policy: Policy;
-}): Check => {
-  const { columns, train, holdout, trainKeys, copies, rows, policy } = args;
+}): Draft => {
+  const { columns, train, holdout, trainKeys, copies, matched, size, rows, policy } = args;
   const names = columns.map((c) => c.name);
   let holdoutCopies = 0;
   if (trainKeys !== undefined && names.length > 0) {
@@ -233,202 +417,300 @@ const exactCopiesCheck = (args: {
   const baseline = holdout.rows.length > 0 ? holdoutCopies / holdout.rows.length : 0;
   const threshold = baseline + policy.exactCopyExcess;
   const figure = rows > 0 ? copies / rows : 0;
-  const base = {
+  const check = {
     id: 'exact-copies',
     title: 'Synthetic rows do not copy real rows',
     figure,
     threshold,
     baseline,
   };
-  if (rows === 0 || names.length === 0 || train.rows.length === 0) {
-    return {
-      ...base,
-      verdict: 'inconclusive',
-      detail:
-        rows === 0
-          ? 'The output has no rows, so nothing was checked.'
-          : 'There are no non-personal columns shared with the reference samples to compare rows on.',
-    };
+  if (rows === 0 || names.length === 0 || train.rows.length === 0 || holdout.rows.length === 0) {
+    const why =
+      rows === 0
+        ? 'The output has no rows, so nothing was checked.'
+        : names.length === 0
+          ? 'There are no non-personal columns shared with the reference samples to compare rows on.'
+          : 'A reference sample is empty, so there is nothing to compare copies with.';
+    return { check, untestable: why, beyond: false, measured: why, failNote: '' };
   }
   const interval = wilson(copies, rows);
-  const verdict = figure > threshold ? 'fail' : 'pass';
+  const n = matched.train + matched.holdout;
+  // Under no leak a synthetic row that repeats a row of exactly one of two equal-size samples repeats
+  // the train one or the holdout one with even odds.
+  const pSign = binomialUpperTail(matched.train, n, 0.5);
+  // And against real unseen rows' own rate: given all copies made by synthetic and holdout rows
+  // together, the synthetic rows' part follows their share of the rows when the rates are equal.
+  // This one still sees a model that memorised holdout rows as well. Bonferroni over the two.
+  const pRate = binomialUpperTail(copies, copies + holdoutCopies, rows / (rows + holdout.rows.length));
+  const p = Math.min(1, 2 * Math.min(pSign, pRate));
   return {
-    ...base,
-    interval,
-    verdict,
-    detail:
+    check: { ...check, interval },
+    p,
+    beyond: figure > threshold,
+    measured:
       `${formatCount(copies)} of ${formatCount(rows)} synthetic rows (${formatPercent(figure, 2)}, 95% interval ` +
       `${formatInterval(interval, 2)}) exactly repeat a row of the training sample on the ${names.length} ` +
-      `compared columns (${formatList(names)}). Real rows the model never saw repeat one ` +
-      `${formatPercent(baseline, 2)} of the time by chance; the policy allows ` +
-      `${formatPercent(policy.exactCopyExcess, 2)} above that, so at most ${formatPercent(threshold, 2)}.` +
-      (verdict === 'fail' ? ' The model reproduces real records.' : ''),
+      `compared columns (${formatList(names)}); real rows the model never saw repeat one ` +
+      `${formatPercent(baseline, 2)} of the time by chance, and the policy tolerates ` +
+      `${formatPercent(policy.exactCopyExcess, 2)} above that (at most ${formatPercent(threshold, 2)}). ` +
+      `Against equal samples of ${formatCount(size)} training and ${formatCount(size)} unseen rows, ` +
+      `${formatCount(matched.train)} synthetic rows repeat a training row only and ${formatCount(matched.holdout)} ` +
+      'an unseen row only; without a leak both are equally likely. Two one-sided binomial tests (copies against ' +
+      "the unseen rows' own rate, and train-only against unseen-only repeats), the smaller p-value doubled.",
+    failNote: 'The model reproduces real training records.',
   };
 };
 
-/**
- * Rows as Gower coordinates, row-major: numeric and date columns scaled by the real range (so a
- * difference of 1 or more caps at 1), categories as codes compared for equality; NaN is null.
- */
-interface Encoded {
-  values: Float32Array;
-  rows: number;
-}
-
-const encoder = (columns: Compared[], real: Table[]) => {
-  const scales = columns.map((column) => {
-    if (column.role === 'categorical') return { min: 0, scale: 1, codes: new Map<string, number>() };
-    let min = Number.POSITIVE_INFINITY;
-    let max = Number.NEGATIVE_INFINITY;
-    for (const table of real) {
-      const i = table.columns.indexOf(column.name);
-      for (const row of table.rows) {
-        const v = numberOf(row[i] ?? null, column.role, column.profile?.format);
-        if (Number.isNaN(v)) continue;
-        if (v < min) min = v;
-        if (v > max) max = v;
-      }
-    }
-    if (min > max) return { min: 0, scale: 1, codes: undefined };
-    // A constant real column: any difference at all is as far as a value can be.
-    return { min, scale: max > min ? 1 / (max - min) : 1e12, codes: undefined };
+/** Nearest over second-nearest distance; 0/0 (a row with two identical real twins) reads as 1. */
+const ratios = (first: Float32Array, second: Float32Array): Float64Array =>
+  Float64Array.from(first, (d1, i) => {
+    const d2 = second[i]!;
+    if (!(d2 > 0) || !Number.isFinite(d2)) return 1;
+    return d1 / d2;
   });
-  const encode = (cells: Cell[], out: Float32Array, offset: number): void => {
-    for (let j = 0; j < columns.length; j++) {
-      const column = columns[j]!;
-      const s = scales[j]!;
-      const cell = cells[j] ?? null;
-      if (s.codes !== undefined) {
-        const label = categoryOf(cell, column.profile?.kind ?? 'categorical');
-        if (label === null) {
-          out[offset + j] = Number.NaN;
-          continue;
-        }
-        let code = s.codes.get(label);
-        if (code === undefined) {
-          code = s.codes.size;
-          s.codes.set(label, code);
-        }
-        out[offset + j] = code;
-      } else {
-        const v = numberOf(cell, column.role as 'numeric' | 'date', column.profile?.format);
-        out[offset + j] = Number.isNaN(v)
-          ? Number.NaN
-          : Math.min(Math.max((v - s.min) * s.scale, -1e30), 1e30);
-      }
-    }
-  };
-  return (rows: Cell[][]): Encoded => {
-    const values = new Float32Array(rows.length * columns.length);
-    rows.forEach((cells, r) => {
-      encode(cells, values, r * columns.length);
-    });
-    return { values, rows: rows.length };
-  };
-};
 
-/** Smallest summed Gower distance from one query row to any reference row (early exit per row). */
-const nearest = (query: Float32Array, q: number, ref: Encoded, numeric: Uint8Array): number => {
-  const c = numeric.length;
-  const qo = q * c;
-  const v = ref.values;
-  let best = Number.POSITIVE_INFINITY;
-  for (let r = 0; r < ref.rows; r++) {
-    const ro = r * c;
-    let d = 0;
-    for (let j = 0; j < c && d < best; j++) {
-      const a = query[qo + j]!;
-      const b = v[ro + j]!;
-      if (Number.isNaN(a)) d += Number.isNaN(b) ? 0 : 1;
-      else if (Number.isNaN(b)) d += 1;
-      else if (numeric[j] === 1) d += Math.min(1, Math.abs(a - b));
-      else d += a === b ? 0 : 1;
-    }
-    if (d < best) {
-      best = d;
-      if (best === 0) break;
-    }
-  }
-  return best;
-};
-
-const dcrCheck = (args: {
+const distanceDrafts = (args: {
   columns: Compared[];
   train: Table;
   holdout: Table;
+  trainSub: number[];
+  holdoutSub: number[];
   sample: Cell[][];
-  rows: number;
   policy: Policy;
   seed: number;
-}): Check => {
-  const { columns, train, holdout, sample, policy, seed } = args;
-  const base = {
-    id: 'dcr-share',
-    title: 'Synthetic rows are not closer to training rows than to unseen rows',
+  threads: number | undefined;
+  rounds: number;
+  referenceSize: number;
+  timings: Record<string, number>;
+}): Draft[] => {
+  const {
+    columns,
+    train,
+    holdout,
+    trainSub,
+    holdoutSub,
+    sample,
+    policy,
+    seed,
+    rounds,
+    timings,
+    referenceSize,
+  } = args;
+  const titles = {
+    dcr: {
+      id: 'dcr-share',
+      title: 'Synthetic rows are not closer to training rows than to unseen rows',
+      threshold: policy.dcrShareMax,
+    },
+    nndr: {
+      id: 'nndr',
+      title: 'Synthetic rows do not single out training rows (nearest-neighbour distance ratio)',
+      threshold: policy.nndrRatioMin,
+      unit: 'ratio' as const,
+      bound: 'min' as const,
+    },
+    mia: {
+      id: 'membership-inference',
+      title: 'An attacker cannot tell training rows from unseen rows by their distance to the output',
+      threshold: policy.miaAucMax,
+      unit: 'ratio' as const,
+    },
+    closeness: {
+      id: 'closeness',
+      title: 'Synthetic rows are not closer to training rows than unseen real rows are',
+      threshold: policy.closenessAucMax,
+      unit: 'ratio' as const,
+    },
   };
-  const threshold = policy.dcrShareMax;
-  if (sample.length === 0 || columns.length === 0 || holdout.rows.length === 0 || train.rows.length === 0) {
-    return {
-      ...base,
-      figure: 0,
-      threshold,
-      verdict: 'inconclusive',
-      detail:
-        sample.length === 0
-          ? 'The output has no rows, so nothing was checked.'
-          : columns.length === 0
-            ? 'There are no non-personal columns shared with the reference samples to measure distance on.'
-            : 'The reference samples are empty, so there is nothing to measure distance to.',
-    };
+  const size = trainSub.length;
+  if (sample.length === 0 || columns.length === 0 || size === 0) {
+    const why =
+      sample.length === 0
+        ? 'The output has no rows, so nothing was checked.'
+        : columns.length === 0
+          ? 'There are no non-personal columns shared with the reference samples to measure distance on.'
+          : 'The reference samples are empty, so there is nothing to measure distance to.';
+    return Object.values(titles).map((t) => ({
+      check: { ...t, figure: 0 },
+      untestable: why,
+      beyond: false,
+      measured: why,
+      failNote: '',
+    }));
   }
-  // Equal-size references, so that a model which never saw the train rows lands at 0.5 exactly.
-  const size = Math.min(train.rows.length, holdout.rows.length);
-  const rng = createRng(deriveSeed(seed, 'privacy-gate', 'dcr-subsample'));
+  const start = performance.now();
   const names = columns.map((c) => c.name);
-  const project = (table: Table, what: string): Cell[][] => {
-    const idx = indicesOf(table, names, what);
-    return sampleIndices(table.rows.length, size, rng).map((r) => idx.map((i) => table.rows[r]![i] ?? null));
-  };
-  const encode = encoder(columns, [train, holdout]);
-  const trainRef = encode(project(train, 'the train sample'));
-  const holdoutRef = encode(project(holdout, 'the holdout sample'));
+  const encode = gowerEncoder(columns, [train, holdout]);
+  const trainRef = encode(project(train, trainSub, indicesOf(train, names, 'the train sample')));
+  const holdoutRef = encode(project(holdout, holdoutSub, indicesOf(holdout, names, 'the holdout sample')));
   const synthetic = encode(sample);
-  const numeric = Uint8Array.from(columns, (c) => (c.role === 'categorical' ? 0 : 1));
+  // Closeness compares two sets of queries against one reference, so it can use more of the train
+  // sample than the equal-size checks: a copy of any of those rows then sits at distance 0.
+  const wide = Math.min(train.rows.length, Math.max(referenceSize, size));
+  const trainWide =
+    wide === size
+      ? trainRef
+      : encode(
+          project(
+            train,
+            sampleIndices(train.rows.length, wide, createRng(deriveSeed(seed, 'privacy-gate', 'wide'))),
+            indicesOf(train, names, 'the train sample'),
+          ),
+        );
+  const wideJobs =
+    trainWide === trainRef
+      ? []
+      : [
+          { queries: synthetic, reference: trainWide, k: 1 as const },
+          { queries: holdoutRef, reference: trainWide, k: 1 as const },
+        ];
+  const [synTrain, synHoldout, holdoutTrainSub, trainSyn, holdoutSyn, synWide, holdoutWide] =
+    nearestNeighbours(
+      [
+        { queries: synthetic, reference: trainRef, k: 2 },
+        { queries: synthetic, reference: holdoutRef, k: 2 },
+        { queries: holdoutRef, reference: trainRef, k: 1 },
+        { queries: trainRef, reference: synthetic, k: 1 },
+        { queries: holdoutRef, reference: synthetic, k: 1 },
+        ...wideJobs,
+      ],
+      args.threads === undefined ? {} : { threads: args.threads },
+    );
+  timings['nearest-neighbours'] = Math.round(performance.now() - start);
+  const n = synthetic.rows;
   // Float32 sums of the same terms can differ in the last bits; closer than this is a tie.
   const eps = 1e-5 * columns.length;
-  let closer = 0;
-  let ties = 0;
-  for (let q = 0; q < synthetic.rows; q++) {
-    const dTrain = nearest(synthetic.values, q, trainRef, numeric);
-    const dHoldout = nearest(synthetic.values, q, holdoutRef, numeric);
-    if (Math.abs(dTrain - dHoldout) <= eps) ties++;
-    else if (dTrain < dHoldout) closer++;
-  }
-  const n = synthetic.rows;
-  const score = closer + ties / 2;
-  const figure = score / n;
-  const interval = wilson(score, n);
   const small = holdout.rows.length < MIN_HOLDOUT_ROWS;
-  // Fail only on evidence: the whole 95% interval above the threshold. A figure above it whose
-  // interval still reaches below is too noisy to call (small samples) and is reported as such.
-  const verdict = small
-    ? 'inconclusive'
-    : interval[0] > threshold
-      ? 'fail'
-      : figure > threshold
-        ? 'inconclusive'
-        : 'pass';
-  const measured =
-    `Of ${formatCount(n)} sampled synthetic rows, ${formatPercent(figure)} (95% interval ${formatInterval(interval)}) ` +
-    `lie nearer to a training row than to any unseen holdout row (ties count half), measured on ` +
-    `${formatCount(size)} rows of each and ${columns.length} columns. About 50% is what a model that learned ` +
-    `only the overall distribution shows; the policy allows at most ${formatPercent(threshold)}.`;
-  const verdictNote = small
-    ? ` The holdout sample has only ${holdout.rows.length} rows (fewer than ${MIN_HOLDOUT_ROWS}), too few to judge.`
-    : verdict === 'fail'
-      ? ' Synthetic rows sit unusually close to the records the model was trained on.'
-      : verdict === 'inconclusive'
-        ? ' The figure is above the threshold but its interval reaches below it: too few rows to tell a leak from chance; a larger seed or holdout would decide.'
-        : '';
-  return { ...base, figure, threshold, interval, verdict, detail: measured + verdictNote };
+  const smallNote = ` The holdout sample has only ${holdout.rows.length} rows (fewer than ${MIN_HOLDOUT_ROWS}), too few to judge.`;
+  const sizes = `measured on ${formatCount(n)} sampled synthetic rows and ${formatCount(size)} rows each of the training and unseen samples, over ${columns.length} columns`;
+  const rng = (label: string) => createRng(deriveSeed(seed, 'privacy-gate', label));
+  const drafts: Draft[] = [];
+
+  let t = performance.now();
+  {
+    let closer = 0;
+    let ties = 0;
+    for (let q = 0; q < n; q++) {
+      const dTrain = synTrain!.first[q]!;
+      const dHoldout = synHoldout!.first[q]!;
+      if (Math.abs(dTrain - dHoldout) <= eps) ties++;
+      else if (dTrain < dHoldout) closer++;
+    }
+    const limit = policy.dcrShareMax;
+    const score = closer + ties / 2;
+    const figure = score / n;
+    // Synthetic rows that share their nearest real row share their answer too: the share is only as
+    // certain as the number of real rows behind it. Effective size: n² / Σ (rows per nearest real row)².
+    const cluster = new Uint32Array(2 * size);
+    for (let q = 0; q < n; q++) {
+      const toTrain = synTrain!.first[q]! <= synHoldout!.first[q]!;
+      cluster[toTrain ? synTrain!.nearest[q]! : size + synHoldout!.nearest[q]!]!++;
+    }
+    let squares = 0;
+    for (const c of cluster) squares += c * c;
+    const effective = Math.max(1, Math.min(n, (n * n) / squares));
+    const interval = wilson(figure * effective, effective);
+    const measured =
+      `${formatPercent(figure)} of synthetic rows (95% interval ${formatInterval(interval)}) lie nearer to a ` +
+      `training row than to any unseen row (ties count half), ${sizes}; rows that share their nearest real ` +
+      `row count as one, an effective ${formatCount(Math.round(effective))} rows. About 50% is what a model ` +
+      `that learned only the overall distribution shows; the policy allows at most ${formatPercent(limit)}.`;
+    drafts.push({
+      check: { ...titles.dcr, figure, interval },
+      p: exceedsP(figure, Math.sqrt((limit * (1 - limit)) / effective), limit),
+      beyond: figure > limit,
+      measured,
+      failNote: 'Synthetic rows sit unusually close to the records the model was trained on.',
+      ...(small ? { untestable: measured + smallNote } : {}),
+    });
+  }
+  timings['dcr-share'] = Math.round(performance.now() - t);
+
+  t = performance.now();
+  {
+    const rTrain = ratios(synTrain!.first, synTrain!.second);
+    const rHoldout = ratios(synHoldout!.first, synHoldout!.second);
+    const orderTrain = ascendingOrder(rTrain);
+    const orderHoldout = ascendingOrder(rHoldout);
+    const ratioOf = (counts: ArrayLike<number>): number => {
+      const a = weightedQuantile(rTrain, orderTrain, counts, NNDR_PERCENTILE);
+      const b = weightedQuantile(rHoldout, orderHoldout, counts, NNDR_PERCENTILE);
+      return b > 0 ? a / b : a > 0 ? Number.POSITIVE_INFINITY : 1;
+    };
+    const figure = ratioOf(new Uint32Array(n).fill(1));
+    const random = rng('nndr-bootstrap');
+    const counts = new Uint32Array(n);
+    const boot = Float64Array.from({ length: rounds }, () => ratioOf(resampleCounts(n, random, counts)));
+    const finite = boot.filter(Number.isFinite);
+    const interval: [number, number] = [quantile(finite, 0.025), quantile(finite, 0.975)];
+    const limit = policy.nndrRatioMin;
+    const measured =
+      `The 10th-percentile ratio of the distance to the nearest over the second-nearest real row is ` +
+      `${formatRatio(figure)} times as large against training rows as against unseen rows (95% bootstrap ` +
+      `interval ${formatRatio(interval[0])}–${formatRatio(interval[1])}), ${sizes}. A ratio near 1 means ` +
+      `synthetic rows single out training records no more than unseen ones; the policy requires at least ` +
+      `${formatRatio(limit)}.`;
+    drafts.push({
+      check: { ...titles.nndr, figure: Number.isFinite(figure) ? figure : 1e6, interval },
+      p: exceedsP(figure, standardDeviation(finite), limit, false),
+      beyond: figure < limit,
+      measured,
+      failNote: 'Many synthetic rows sit on one particular training record rather than among several.',
+      ...(small ? { untestable: measured + smallNote } : {}),
+    });
+  }
+  timings.nndr = Math.round(performance.now() - t);
+
+  t = performance.now();
+  {
+    const { auc, interval, se } = lowerScoreAuc(trainSyn!.first, holdoutSyn!.first, rng('mia-bootstrap'), {
+      eps,
+      rounds,
+    });
+    const limit = policy.miaAucMax;
+    const measured =
+      `An attacker who calls a real row a training member when it lies close to some synthetic row tells ` +
+      `training rows from unseen rows with an AUC of ${formatPercent(auc)} (95% bootstrap interval ` +
+      `${formatInterval(interval)}; 50% is a coin toss), scoring ${formatCount(size)} rows of each against ` +
+      `${formatCount(n)} sampled synthetic rows over ${columns.length} columns. The policy allows at most ${formatPercent(limit)}.`;
+    drafts.push({
+      check: { ...titles.mia, figure: auc, interval },
+      p: exceedsP(auc, se, limit),
+      beyond: auc > limit,
+      measured,
+      failNote: 'The output reveals which people were in the training data.',
+      ...(small ? { untestable: measured + smallNote } : {}),
+    });
+  }
+  timings['membership-inference'] = Math.round(performance.now() - t);
+
+  t = performance.now();
+  {
+    const { auc, interval, se } = lowerScoreAuc(
+      (synWide ?? synTrain)!.first,
+      (holdoutWide ?? holdoutTrainSub)!.first,
+      rng('closeness-bootstrap'),
+      {
+        eps,
+        rounds,
+      },
+    );
+    const limit = policy.closenessAucMax;
+    const measured =
+      `Taking a synthetic row and an unseen real row at random, the synthetic one lies nearer to its closest ` +
+      `training row ${formatPercent(auc)} of the time (95% bootstrap interval ${formatInterval(interval)}; ties ` +
+      `count half), against ${formatCount(wide)} training rows. About 50% or less is what fresh draws from the distribution show; the policy ` +
+      `allows at most ${formatPercent(limit)}. Unlike the checks against unseen rows, this one still sees ` +
+      'a model that was fitted on the unseen rows too.';
+    drafts.push({
+      check: { ...titles.closeness, figure: auc, interval },
+      p: exceedsP(auc, se, limit),
+      beyond: auc > limit,
+      measured,
+      failNote: 'Synthetic rows hug real records more tightly than real data does: the model memorised rows.',
+      ...(small ? { untestable: measured + smallNote } : {}),
+    });
+  }
+  timings.closeness = Math.round(performance.now() - t);
+  return drafts;
 };

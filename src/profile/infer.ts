@@ -10,6 +10,7 @@
 import type { ColumnKind } from '../contracts.ts';
 import { hash32 } from '../random.ts';
 import type { Cell } from '../table.ts';
+import { HyperLogLog, QuantileSketch, weightedQuantiles } from './sketches.ts';
 
 /** Written for "no value"; null in typed (numeric, date, boolean) columns, a value in text ones. */
 export const NULL_TOKENS: ReadonlySet<string> = new Set([
@@ -64,62 +65,6 @@ export const mix32 = (h: number): number => {
   h ^= h >>> 16;
   return h >>> 0;
 };
-
-/** K-minimum-values sketch: a distinct-count estimate in fixed memory (about 3% error at k = 1024). */
-export class DistinctSketch {
-  private readonly heap: number[] = [];
-  private readonly members = new Set<number>();
-
-  constructor(private readonly k = 1024) {}
-
-  add(value: string): void {
-    const h = mix32(hash32(value));
-    const heap = this.heap;
-    // Once full, almost every hash is above the k-th smallest: reject those before the set lookup.
-    if (heap.length === this.k && h >= heap[0]!) return;
-    if (this.members.has(h)) return;
-    if (heap.length < this.k) {
-      heap.push(h);
-      this.members.add(h);
-      this.siftUp(heap.length - 1);
-    } else if (h < heap[0]!) {
-      this.members.delete(heap[0]!);
-      this.members.add(h);
-      heap[0] = h;
-      this.siftDown(0);
-    }
-  }
-
-  estimate(): number {
-    if (this.heap.length < this.k) return this.heap.length;
-    return Math.round(((this.k - 1) * 4294967296) / (this.heap[0]! + 1));
-  }
-
-  // Max-heap on the kept hashes: the root is the k-th smallest.
-  private siftUp(i: number): void {
-    const heap = this.heap;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (heap[parent]! >= heap[i]!) return;
-      [heap[parent], heap[i]] = [heap[i]!, heap[parent]!];
-      i = parent;
-    }
-  }
-
-  private siftDown(i: number): void {
-    const heap = this.heap;
-    for (;;) {
-      const l = 2 * i + 1;
-      const r = l + 1;
-      let largest = i;
-      if (l < heap.length && heap[l]! > heap[largest]!) largest = l;
-      if (r < heap.length && heap[r]! > heap[largest]!) largest = r;
-      if (largest === i) return;
-      [heap[largest], heap[i]] = [heap[i]!, heap[largest]!];
-      i = largest;
-    }
-  }
-}
 
 const isDigit = (c: number): boolean => c >= 48 && c <= 57;
 const SLASH_DATE = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/;
@@ -189,6 +134,28 @@ export interface Inferred {
   highCardinality: boolean;
 }
 
+/**
+ * What one distinct value contributes, worked out the first time it is seen: a repeat only adds
+ * these facts instead of parsing the value again (the flags and ranges it set do not change).
+ */
+export interface ValueEntry {
+  /** Occurrences, for values counted exactly; 0 for a value seen after the distinct cap. */
+  count: number;
+  value: string;
+  /** mix32(hash32(value)), for the distinct sketch. */
+  hash: number;
+  /** The value as a number when it parsed as one, else NaN. */
+  x: number;
+  /** The datetime layout (see datetimeFormat) when it parsed as a datetime, else -1. */
+  layout: number;
+  token: boolean;
+  length: number;
+  space: boolean;
+}
+
+/** The probabilities numeric columns report quantiles at. */
+export const QUANTILE_PROBS = [0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99] as const;
+
 export interface ColumnSummary {
   rows: number;
   nulls: number;
@@ -204,6 +171,8 @@ export interface ColumnSummary {
   skewness?: number;
   /** Up to PII_SAMPLE distinct non-null values for semantic detection (never stored). */
   sample: string[];
+  /** Numeric columns: [probability, value] at each of QUANTILE_PROBS (exact, or from KLL). */
+  quantiles?: [number, number][];
 }
 
 /** Streaming statistics of one column. `add` every cell, then `infer` and `summarize`. */
@@ -239,10 +208,12 @@ export class ColumnStats {
   private readonly datetimeRange = new Range();
   private readonly datetimeLayouts = new Map<number, number>();
 
-  private readonly counts = new Map<string, number>();
+  private readonly counts = new Map<string, ValueEntry>();
   private countedChars = 0;
   private capped = false;
-  private sketch: DistinctSketch | undefined;
+  /** Past the cap: distinct values by HyperLogLog, numbers not counted exactly by KLL. */
+  private sketch: HyperLogLog | undefined;
+  private numbers: QuantileSketch | undefined;
   private duplicates = false;
 
   private lengthSum = 0;
@@ -250,65 +221,125 @@ export class ColumnStats {
 
   constructor(readonly name: string) {}
 
-  add(cell: Cell): void {
-    this.rows++;
+  /**
+   * Adds one cell. Returns the value's entry (undefined for an empty cell): the caller may hand it
+   * back to `repeat` for a later cell known to hold the same text, skipping the lookup and parse.
+   */
+  add(cell: Cell): ValueEntry | undefined {
     if (cell === null) {
+      this.rows++;
       this.empties++;
-      return;
+      return undefined;
     }
     const last = cell.length - 1;
     const v = cell.charCodeAt(0) <= 32 || cell.charCodeAt(last) <= 32 ? cell.trim() : cell;
     if (v === '') {
+      this.rows++;
       this.empties++;
-      return;
+      return undefined;
     }
-    this.count(v);
-    if (NULL_TOKENS.has(v)) {
+    const seen = this.counts.get(v);
+    if (seen !== undefined) {
+      this.repeat(seen);
+      return seen;
+    }
+    const entry = this.analyze(v);
+    if (
+      !this.capped &&
+      this.counts.size < DISTINCT_CAP &&
+      this.countedChars + v.length <= DISTINCT_CHARS_CAP
+    ) {
+      entry.value = detach(v);
+      entry.count = 1;
+      this.counts.set(entry.value, entry);
+      this.countedChars += v.length;
+      this.rows++;
+      this.apply(entry);
+      return entry;
+    }
+    if (!this.capped) {
+      // From here on new values are only sketched; the sketch starts with every value counted so far.
+      this.capped = true;
+      this.sketch = new HyperLogLog();
+      this.numbers = new QuantileSketch();
+      for (const e of this.counts.values()) this.sketch.add(e.hash);
+    }
+    entry.value = detach(v);
+    this.repeat(entry);
+    return entry;
+  }
+
+  /** Adds one more occurrence of a value whose entry `add` returned. */
+  repeat(entry: ValueEntry): void {
+    this.rows++;
+    if (entry.count > 0) {
+      entry.count++;
+      this.duplicates = true;
+    } else {
+      this.sketch!.add(entry.hash);
+      if (!entry.token && this.floatOk && !Number.isNaN(entry.x)) this.numbers!.update(entry.x);
+    }
+    this.apply(entry);
+  }
+
+  private apply(entry: ValueEntry): void {
+    if (entry.token) {
       this.tokens++;
       return;
     }
     this.values++;
-    this.lengthSum += v.length;
-    if (v.indexOf(' ') !== -1) this.withSpace++;
-    if (this.intOk || this.floatOk) this.numeric(v);
+    this.lengthSum += entry.length;
+    if (entry.space) this.withSpace++;
+    // Only values that parsed as numbers, while the column may still be numeric.
+    if (this.floatOk && !Number.isNaN(entry.x)) this.moments(entry.x);
+    if (this.datetimeOk && entry.layout >= 0) {
+      this.datetimeLayouts.set(entry.layout, (this.datetimeLayouts.get(entry.layout) ?? 0) + 1);
+    }
+  }
+
+  /** The first sight of a value: every check still open, the ranges, the facts for repeats. */
+  private analyze(v: string): ValueEntry {
+    const entry: ValueEntry = {
+      count: 0,
+      value: v,
+      hash: mix32(hash32(v)),
+      x: Number.NaN,
+      layout: -1,
+      token: NULL_TOKENS.has(v),
+      length: v.length,
+      space: v.indexOf(' ') !== -1,
+    };
+    if (entry.token) return entry;
+    if (this.intOk || this.floatOk) entry.x = this.numeric(v);
     if (this.boolOk && !(v.length <= 5 && BOOLEANS.has(v.toLowerCase()))) this.boolOk = false;
     if (this.bitOk && v !== '0' && v !== '1') this.bitOk = false;
     if (this.isoDateOk) this.isoDate(v);
     if (this.slashOk) this.slashDate(v);
-    if (this.datetimeOk) this.datetime(v);
+    if (this.datetimeOk) entry.layout = this.datetime(v);
+    return entry;
   }
 
-  private count(v: string): void {
-    const seen = this.counts.get(v);
-    if (seen !== undefined) {
-      this.counts.set(v, seen + 1);
-      this.duplicates = true;
-      return;
-    }
-    if (this.capped) {
-      this.sketch!.add(v);
-      return;
-    }
-    if (this.counts.size >= DISTINCT_CAP || this.countedChars + v.length > DISTINCT_CHARS_CAP) {
-      // From here on new values are only sketched; the sketch starts with every value counted so far.
-      this.capped = true;
-      this.sketch = new DistinctSketch();
-      for (const key of this.counts.keys()) this.sketch.add(key);
-      this.sketch.add(v);
-      return;
-    }
-    this.counts.set(detach(v), 1);
-    this.countedChars += v.length;
+  private moments(x: number): void {
+    const n = ++this.n;
+    const delta = x - this.mean;
+    const deltaN = delta / n;
+    const term = delta * deltaN * (n - 1);
+    this.mean += deltaN;
+    this.m3 += term * deltaN * (n - 2) - 3 * deltaN * this.m2;
+    this.m2 += term;
+    if (x < this.numMin) this.numMin = x;
+    if (x > this.numMax) this.numMax = x;
   }
 
-  private numeric(v: string): void {
+  /** The value as a number, or NaN when it is none (ruling out the numeric kinds it breaks). */
+  private numeric(v: string): number {
     const c = v.charCodeAt(0);
     const lead = c === 43 || c === 45 ? 1 : 0;
     // '007' or '02134' is a code, not a number: the leading zero would be lost.
     if (v.charCodeAt(lead) === 48 && v.length > lead + 1 && v.charCodeAt(lead + 1) !== 46) {
       this.intOk = false;
       this.floatOk = false;
-      return;
+      return Number.NaN;
     }
     // One scan instead of regexes: digits, then an optional fraction, then an optional exponent.
     const n0 = v.length;
@@ -319,11 +350,11 @@ export class ColumnStats {
       if (intDigits === 0) {
         this.intOk = false;
         this.floatOk = false;
-        return;
+        return Number.NaN;
       }
     } else {
       this.intOk = false;
-      if (!this.floatOk) return;
+      if (!this.floatOk) return Number.NaN;
       let places = 0;
       if (v.charCodeAt(i) === 46) {
         i++;
@@ -333,7 +364,7 @@ export class ColumnStats {
       }
       if (intDigits + places === 0) {
         this.floatOk = false;
-        return;
+        return Number.NaN;
       }
       if (i < n0 && (v.charCodeAt(i) | 32) === 101) {
         i++;
@@ -344,7 +375,7 @@ export class ColumnStats {
       }
       if (i !== n0) {
         this.floatOk = false;
-        return;
+        return Number.NaN;
       }
       if (places > this.decimals) this.decimals = places;
     }
@@ -352,17 +383,9 @@ export class ColumnStats {
     if (!Number.isFinite(x)) {
       this.intOk = false;
       this.floatOk = false;
-      return;
+      return Number.NaN;
     }
-    const n = ++this.n;
-    const delta = x - this.mean;
-    const deltaN = delta / n;
-    const term = delta * deltaN * (n - 1);
-    this.mean += deltaN;
-    this.m3 += term * deltaN * (n - 2) - 3 * deltaN * this.m2;
-    this.m2 += term;
-    if (x < this.numMin) this.numMin = x;
-    if (x > this.numMax) this.numMax = x;
+    return x;
   }
 
   private isoDate(v: string): void {
@@ -391,7 +414,7 @@ export class ColumnStats {
     if (!this.mdyOk && !this.dmyOk) this.slashOk = false;
   }
 
-  private datetime(v: string): void {
+  private datetime(v: string): number {
     const n = v.length;
     const ymd = n >= 16 ? isoDay(v) : -1;
     const sep = v.charCodeAt(10);
@@ -407,7 +430,7 @@ export class ColumnStats {
       mi > 59
     ) {
       this.datetimeOk = false;
-      return;
+      return -1;
     }
     // The layout as a small number (see datetimeFormat), so no format string is built per value.
     let layout = sep === 84 ? 1 : 0;
@@ -418,7 +441,7 @@ export class ColumnStats {
       s = twoDigits(v, i + 1);
       if (s < 0 || s > 60) {
         this.datetimeOk = false;
-        return;
+        return -1;
       }
       layout |= 2;
       i += 3;
@@ -428,7 +451,7 @@ export class ColumnStats {
         const digits = i - start;
         if (digits === 0 || digits > 9) {
           this.datetimeOk = false;
-          return;
+          return -1;
         }
         ms = Math.floor(Number(`0.${v.slice(start, i)}`) * 1000);
         layout |= digits << 2;
@@ -451,18 +474,18 @@ export class ColumnStats {
       }
       if (oh < 0 || om < 0 || zone === 5) {
         this.datetimeOk = false;
-        return;
+        return -1;
       }
       offset = (z === 45 ? -1 : 1) * (oh * 60 + om);
       layout |= zone << 6;
     } else if (i !== n) {
       this.datetimeOk = false;
-      return;
+      return -1;
     }
     const y = Math.floor(ymd / 10000);
     const epoch = Date.UTC(y, (Math.floor(ymd / 100) % 100) - 1, ymd % 100, h, mi, s, ms) - offset * 60_000;
     this.datetimeRange.add(epoch, v);
-    this.datetimeLayouts.set(layout, (this.datetimeLayouts.get(layout) ?? 0) + 1);
+    return layout;
   }
 
   /** Distinct non-null values, counting null tokens or not. */
@@ -553,6 +576,16 @@ export class ColumnStats {
     return !this.duplicates && distinct >= 0.9 * nonNull;
   }
 
+  /** Exact from the counted values, plus the KLL sketch of the values seen past the cap. */
+  private quantiles(): [number, number][] {
+    const items: [number, number][] = [];
+    for (const entry of this.counts.values())
+      if (!Number.isNaN(entry.x) && !entry.token) items.push([entry.x, entry.count]);
+    if (this.numbers !== undefined) for (const item of this.numbers.weighted()) items.push(item);
+    const values = weightedQuantiles(items, QUANTILE_PROBS);
+    return values.map((x, i) => [QUANTILE_PROBS[i]!, x]);
+  }
+
   /** Counts, moments, ranges and the most frequent values for the inferred kind. */
   summarize(inferred: Inferred, options: { keepTop: boolean }): ColumnSummary {
     const { kind, tokensAreNull } = inferred;
@@ -570,10 +603,10 @@ export class ColumnStats {
       sample: [],
     };
     const entries: [string, number][] = [];
-    for (const entry of this.counts) {
-      if (tokensAreNull && NULL_TOKENS.has(entry[0])) continue;
-      entries.push(entry);
-      if (summary.sample.length < PII_SAMPLE) summary.sample.push(entry[0]);
+    for (const [value, entry] of this.counts) {
+      if (tokensAreNull && entry.token) continue;
+      entries.push([value, entry.count]);
+      if (summary.sample.length < PII_SAMPLE) summary.sample.push(value);
     }
     if (options.keepTop) {
       // A value seen once is not "frequent", and on its own it may single someone out.
@@ -589,6 +622,7 @@ export class ColumnStats {
       summary.mean = this.mean;
       summary.std = this.n > 1 ? Math.sqrt(this.m2 / (this.n - 1)) : 0;
       summary.skewness = this.m2 > 0 ? (Math.sqrt(this.n) * this.m3) / this.m2 ** 1.5 : 0;
+      summary.quantiles = this.quantiles();
     }
     const range =
       kind === 'datetime' && this.datetimeOk

@@ -7,6 +7,9 @@
  * 4. null tokens ('NA', 'null'…) in typed columns and blank cells become null in the samples.
  * The same seed and the same bytes give the same profile and the same samples.
  */
+
+import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 import {
   type ColumnProfile,
   type DatasetSpec,
@@ -15,11 +18,13 @@ import {
   Profile as ProfileSchema,
   parse,
 } from '../contracts.ts';
-import { openSeed } from '../formats/read-seed.ts';
+import { sniffDelimiter } from '../formats/delimited.ts';
+import { checkHead, openSeed, SNIFF_BYTES, uniqueColumns } from '../formats/read-seed.ts';
 import { createRng, deriveSeed, type Rng } from '../random.ts';
 import type { Cell, Table } from '../table.ts';
 import { ColumnStats, detach, type Inferred, mix32, NULL_TOKENS } from './infer.ts';
 import { detectSemantic, type SemanticDetection } from './pii.ts';
+import { Fallback, scanDelimitedFile } from './scan-file.ts';
 
 export interface ProfileOptions {
   seed: number;
@@ -38,28 +43,65 @@ export interface ProfiledSeed {
   train: Table;
   /** A uniform sample of the holdout rows, disjoint from every train row. */
   holdout: Table;
+  /**
+   * Per column (by index), numeric columns only: [probability, value] at QUANTILE_PROBS, exact
+   * below the distinct cap and from a KLL sketch past it. Not in the Profile contract yet.
+   */
+  quantiles: ([number, number][] | undefined)[];
 }
 
-/** Algorithm R: after n offers every offered row is in the sample with the same probability. */
-class Reservoir {
+/**
+ * A seeded uniform reservoir sample by Algorithm L (Li 1994): after the reservoir fills, the
+ * number of rows to skip before the next kept one is drawn at once, so a row that will not be
+ * kept costs a counter increment (it is never copied, and on the file path never decoded).
+ */
+export class Reservoir {
   readonly rows: Cell[][] = [];
   private offered = 0;
+  private next = 0;
+  private w = 1;
+  private slot = -1;
 
   constructor(
     private readonly size: number,
     private readonly rng: Rng,
-  ) {}
+  ) {
+    if (size > 0) {
+      this.w = Math.exp(Math.log(this.uniform()) / size);
+      this.next = size + this.skip();
+    }
+  }
 
-  /** Takes `row` itself (the reader hands out a fresh array per row) when it is kept. */
-  offer(row: Cell[]): void {
+  /** Counts one offered row; whether it is kept (then `keep` must follow with its cells). */
+  wants(): boolean {
     const n = this.offered++;
-    const j = n < this.size ? n : this.rng.int(n + 1);
-    if (j >= this.size) return;
+    if (n < this.size) {
+      this.slot = n;
+      return true;
+    }
+    if (n !== this.next || this.size <= 0) return false;
+    this.slot = this.rng.int(this.size);
+    this.w *= Math.exp(Math.log(this.uniform()) / this.size);
+    this.next = n + 1 + this.skip();
+    return true;
+  }
+
+  /** Stores the wanted row (its strings copied off any larger buffer they may view). */
+  keep(row: Cell[]): void {
     for (let c = 0; c < row.length; c++) {
       const cell = row[c];
       if (cell !== null && cell !== undefined) row[c] = detach(cell);
     }
-    this.rows[j] = row;
+    this.rows[this.slot] = row;
+  }
+
+  private uniform(): number {
+    return 1 - this.rng.next(); // (0, 1]: log is finite
+  }
+
+  private skip(): number {
+    const s = Math.floor(Math.log(this.uniform()) / Math.log(1 - this.w));
+    return Number.isFinite(s) ? s : 0;
   }
 }
 
@@ -104,42 +146,147 @@ const kindForSemantic = (kind: ColumnProfile['kind'], semantic: SemanticDetectio
   return semantic.type === 'uuid' ? 'id' : 'text';
 };
 
+interface Pass {
+  columns: string[];
+  stats: ColumnStats[];
+  train: Reservoir;
+  holdout: Reservoir;
+  rows: number;
+  warnings: string[];
+  source: Profile['source'];
+}
+
+const samplers = (options: ProfileOptions) => ({
+  inHoldout: holdoutSplitter(options.seed, options.holdoutShare ?? 0.2),
+  train: new Reservoir(
+    options.trainSampleSize ?? 50_000,
+    createRng(deriveSeed(options.seed, 'sample', 'train')),
+  ),
+  holdout: new Reservoir(
+    options.holdoutSampleSize ?? 10_000,
+    createRng(deriveSeed(options.seed, 'sample', 'holdout')),
+  ),
+});
+
 export const profileSource = async (
   source: AsyncIterable<Uint8Array>,
   name: string,
   options: ProfileOptions,
 ): Promise<ProfiledSeed> => {
-  const overrides = options.overrides ?? {};
   const reader = await openSeed(source, name);
   const { columns } = reader;
   const width = columns.length;
   const stats = columns.map((c) => new ColumnStats(c));
-  const inHoldout = holdoutSplitter(options.seed, options.holdoutShare ?? 0.2);
-  const train = new Reservoir(
-    options.trainSampleSize ?? 50_000,
-    createRng(deriveSeed(options.seed, 'sample', 'train')),
-  );
-  const holdout = new Reservoir(
-    options.holdoutSampleSize ?? 10_000,
-    createRng(deriveSeed(options.seed, 'sample', 'holdout')),
-  );
+  const { inHoldout, train, holdout } = samplers(options);
 
   let index = 0;
   for await (const batch of reader.batches()) {
     for (const row of batch) {
       for (let c = 0; c < width; c++) stats[c]!.add(row[c]!);
-      (inHoldout(index) ? holdout : train).offer(row);
+      const part = inHoldout(index) ? holdout : train;
+      if (part.wants()) part.keep(row);
       index++;
     }
   }
+  return summarizePass(name, options, {
+    columns,
+    stats,
+    train,
+    holdout,
+    rows: index,
+    warnings: reader.warnings,
+    source: {
+      name,
+      bytes: options.bytes ?? reader.bytesRead,
+      format: reader.format,
+      compression: reader.compression,
+      ...(reader.delimiter === undefined ? {} : { delimiter: reader.delimiter }),
+    },
+  });
+};
 
-  const warnings = [...reader.warnings];
+/**
+ * Profiles a local file: delimited text through the byte-level fast path (src/profile/scan-file.ts),
+ * anything else — gzip, JSON Lines, input the fast path declines — through `profileSource`. The
+ * result is the same as `profileSource` over the file's bytes.
+ */
+export const profileFile = async (
+  path: string,
+  name: string,
+  options: ProfileOptions,
+): Promise<ProfiledSeed> => {
+  const stream = () => profileSource(createReadStream(path, { highWaterMark: 1 << 20 }), name, options);
+  const head = Buffer.alloc(SNIFF_BYTES);
+  const handle = await open(path, 'r');
+  let headBytes: number;
+  try {
+    headBytes = (await handle.read(head, 0, SNIFF_BYTES, 0)).bytesRead;
+  } finally {
+    await handle.close();
+  }
+  const bytes = head.subarray(0, headBytes);
+  if (headBytes === 0 || (bytes[0] === 0x1f && bytes[1] === 0x8b)) return stream();
+  const text = new TextDecoder('utf-8').decode(bytes, { stream: true });
+  const lead = text.trimStart()[0];
+  if (lead === undefined || lead === '{' || lead === '[') return stream();
+  try {
+    checkHead(bytes, name, headBytes < SNIFF_BYTES);
+  } catch {
+    return stream();
+  }
+  const delimiter = sniffDelimiter(text, name);
+  const { inHoldout, train, holdout } = samplers(options);
+  let columns: string[] = [];
+  let warnings: string[] = [];
+  let stats: ColumnStats[] = [];
+  let part = train;
+  try {
+    const result = await scanDelimitedFile(path, delimiter, {
+      header: (cells) => {
+        ({ columns, warnings } = uniqueColumns(cells, name));
+        stats = columns.map((c) => new ColumnStats(c));
+        return stats;
+      },
+      wants: (index) => {
+        part = inHoldout(index) ? holdout : train;
+        return part.wants();
+      },
+      keep: (cells) => part.keep(cells),
+    });
+    if (result.rows === 0) return stream(); // the streaming path names the problem
+    return summarizePass(name, options, {
+      columns,
+      stats,
+      train,
+      holdout,
+      rows: result.rows,
+      warnings,
+      source: {
+        name,
+        bytes: options.bytes ?? result.bytes,
+        format: delimiter === '\t' ? 'tsv' : 'csv',
+        compression: 'none',
+        delimiter,
+      },
+    });
+  } catch (error) {
+    if (error instanceof Fallback) return stream();
+    throw error;
+  }
+};
+
+const summarizePass = (name: string, options: ProfileOptions, pass: Pass): ProfiledSeed => {
+  const overrides = options.overrides ?? {};
+  const { columns, stats, train, holdout } = pass;
+  const width = columns.length;
+  const warnings = [...pass.warnings];
   for (const column of Object.keys(overrides)) {
     if (!columns.includes(column))
       warnings.push(`the spec overrides column "${column}", which ${name} does not have`);
   }
 
   const tokensAreNull: boolean[] = [];
+  const quantiles: ([number, number][] | undefined)[] = [];
   const profiles = stats.map((s, i): ColumnProfile => {
     const override = overrides[s.name];
     const inferred = s.infer(override?.kind);
@@ -165,6 +312,7 @@ export const profileSource = async (
     };
     const keepTop = semantic === undefined && kind !== 'id' && kind !== 'text';
     const summary = s.summarize(final, { keepTop });
+    quantiles[i] = summary.quantiles;
     const identifying = semantic !== undefined && IDENTIFYING.has(semantic.type);
     const profile: ColumnProfile = {
       name: s.name,
@@ -206,14 +354,8 @@ export const profileSource = async (
     ProfileSchema,
     {
       version: 1,
-      source: {
-        name,
-        bytes: options.bytes ?? reader.bytesRead,
-        format: reader.format,
-        compression: reader.compression,
-        ...(reader.delimiter === undefined ? {} : { delimiter: reader.delimiter }),
-      },
-      rows: index,
+      source: pass.source,
+      rows: pass.rows,
       columns: profiles,
       warnings,
     } satisfies Profile,
@@ -223,5 +365,6 @@ export const profileSource = async (
     profile,
     train: { columns: [...columns], rows: clean(train.rows) },
     holdout: { columns: [...columns], rows: clean(holdout.rows) },
+    quantiles,
   };
 };

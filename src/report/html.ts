@@ -73,17 +73,32 @@ const svgLabel = (text: string, n: number, attributes: string): string =>
 
 // ---- privacy ---------------------------------------------------------------------------------
 
-/** Shares are between 0 and 1; counts (the replay check) are whole numbers with a threshold of 0 or more. */
-const isShare = (check: Check): boolean =>
-  check.interval !== undefined || (check.threshold > 0 && check.threshold <= 1);
+/**
+ * How a check's numbers read: its own `unit` when it says; otherwise shares are between 0 and 1
+ * and counts (the replay check) whole numbers with a threshold of 0 or more.
+ */
+const unitOf = (check: Check): 'share' | 'ratio' | 'count' =>
+  check.unit ??
+  (check.interval !== undefined || (check.threshold > 0 && check.threshold <= 1) ? 'share' : 'count');
 
-const figureOf = (check: Check): string =>
-  isShare(check) ? formatPercent(check.figure, 2) : formatCount(check.figure);
+const shownAs = (check: Check, x: number): string => {
+  const unit = unitOf(check);
+  return unit === 'share' ? formatPercent(x, 2) : unit === 'ratio' ? x.toFixed(3) : formatCount(x);
+};
+
+const figureOf = (check: Check): string => shownAs(check, check.figure);
+
+const intervalOf = (check: Check): string => {
+  if (check.interval === undefined) return '—';
+  return unitOf(check) === 'share'
+    ? formatInterval(check.interval, 2)
+    : `${shownAs(check, check.interval[0])}–${shownAs(check, check.interval[1])}`;
+};
 
 const thresholdOf = (check: Check): string => {
-  const limit = isShare(check) ? formatPercent(check.threshold, 2) : formatCount(check.threshold);
-  if (check.baseline === undefined) return `at most ${limit}`;
-  return `at most ${limit} (unseen real rows: ${formatPercent(check.baseline, 2)})`;
+  const limit = `${check.bound === 'min' ? 'at least' : 'at most'} ${shownAs(check, check.threshold)}`;
+  if (check.baseline === undefined) return limit;
+  return `${limit} (unseen real rows: ${shownAs(check, check.baseline)})`;
 };
 
 const checksTable = (checks: Check[]): string => {
@@ -93,7 +108,7 @@ const checksTable = (checks: Check[]): string => {
         `<tr><td>${escapeHtml(c.title)}<br><code>${escapeHtml(c.id)}</code></td>` +
         `<td><span class="badge ${c.verdict}">${c.verdict}</span></td>` +
         `<td class="num">${figureOf(c)}</td>` +
-        `<td class="num">${c.interval === undefined ? '—' : formatInterval(c.interval, 2)}</td>` +
+        `<td class="num">${intervalOf(c)}</td>` +
         `<td>${escapeHtml(thresholdOf(c))}</td>` +
         `<td>${escapeHtml(c.detail)}</td></tr>`,
     )

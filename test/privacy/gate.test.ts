@@ -145,8 +145,8 @@ describe('privacy gate: exact-copies', () => {
 describe('privacy gate: streaming', () => {
   it('reaches the same result however the output is sharded', () => {
     // Act
-    const whole = gateRun(COPYING, { shardSize: 3000 });
-    const pieces = gateRun(COPYING, { shardSize: 97 });
+    const { timings: _wholeTimings, ...whole } = gateRun(COPYING, { shardSize: 3000 });
+    const { timings: _piecesTimings, ...pieces } = gateRun(COPYING, { shardSize: 97 });
 
     // Assess
     expect(pieces).toEqual(whole);

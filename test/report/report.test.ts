@@ -82,7 +82,19 @@ describe('report.json', () => {
     // Assess
     expect(ReportSchema.safeParse(JSON.parse(JSON.stringify(report))).success).toBe(true);
     expect(report.verdict).toBe('published');
-    expect(report.privacy.checks.map((c) => c.id)).toEqual(['pii-replay', 'exact-copies', 'dcr-share']);
+    expect(report.privacy.checks.map((c) => c.id)).toEqual([
+      'pii-replay',
+      'exact-copies',
+      'dcr-share',
+      'nndr',
+      'membership-inference',
+      'closeness',
+      'canaries',
+      'rare-combinations',
+      'singling-out',
+      'linkability',
+      'attribute-inference',
+    ]);
     for (const c of report.privacy.checks) {
       expect(typeof c.figure).toBe('number');
       expect(typeof c.threshold).toBe('number');
@@ -187,7 +199,10 @@ describe('report.html', () => {
     expect(html).toContain('class="banner published"');
     for (const c of report.privacy.checks) expect(html).toContain(`<code>${c.id}</code>`);
     expect(html).toMatch(/95% interval/);
-    expect(html).toContain('at most 60.00%');
+    // Shares read as percentages, AUCs and ratios as numbers, a minimum as "at least".
+    expect(html).toContain('at most 55.00%');
+    expect(html).toContain('at most 0.600');
+    expect(html).toContain('at least 0.850');
     expect(html).toContain('Missing values: real');
     expect(html).toContain('Policy and model settings');
   });

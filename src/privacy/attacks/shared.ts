@@ -1,0 +1,274 @@
+/**
+ * What the privacy attacks share: which columns take part, Gower coordinates for mixed data,
+ * exact nearest neighbours with seeded tie-breaking, and the attack-versus-control risk figure.
+ */
+import type { ColumnKind, Profile } from '../../contracts.ts';
+import { sampleIndices, wilson } from '../../quality/stats.ts';
+import { categoryOf, columnRole, numberOf } from '../../quality/values.ts';
+import type { Rng } from '../../random.ts';
+import { normalInv } from '../../synth/stats.ts';
+import type { Cell, Table } from '../../table.ts';
+import type { CheckVerdict } from '../gate.ts';
+
+/** A risk above this (attack success on train rows beyond the control, 0–1) fails by default. */
+export const DEFAULT_RISK_MAX = 0.1;
+/** Most reference rows (train and holdout each) and synthetic rows an attack looks at. */
+export const DEFAULT_ATTACK_ROWS = 2_000;
+/** Most target rows an attack tries to learn about, from train and from holdout each. */
+export const DEFAULT_TARGETS = 500;
+/** Fewer attempts than this on either side make a risk too noisy to call. */
+export const MIN_ATTEMPTS = 30;
+
+export interface AttackColumn {
+  name: string;
+  role: 'numeric' | 'date' | 'categorical';
+  kind: ColumnKind;
+  format?: string;
+}
+
+/** The inputs every attack takes. Tables hold text cells; train and holdout are the gate's samples. */
+export interface AttackInput {
+  profile: Profile;
+  /** Rows the model was fitted on (a sample of them). */
+  train: Table;
+  /** Real rows the model never saw: the control. */
+  holdout: Table;
+  /** A sample of the synthetic output. */
+  synthetic: Table;
+  seed: number;
+  /** Highest acceptable risk; DEFAULT_RISK_MAX when left out. */
+  threshold?: number;
+  /** Most rows drawn from each table; DEFAULT_ATTACK_ROWS when left out. */
+  maxRows?: number;
+}
+
+/**
+ * Columns that carry a distribution and sit in every table, in the first table's order: PII, keys
+ * and free text never take part (they are checked by value elsewhere). A column the profile does not
+ * know is read as a category. `only` narrows them to the names it lists.
+ */
+export const attackColumns = (
+  profile: Profile,
+  tables: readonly Table[],
+  only?: readonly string[],
+): AttackColumn[] => {
+  const byName = new Map(profile.columns.map((c) => [c.name, c]));
+  const first = tables[0];
+  if (first === undefined) return [];
+  const out: AttackColumn[] = [];
+  for (const name of first.columns) {
+    if (only !== undefined && !only.includes(name)) continue;
+    if (!tables.every((t) => t.columns.includes(name))) continue;
+    const column = byName.get(name);
+    const role = column === undefined ? 'categorical' : columnRole(column);
+    if (role === 'skip') continue;
+    out.push({
+      name,
+      role,
+      kind: column?.kind ?? 'categorical',
+      ...(column?.format === undefined ? {} : { format: column.format }),
+    });
+  }
+  return out;
+};
+
+/** Rows as Gower coordinates, row-major, `width` per row; NaN stands for null. */
+export interface Encoded {
+  values: Float32Array;
+  rows: number;
+  width: number;
+}
+
+export interface GowerSpace {
+  columns: AttackColumn[];
+  /** 1 where a column compares by scaled difference, 0 where by equality. */
+  numeric: Uint8Array;
+  /** Encodes the named rows of a table (all when left out); category codes are shared across calls. */
+  encode(table: Table, rows?: readonly number[]): Encoded;
+}
+
+/**
+ * Gower coordinates: numbers and dates scaled by the range the reference tables show (so a
+ * difference of the whole range or more counts 1), categories as codes compared for equality.
+ */
+export const gowerSpace = (columns: AttackColumn[], reference: readonly Table[]): GowerSpace => {
+  const codes = columns.map(() => new Map<string, number>());
+  const scales = columns.map((column) => {
+    if (column.role === 'categorical') return { min: 0, scale: 1 };
+    let min = Number.POSITIVE_INFINITY;
+    let max = Number.NEGATIVE_INFINITY;
+    for (const table of reference) {
+      const i = table.columns.indexOf(column.name);
+      if (i < 0) continue;
+      for (const row of table.rows) {
+        const v = numberOf(row[i] ?? null, column.role as 'numeric' | 'date', column.format);
+        if (Number.isNaN(v)) continue;
+        if (v < min) min = v;
+        if (v > max) max = v;
+      }
+    }
+    if (min > max) return { min: 0, scale: 1 };
+    // A constant real column: any difference at all is as far as a value can be.
+    return { min, scale: max > min ? 1 / (max - min) : 1e12 };
+  });
+  const numeric = Uint8Array.from(columns, (c) => (c.role === 'categorical' ? 0 : 1));
+  const encode = (table: Table, rows?: readonly number[]): Encoded => {
+    const at = columns.map((c) => table.columns.indexOf(c.name));
+    const picked = rows ?? table.rows.map((_, r) => r);
+    const width = columns.length;
+    const values = new Float32Array(picked.length * width);
+    picked.forEach((r, q) => {
+      const row = table.rows[r] ?? [];
+      for (let j = 0; j < width; j++) {
+        const column = columns[j]!;
+        const i = at[j]!;
+        const cell: Cell = i < 0 ? null : (row[i] ?? null);
+        if (column.role === 'categorical') {
+          const label = categoryOf(cell, column.kind);
+          if (label === null) {
+            values[q * width + j] = Number.NaN;
+            continue;
+          }
+          const map = codes[j]!;
+          let code = map.get(label);
+          if (code === undefined) {
+            code = map.size;
+            map.set(label, code);
+          }
+          values[q * width + j] = code;
+        } else {
+          const v = numberOf(cell, column.role, column.format);
+          const s = scales[j]!;
+          values[q * width + j] = Number.isNaN(v)
+            ? Number.NaN
+            : Math.min(Math.max((v - s.min) * s.scale, -1e30), 1e30);
+        }
+      }
+    });
+    return { values, rows: picked.length, width };
+  };
+  return { columns, numeric, encode };
+};
+
+/** One column's Gower term: 0 for equal (null equals null), 1 for unequal categories or null vs value. */
+export const term = (a: number, b: number, numeric: boolean): number => {
+  if (Number.isNaN(a)) return Number.isNaN(b) ? 0 : 1;
+  if (Number.isNaN(b)) return 1;
+  if (numeric) return Math.min(1, Math.abs(a - b));
+  return a === b ? 0 : 1;
+};
+
+export interface Neighbour {
+  index: number;
+  distance: number;
+}
+
+/**
+ * The reference row nearest to query row `q` (summed Gower terms over the columns `mask` marks, all
+ * when left out). Ties go to a uniformly drawn one of the tied rows when `rng` is given, else the
+ * first: an attacker facing several equally good candidates has to guess.
+ */
+export const nearest = (
+  query: Encoded,
+  q: number,
+  ref: Encoded,
+  numeric: Uint8Array,
+  options: { mask?: Uint8Array; rng?: Rng; skip?: number } = {},
+): Neighbour => {
+  const { mask, rng, skip } = options;
+  const c = query.width;
+  const qo = q * c;
+  const qv = query.values;
+  const rv = ref.values;
+  // Float32 sums of the same terms can differ in the last bits; closer than this is a tie.
+  const eps = 1e-5 * c;
+  let best = Number.POSITIVE_INFINITY;
+  let index = -1;
+  let ties = 0;
+  for (let r = 0; r < ref.rows; r++) {
+    if (r === skip) continue;
+    const ro = r * c;
+    let d = 0;
+    const bound = best + eps;
+    for (let j = 0; j < c && d <= bound; j++) {
+      if (mask !== undefined && mask[j] === 0) continue;
+      d += term(qv[qo + j]!, rv[ro + j]!, numeric[j] === 1);
+    }
+    if (d < best - eps) {
+      best = d;
+      index = r;
+      ties = 1;
+    } else if (d <= bound) {
+      ties++;
+      if (rng !== undefined && rng.int(ties) === 0) index = r;
+      if (d < best) best = d;
+    }
+  }
+  return { index, distance: best };
+};
+
+/** Uniform sample of at most `n` row numbers of a table, ascending. */
+export const pickRows = (table: Table, n: number, rng: Rng): number[] =>
+  sampleIndices(table.rows.length, n, rng);
+
+/** z of a two-sided interval at `level` split Bonferroni-wise over `parts` estimates. */
+export const zFor = (level: number, parts = 1): number => normalInv(1 - (1 - level) / (2 * parts));
+
+/**
+ * Attack risk: how much better the attack does on train rows than on the control rows it never saw,
+ * scaled to what was left to gain, (p_train - p_control) / (1 - p_control). 0 is no gain; 1 is every
+ * train fact learned. The interval combines Wilson intervals of the two rates, each at 97.5% so that
+ * both hold together at least 95% of the time.
+ */
+export const attackRisk = (
+  trainHits: number,
+  trainTries: number,
+  controlHits: number,
+  controlTries: number,
+  parts = 1,
+): { figure: number; interval: [number, number]; pTrain: number; pControl: number } => {
+  const pTrain = trainTries > 0 ? trainHits / trainTries : 0;
+  const pControl = controlTries > 0 ? controlHits / controlTries : 0;
+  const z = zFor(0.95, 2 * parts);
+  const [tLo, tHi] = wilson(trainHits, trainTries, z);
+  const [cLo, cHi] = wilson(controlHits, controlTries, z);
+  const scaled = (p: number, c: number): number => (c >= 1 ? (p >= 1 ? 0 : -1) : (p - c) / (1 - c));
+  const clamp = (x: number): number => Math.max(-1, Math.min(1, x));
+  return {
+    figure: clamp(scaled(pTrain, pControl)),
+    interval: [clamp(scaled(tLo, cHi)), clamp(scaled(tHi, cLo))],
+    pTrain,
+    pControl,
+  };
+};
+
+/**
+ * Fail only on evidence, the whole interval above the threshold; a figure above it whose interval
+ * reaches below is too noisy to call; too few attempts decide nothing.
+ */
+export const riskVerdict = (
+  figure: number,
+  interval: readonly [number, number],
+  threshold: number,
+  enough: boolean,
+): CheckVerdict => {
+  if (interval[0] > threshold) return 'fail';
+  if (!enough || figure > threshold) return 'inconclusive';
+  return 'pass';
+};
+
+/** Canonical text of a cell for exact matching: trimmed, numbers as numbers ('1.50' equals '1.5'). */
+export const canonical = (cell: Cell): string => {
+  if (cell === null) return '\u0000';
+  const text = cell.trim();
+  if (text !== '' && /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(text)) return String(Number(text));
+  return text;
+};
+
+/** A row's exact-match key over the cells at `indices` (-1 reads as null). */
+export const rowKey = (row: readonly Cell[], indices: readonly number[]): string =>
+  indices.map((i) => canonical(i < 0 ? null : (row[i] ?? null))).join('\u0001');
+
+/** A risk as a signed percentage with its interval, for report sentences. */
+export const formatRisk = (figure: number, interval: readonly [number, number]): string =>
+  `${(figure * 100).toFixed(1)}% (95% interval ${(interval[0] * 100).toFixed(1)} to ${(interval[1] * 100).toFixed(1)}%)`;

@@ -1,0 +1,173 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { BadInputError } from '../../src/errors.ts';
+import { holdoutSplitter, profileFile, profileSource, Reservoir } from '../../src/profile/profile-seed.ts';
+import { createRng } from '../../src/random.ts';
+import { sampleCustomers } from '../../src/sample/customers.ts';
+import { toCsv } from '../../src/table.ts';
+import { chunked } from '../helpers/byte-stream.ts';
+import { vegaCsv } from '../helpers/vega.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'doppel-profile-file-'));
+let files = 0;
+const fileOf = (content: string | Uint8Array, name = 'seed.csv'): string => {
+  const path = join(dir, `${files++}-${name}`);
+  writeFileSync(path, content);
+  return path;
+};
+
+/** The file path and the stream path over the same bytes, with the same seed. */
+const both = async (content: string | Uint8Array, name = 'seed.csv', options = {}) => {
+  const path = fileOf(content, name);
+  const file = await profileFile(path, name, { seed: 3, ...options });
+  const stream = await profileSource(chunked(content, 4096), name, { seed: 3, ...options });
+  return { file, stream };
+};
+
+describe('profileFile', () => {
+  it('gives the same profile and samples as profileSource on the customer sample', async () => {
+    // Prepare
+    const csv = toCsv(sampleCustomers(3000));
+
+    // Act
+    const { file, stream } = await both(csv, 'customers.csv', {
+      trainSampleSize: 500,
+      holdoutSampleSize: 100,
+    });
+
+    // Assess
+    expect(file.profile).toEqual({
+      ...stream.profile,
+      source: { ...stream.profile.source, bytes: csv.length },
+    });
+    expect(file.train).toEqual(stream.train);
+    expect(file.holdout).toEqual(stream.holdout);
+    expect(file.quantiles).toEqual(stream.quantiles);
+    expect(file.train.rows).toHaveLength(500);
+  });
+
+  it('gives the same profile as profileSource on public tables (vega-datasets)', async () => {
+    for (const table of ['penguins.json', 'cars.json', 'movies.json'] as const) {
+      // Act
+      const csv = vegaCsv(table);
+      const { file, stream } = await both(csv, 'table.csv');
+
+      // Assess
+      expect(file.profile.columns).toEqual(stream.profile.columns);
+      expect(file.train).toEqual(stream.train);
+    }
+  });
+
+  it('reads quoted fields with delimiters, doubled quotes, newlines, CRLF, a BOM and UTF-8 across its buffer', async () => {
+    // Prepare: enough rows that records straddle the 4 MiB read buffer.
+    const lines = ['\uFEFFid,note,city'];
+    for (let i = 0; i < 120_000; i++) {
+      const note = i % 7 === 0 ? `"line one\r\nline ""two"", ${i}"` : i % 5 === 0 ? '""' : `plain ${i % 50}`;
+      lines.push(`${i},${note},${i % 3 === 0 ? 'Zürich' : 'Köln'}`);
+    }
+    const csv = `${lines.join('\r\n')}\r\n`;
+
+    // Act
+    const { file, stream } = await both(csv);
+
+    // Assess
+    expect(file.profile.rows).toBe(120_000);
+    expect(file.profile.columns).toEqual(stream.profile.columns);
+    expect(file.train).toEqual(stream.train);
+    expect(file.profile.columns.map((c) => c.name)).toEqual(['id', 'note', 'city']);
+    expect(file.profile.columns[2]!.top.map((t) => t.value).sort()).toEqual(['Köln', 'Zürich']);
+  });
+
+  it('matches the stream path past the distinct cap (sketched distinct counts and quantiles)', async () => {
+    // Prepare: 60,000 distinct floats, each twice, in sorted runs like a time column.
+    const rows = ['x,label'];
+    for (let i = 0; i < 120_000; i++) rows.push(`${(Math.floor(i / 2) * 0.37).toFixed(2)},k${i % 40}`);
+
+    // Act
+    const { file, stream } = await both(`${rows.join('\n')}\n`);
+
+    // Assess
+    expect(file.profile.columns).toEqual(stream.profile.columns);
+    expect(file.quantiles).toEqual(stream.quantiles);
+    const x = file.profile.columns[0]!;
+    expect(Math.abs(x.distinct - 60_000) / 60_000).toBeLessThanOrEqual(0.02);
+    const median = file.quantiles[0]!.find(([p]) => p === 0.5)![1];
+    expect(Math.abs(median / 0.37 - 30_000) / 60_000).toBeLessThanOrEqual(0.01);
+  });
+
+  it('hands what the fast path does not read to the stream path: gzip, JSON Lines, stray quotes, TSV', async () => {
+    // Prepare
+    const csv = 'a,b\n1,x"y\n2,"q"z\n';
+    const jsonl = '{"a":1,"b":"x"}\n{"a":2,"b":"y"}\n';
+
+    // Act
+    const stray = await both(csv);
+    const gz = await profileFile(fileOf(gzipSync(csv), 'seed.csv.gz'), 'seed.csv.gz', { seed: 3 });
+    const lines = await profileFile(fileOf(jsonl, 'seed.jsonl'), 'seed.jsonl', { seed: 3 });
+    const tsv = await both('a\tb\n1\tx\n2\ty\n', 'seed.tsv');
+
+    // Assess
+    expect(stray.file.profile).toEqual(stray.stream.profile);
+    expect(stray.file.train).toEqual(stray.stream.train);
+    expect(gz.profile.source.compression).toBe('gzip');
+    expect(gz.profile.rows).toBe(2);
+    expect(lines.profile.source.format).toBe('jsonl');
+    expect(tsv.file.profile.source.format).toBe('tsv');
+    expect(tsv.file.profile.columns).toEqual(tsv.stream.profile.columns);
+  });
+
+  it("fails on bad input with the stream path's message naming the row and line", async () => {
+    // Prepare
+    const ragged = fileOf('a,b\n1,2\n3\n');
+    const unterminated = fileOf('a,b\n1,"open\n2,3\n');
+
+    // Act / Assess
+    await expect(profileFile(ragged, 'ragged.csv', { seed: 1 })).rejects.toThrow(
+      /ragged\.csv: row 2 \(line 3\) has 1 fields, the header has 2/,
+    );
+    await expect(profileFile(unterminated, 'open.csv', { seed: 1 })).rejects.toBeInstanceOf(BadInputError);
+  });
+});
+
+describe('Reservoir (Algorithm L)', () => {
+  it('keeps a uniform sample: every decile of the offered rows about equally represented', () => {
+    // Prepare
+    const reservoir = new Reservoir(1000, createRng(4));
+
+    // Act
+    for (let i = 0; i < 200_000; i++) if (reservoir.wants()) reservoir.keep([String(i)]);
+
+    // Assess
+    const deciles = new Array(10).fill(0);
+    for (const row of reservoir.rows) deciles[Math.floor(Number(row[0]) / 20_000)]++;
+    expect(reservoir.rows).toHaveLength(1000);
+    expect(new Set(reservoir.rows.map((r) => r[0])).size).toBe(1000);
+    for (const d of deciles) expect(d).toBeGreaterThan(60);
+    for (const d of deciles) expect(d).toBeLessThan(140);
+  });
+
+  it('keeps every row while fewer rows than its size are offered', () => {
+    // Prepare
+    const reservoir = new Reservoir(50, createRng(1));
+
+    // Act
+    for (let i = 0; i < 30; i++) if (reservoir.wants()) reservoir.keep([String(i)]);
+
+    // Assess
+    expect(reservoir.rows.map((r) => r[0])).toEqual(Array.from({ length: 30 }, (_, i) => String(i)));
+  });
+
+  it('splits rows into a disjoint ~20 % holdout by their global index', () => {
+    // Act
+    const inHoldout = holdoutSplitter(9, 0.2);
+    let held = 0;
+    for (let i = 0; i < 100_000; i++) if (inHoldout(i)) held++;
+
+    // Assess
+    expect(held / 100_000).toBeGreaterThan(0.19);
+    expect(held / 100_000).toBeLessThan(0.21);
+  });
+});
