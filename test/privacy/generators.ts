@@ -1,79 +1,17 @@
 /**
- * Generators for the gate's tests, on public tables: the honest one (the copula fitted on train,
- * as the pipeline does) and leaky ones a careless or hostile generator might be.
+ * Generators for the gate's tests, on public tables: the generators themselves live with the bench
+ * (bench/lib/leaks.ts), which runs them at scale; here, public tables cut in halves.
  */
+import type { Split } from '../../bench/lib/leaks.ts';
 import { byteStream, readVegaTable, splitTable } from '../../bench/lib/tables.ts';
-import type { Profile } from '../../src/contracts.ts';
 import { profileSource } from '../../src/profile/profile-seed.ts';
-import { parseNumber } from '../../src/quality/values.ts';
-import { createRng, deriveSeed } from '../../src/random.ts';
-import { fitModel } from '../../src/synth/fit.ts';
-import { sampleShard } from '../../src/synth/sample.ts';
-import { type Cell, type Table, toCsv } from '../../src/table.ts';
+import { toCsv } from '../../src/table.ts';
 
-export interface Split {
-  train: Table;
-  holdout: Table;
-  profile: Profile;
-}
+export { copula, copying, honest, perturbed, type Split } from '../../bench/lib/leaks.ts';
 
 /** A public table cut in halves by a seeded shuffle, the train half profiled. */
 export const splitOf = async (name: string, seed: number): Promise<Split> => {
   const { train, holdout } = splitTable(readVegaTable(name), 0.5, seed);
   const { profile } = await profileSource(byteStream(toCsv(train)), name, { seed, holdoutShare: 0 });
   return { train, holdout, profile };
-};
-
-/** The copula fitted on `fitOn` (the train rows for an honest generator), `rows` rows sampled. */
-export const copula = (split: Split, fitOn: Table, rows: number, seed: number): Table => {
-  const model = fitModel(split.profile, fitOn, { seed, rareCategoryMin: 5 });
-  const out = sampleShard(model, { rows, seed, shard: 0 });
-  return reorder(out, split.train.columns);
-};
-
-export const honest = (split: Split, rows: number, seed: number): Table =>
-  copula(split, split.train, rows, seed);
-
-const reorder = (table: Table, columns: string[]): Table => {
-  const idx = columns.map((c) => table.columns.indexOf(c));
-  return { columns, rows: table.rows.map((row) => idx.map((i) => (i < 0 ? null : (row[i] ?? null)))) };
-};
-
-/** Honest output with `share` of its rows replaced by train rows, copied whole. */
-export const copying = (split: Split, rows: number, share: number, seed: number): Table => {
-  const out = honest(split, rows, seed);
-  const rng = createRng(deriveSeed(seed, 'test', 'copying'));
-  const copies = Math.round(rows * share);
-  for (let i = 0; i < copies; i++) {
-    out.rows[rng.int(rows)] = [...split.train.rows[rng.int(split.train.rows.length)]!];
-  }
-  return out;
-};
-
-/**
- * Real rows with noise: every number moved by a normal draw of `noise` times its column's standard
- * deviation (kept to the column's decimals), categories and dates kept. `from` says which rows.
- */
-export const perturbed = (split: Split, from: Table, rows: number, noise: number, seed: number): Table => {
-  const rng = createRng(deriveSeed(seed, 'test', 'perturbed'));
-  const numeric = split.train.columns.map((name) => {
-    const column = split.profile.columns.find((c) => c.name === name);
-    const isNumber = column?.kind === 'integer' || column?.kind === 'float';
-    return isNumber
-      ? { sd: column.std ?? 0, decimals: column.kind === 'integer' ? 0 : (column.decimals ?? 2) }
-      : null;
-  });
-  const out: Cell[][] = [];
-  for (let r = 0; r < rows; r++) {
-    const row = from.rows[rng.int(from.rows.length)]!;
-    out.push(
-      row.map((cell, j) => {
-        const spec = numeric[j];
-        const v = parseNumber(cell ?? null);
-        if (spec == null || Number.isNaN(v)) return cell ?? null;
-        return (v + rng.normal() * noise * spec.sd).toFixed(spec.decimals);
-      }),
-    );
-  }
-  return { columns: [...split.train.columns], rows: out };
 };
