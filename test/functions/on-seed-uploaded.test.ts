@@ -2,6 +2,8 @@ import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { describe, expect, it } from 'vitest';
 import { makeHandler } from '../../functions/on-seed-uploaded/handler.ts';
 import type { RunRecord } from '../../src/contracts.ts';
+import { parseCsv } from '../../src/formats/csv.ts';
+import type { ModelArtifact } from '../../src/synth/model.ts';
 import { fakeAws } from '../helpers/fake-aws.ts';
 import { context, customersCsv, putCustomersSeed, SEED_KEY, seedPutEvent, specPutEvent } from './fixtures.ts';
 
@@ -54,6 +56,30 @@ describe('on-seed-uploaded', () => {
     expect(aws.putCount(aws.buckets.seed)).toBe(0);
     expect(aws.keys(aws.buckets.seed)).toEqual([SEED_KEY]);
     expect(aws.text(aws.buckets.seed, SEED_KEY)).toBe(csv);
+  });
+
+  it('fits the model on the train part and its canaries only: no holdout row ever reaches the model', async () => {
+    // Prepare
+    const aws = fakeAws();
+    const event = putCustomersSeed(aws, customersCsv());
+
+    // Act
+    const result = await invoke(aws, event);
+
+    // Assess
+    const runId = result.outcomes[0]!.runId!;
+    const rows = (key: string) =>
+      parseCsv(aws.text(aws.buckets.work, `runs/${runId}/samples/${key}.csv`)).rows;
+    const train = rows('train');
+    const holdout = rows('holdout');
+    const canaries = rows('canaries');
+    const model = aws.json<ModelArtifact>(aws.buckets.work, `runs/${runId}/model.json`);
+    expect(canaries.length).toBeGreaterThan(0);
+    expect(model.settings.trainRows).toBe(train.length + canaries.length);
+    expect(holdout.length).toBeGreaterThan(0);
+    expect(train.length + holdout.length).toBe(400);
+    const trainKeys = new Set(train.map((r) => JSON.stringify(r)));
+    expect(holdout.filter((r) => trainKeys.has(JSON.stringify(r)))).toEqual([]);
   });
 
   it('treats the same event delivered again as a duplicate: no second run, no second set of jobs', async () => {
