@@ -164,7 +164,14 @@ export const createPrivacyGate = (input: PrivacyGateInput): PrivacyGate => {
   for (const name of train.columns) {
     const column = byName.get(name);
     const role = column === undefined ? 'categorical' : columnRole(column);
-    if (role !== 'skip') candidates.push({ name, role, profile: column });
+    if (role !== 'skip') {
+      candidates.push({
+        name,
+        role,
+        ...(column === undefined ? {} : { kind: column.kind }),
+        ...(column?.format === undefined ? {} : { format: column.format }),
+      });
+    }
   }
   const reservoir = new Reservoir<Cell[]>(
     input.sampleSize ?? DEFAULT_SAMPLE,

@@ -5,14 +5,17 @@
  * at 1, and 0 or 1 for two codes. A missing value is a sentinel far from any value, so two missing
  * values are 0 apart and a missing one is 1 from anything else.
  */
-import type { ColumnProfile } from '../contracts.ts';
+import type { ColumnKind } from '../contracts.ts';
 import { type ColumnRole, categoryOf, numberOf } from '../quality/values.ts';
 import type { Cell, Table } from '../table.ts';
 
 export interface Compared {
   name: string;
   role: Exclude<ColumnRole, 'skip'>;
-  profile: ColumnProfile | undefined;
+  /** The profiled kind (categorical when the profile does not know the column). */
+  kind?: ColumnKind;
+  /** The date format, for date columns. */
+  format?: string;
 }
 
 export interface Encoded {
@@ -37,7 +40,7 @@ export const gowerEncoder = (columns: Compared[], real: Table[]) => {
       const i = table.columns.indexOf(column.name);
       if (i < 0) continue;
       for (const row of table.rows) {
-        const v = numberOf(row[i] ?? null, column.role, column.profile?.format);
+        const v = numberOf(row[i] ?? null, column.role, column.format);
         if (Number.isNaN(v)) continue;
         if (v < min) min = v;
         if (v > max) max = v;
@@ -53,7 +56,7 @@ export const gowerEncoder = (columns: Compared[], real: Table[]) => {
       const s = scales[j]!;
       const cell = cells[j] ?? null;
       if (s.codes !== undefined) {
-        const label = categoryOf(cell, column.profile?.kind ?? 'categorical');
+        const label = categoryOf(cell, column.kind ?? 'categorical');
         if (label === null) {
           out[offset + j] = MISSING;
           continue;
@@ -65,7 +68,7 @@ export const gowerEncoder = (columns: Compared[], real: Table[]) => {
         }
         out[offset + j] = code;
       } else {
-        const v = numberOf(cell, column.role as 'numeric' | 'date', column.profile?.format);
+        const v = numberOf(cell, column.role as 'numeric' | 'date', column.format);
         out[offset + j] = Number.isNaN(v)
           ? MISSING
           : Math.min(Math.max((v - s.min) * s.scale, -LIMIT), LIMIT);

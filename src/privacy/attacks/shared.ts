@@ -4,11 +4,12 @@
  */
 import type { ColumnKind, Profile } from '../../contracts.ts';
 import { sampleIndices, wilson } from '../../quality/stats.ts';
-import { categoryOf, columnRole, numberOf } from '../../quality/values.ts';
+import { columnRole } from '../../quality/values.ts';
 import type { Rng } from '../../random.ts';
 import { normalInv } from '../../synth/stats.ts';
 import type { Cell, Table } from '../../table.ts';
 import type { CheckVerdict } from '../gate.ts';
+import { type Compared, gowerEncoder } from '../gower.ts';
 
 /** A risk above this (attack success on train rows beyond the control, 0–1) fails by default. */
 export const DEFAULT_RISK_MAX = 0.1;
@@ -19,12 +20,8 @@ export const DEFAULT_TARGETS = 500;
 /** Fewer attempts than this on either side make a risk too noisy to call. */
 export const MIN_ATTEMPTS = 30;
 
-export interface AttackColumn {
-  name: string;
-  role: 'numeric' | 'date' | 'categorical';
-  kind: ColumnKind;
-  format?: string;
-}
+/** A compared column, as the gate's Gower encoder takes it. */
+export type AttackColumn = Compared & { kind: ColumnKind };
 
 /** The inputs every attack takes. Tables hold text cells; train and holdout are the gate's samples. */
 export interface AttackInput {
@@ -72,7 +69,7 @@ export const attackColumns = (
   return out;
 };
 
-/** Rows as Gower coordinates, row-major, `width` per row; NaN stands for null. */
+/** Rows as Gower coordinates (gower.ts: the gate's encoding), row-major, `width` per row. */
 export interface Encoded {
   values: Float32Array;
   rows: number;
@@ -88,75 +85,30 @@ export interface GowerSpace {
 }
 
 /**
- * Gower coordinates: numbers and dates scaled by the range the reference tables show (so a
- * difference of the whole range or more counts 1), categories as codes compared for equality.
+ * Gower coordinates, the gate's own (gower.ts): numbers and dates scaled by the range the reference
+ * tables show, categories as codes, a missing value as a sentinel one apart from everything.
  */
 export const gowerSpace = (columns: AttackColumn[], reference: readonly Table[]): GowerSpace => {
-  const codes = columns.map(() => new Map<string, number>());
-  const scales = columns.map((column) => {
-    if (column.role === 'categorical') return { min: 0, scale: 1 };
-    let min = Number.POSITIVE_INFINITY;
-    let max = Number.NEGATIVE_INFINITY;
-    for (const table of reference) {
-      const i = table.columns.indexOf(column.name);
-      if (i < 0) continue;
-      for (const row of table.rows) {
-        const v = numberOf(row[i] ?? null, column.role as 'numeric' | 'date', column.format);
-        if (Number.isNaN(v)) continue;
-        if (v < min) min = v;
-        if (v > max) max = v;
-      }
-    }
-    if (min > max) return { min: 0, scale: 1 };
-    // A constant real column: any difference at all is as far as a value can be.
-    return { min, scale: max > min ? 1 / (max - min) : 1e12 };
-  });
+  const encodeRows = gowerEncoder(columns, [...reference]);
   const numeric = Uint8Array.from(columns, (c) => (c.role === 'categorical' ? 0 : 1));
   const encode = (table: Table, rows?: readonly number[]): Encoded => {
     const at = columns.map((c) => table.columns.indexOf(c.name));
     const picked = rows ?? table.rows.map((_, r) => r);
-    const width = columns.length;
-    const values = new Float32Array(picked.length * width);
-    picked.forEach((r, q) => {
+    const cells = picked.map((r) => {
       const row = table.rows[r] ?? [];
-      for (let j = 0; j < width; j++) {
-        const column = columns[j]!;
-        const i = at[j]!;
-        const cell: Cell = i < 0 ? null : (row[i] ?? null);
-        if (column.role === 'categorical') {
-          const label = categoryOf(cell, column.kind);
-          if (label === null) {
-            values[q * width + j] = Number.NaN;
-            continue;
-          }
-          const map = codes[j]!;
-          let code = map.get(label);
-          if (code === undefined) {
-            code = map.size;
-            map.set(label, code);
-          }
-          values[q * width + j] = code;
-        } else {
-          const v = numberOf(cell, column.role, column.format);
-          const s = scales[j]!;
-          values[q * width + j] = Number.isNaN(v)
-            ? Number.NaN
-            : Math.min(Math.max((v - s.min) * s.scale, -1e30), 1e30);
-        }
-      }
+      return at.map((i): Cell => (i < 0 ? null : (row[i] ?? null)));
     });
-    return { values, rows: picked.length, width };
+    const encoded = encodeRows(cells);
+    return { values: encoded.values, rows: encoded.rows, width: columns.length };
   };
   return { columns, numeric, encode };
 };
 
-/** One column's Gower term: 0 for equal (null equals null), 1 for unequal categories or null vs value. */
-export const term = (a: number, b: number, numeric: boolean): number => {
-  if (Number.isNaN(a)) return Number.isNaN(b) ? 0 : 1;
-  if (Number.isNaN(b)) return 1;
-  if (numeric) return Math.min(1, Math.abs(a - b));
-  return a === b ? 0 : 1;
-};
+/**
+ * One column's Gower term in that encoding: the scaled difference capped at 1 for numbers and dates,
+ * 0 or 1 for category codes, and a missing value 0 from a missing one and 1 from anything else.
+ */
+export const term = (a: number, b: number, _numeric?: boolean): number => Math.min(1, Math.abs(a - b));
 
 export interface Neighbour {
   index: number;
