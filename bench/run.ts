@@ -21,6 +21,7 @@ export interface Bench {
 const BENCHES: Record<string, () => Promise<Bench>> = {
   quality: () => import('./quality.ts'),
   profile: () => import('./profile.ts'),
+  privacy: () => import('./privacy.ts'),
 };
 
 const list = async (): Promise<void> => {

@@ -2,7 +2,11 @@
  * Generators for the privacy gate's bench and tests: the honest one (the copula fitted on train, as
  * the pipeline does) and leaky ones a careless or hostile generator might be.
  */
+
 import type { Profile } from '../../src/contracts.ts';
+import { IDENTIFYING } from '../../src/contracts.ts';
+import { redrawSeedValues } from '../../src/pipeline/generate-shard.ts';
+import { PiiIndex } from '../../src/privacy/pii-index.ts';
 import { parseNumber } from '../../src/quality/values.ts';
 import { createRng, deriveSeed } from '../../src/random.ts';
 import { fitModel } from '../../src/synth/fit.ts';
@@ -20,10 +24,28 @@ const reorder = (table: Table, columns: string[]): Table => {
   return { columns, rows: table.rows.map((row) => idx.map((i) => (i < 0 ? null : (row[i] ?? null)))) };
 };
 
-/** The copula fitted on `fitOn` (the train rows for an honest generator), `rows` rows sampled. */
+/** The seed's identifying values (train and holdout), as the profile stage indexes them. */
+const seedIndex = (split: Split, seed: number): PiiIndex => {
+  const index = new PiiIndex(`bench-${seed}`);
+  const pii = split.profile.columns
+    .filter((c) => c.semantic !== undefined && IDENTIFYING.has(c.semantic.type))
+    .map((c) => c.name);
+  for (const table of [split.train, split.holdout]) {
+    const idx = pii.map((c) => table.columns.indexOf(c));
+    for (const row of table.rows) for (const i of idx) if (row[i] != null) index.add(row[i] as string);
+  }
+  return index;
+};
+
+/**
+ * The copula fitted on `fitOn` (the train rows for an honest generator), `rows` rows sampled, with
+ * what the generate stage does after sampling: fake identifiers that happen to equal a seed value
+ * (faker names collide by chance) are redrawn.
+ */
 export const copula = (split: Split, fitOn: Table, rows: number, seed: number): Table => {
   const model = fitModel(split.profile, fitOn, { seed, rareCategoryMin: 5 });
   const out = sampleShard(model, { rows, seed, shard: 0 });
+  redrawSeedValues(out, model, seedIndex(split, seed), seed, 0);
   return reorder(out, split.train.columns);
 };
 
@@ -92,7 +114,8 @@ export const replaying = (
     const to = output.columns.indexOf(name);
     const at = from.columns.indexOf(name);
     if (to < 0 || at < 0) throw new Error(`replaying: no column '${name}' in both tables`);
-    for (let i = 0; i < count; i++) rows[rng.int(rows.length)]![to] = from.rows[rng.int(from.rows.length)]![at]!;
+    for (let i = 0; i < count; i++)
+      rows[rng.int(rows.length)]![to] = from.rows[rng.int(from.rows.length)]![at]!;
   }
   return { columns: [...output.columns], rows };
 };
