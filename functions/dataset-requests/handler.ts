@@ -61,6 +61,9 @@ export const makeHandler = (deps: StartDeps & { logger: Logger }) =>
   middy<Event, Result, Error, Context>()
     .use(injectLambdaContext(deps.logger))
     .handler(async (event) => {
+      if (event?.requestContext?.http === undefined) {
+        return json(400, { error: 'not an HTTP API request (payload format 2.0 expected)' });
+      }
       const route = `${event.requestContext.http.method} ${event.rawPath}`;
       try {
         if (event.requestContext.http.method === 'POST' && event.rawPath === '/requests') {

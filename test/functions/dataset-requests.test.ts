@@ -147,4 +147,19 @@ describe('dataset-requests', () => {
     expect(response.statusCode).toBe(404);
     expect(response.body.error).toContain('dataset orders');
   });
+
+  it('answers 400, not a crash, to an event that is not an HTTP API request', async () => {
+    // Prepare
+    const aws = fakeAws();
+    const s3Shaped = {
+      Records: [{ s3: { bucket: { name: 'x' }, object: { key: 'y' } } }],
+    } as unknown as ApiEvent;
+
+    // Act
+    const response = await invoke(aws, s3Shaped);
+
+    // Assess
+    expect(response.statusCode).toBe(400);
+    expect(response.body.error).toMatch(/not an HTTP API request/);
+  });
 });
