@@ -158,4 +158,3 @@ export class FolderObjectStore implements ObjectStore {
   }
 }
 
-export const etagOf = md5;

@@ -19,14 +19,12 @@ import {
   type AttackInput,
   attackColumns,
   attackRisk,
-  DEFAULT_ATTACK_ROWS,
   DEFAULT_RISK_MAX,
   DEFAULT_TARGETS,
   type Encoded,
+  encodeAttack,
   formatRisk,
-  gowerSpace,
   MIN_ATTEMPTS,
-  pickRows,
   riskVerdict,
   term,
 } from './shared.ts';
@@ -128,10 +126,12 @@ export const attributeInferenceCheck = (input: AttributeInferenceInput): Check =
     };
   }
   const rng = createRng(deriveSeed(seed, 'privacy-attack', ID));
-  const space = gowerSpace(columns, [train, holdout]);
-  const trainTargets = space.encode(train, pickRows(train, size, rng));
-  const holdoutTargets = space.encode(holdout, pickRows(holdout, size, rng));
-  const synth = space.encode(synthetic, pickRows(synthetic, input.maxRows ?? DEFAULT_ATTACK_ROWS, rng));
+  const {
+    space,
+    train: trainTargets,
+    holdout: holdoutTargets,
+    synthetic: synth,
+  } = encodeAttack(input, columns, size, rng);
   const trainHits = guesses(trainTargets, synth, space.numeric, known, usable, tolerance, rng);
   const controlHits = guesses(holdoutTargets, synth, space.numeric, known, usable, tolerance, rng);
   const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);

@@ -17,16 +17,14 @@ import {
   type AttackInput,
   attackColumns,
   attackRisk,
-  DEFAULT_ATTACK_ROWS,
   DEFAULT_RISK_MAX,
   DEFAULT_TARGETS,
   type Encoded,
+  encodeAttack,
   formatRisk,
   type GowerSpace,
-  gowerSpace,
   MIN_ATTEMPTS,
   nearest,
-  pickRows,
   riskVerdict,
 } from './shared.ts';
 
@@ -91,10 +89,12 @@ export const linkabilityCheck = (input: LinkabilityInput): Check => {
           : 'Linking needs at least two non-personal columns shared by the output and the reference samples, one for each part of a record.',
     };
   }
-  const space = gowerSpace(columns, [train, holdout]);
-  const trainTargets = space.encode(train, pickRows(train, size, rng));
-  const holdoutTargets = space.encode(holdout, pickRows(holdout, size, rng));
-  const synth = space.encode(synthetic, pickRows(synthetic, input.maxRows ?? DEFAULT_ATTACK_ROWS, rng));
+  const {
+    space,
+    train: trainTargets,
+    holdout: holdoutTargets,
+    synthetic: synth,
+  } = encodeAttack(input, columns, size, rng);
   const trainHits = linked(trainTargets, synth, space, a, b, rng);
   const controlHits = linked(holdoutTargets, synth, space, a, b, rng);
   const { figure, interval, pTrain, pControl } = attackRisk(trainHits, size, controlHits, size);

@@ -104,6 +104,34 @@ export const gowerSpace = (columns: AttackColumn[], reference: readonly Table[])
   return { columns, numeric, encode };
 };
 
+/** The three tables of an attack in one Gower space: targets from train and holdout, and the output. */
+export interface AttackTables {
+  space: GowerSpace;
+  train: Encoded;
+  holdout: Encoded;
+  synthetic: Encoded;
+}
+
+/**
+ * Draws `size` targets from train and from holdout and a sample of the output, in that order from
+ * `rng`, and encodes them in a space scaled by the reference samples.
+ */
+export const encodeAttack = (
+  input: AttackInput,
+  columns: AttackColumn[],
+  size: number,
+  rng: Rng,
+): AttackTables => {
+  const space = gowerSpace(columns, [input.train, input.holdout]);
+  const train = space.encode(input.train, pickRows(input.train, size, rng));
+  const holdout = space.encode(input.holdout, pickRows(input.holdout, size, rng));
+  const synthetic = space.encode(
+    input.synthetic,
+    pickRows(input.synthetic, input.maxRows ?? DEFAULT_ATTACK_ROWS, rng),
+  );
+  return { space, train, holdout, synthetic };
+};
+
 /**
  * One column's Gower term in that encoding: the scaled difference capped at 1 for numbers and dates,
  * 0 or 1 for category codes, and a missing value 0 from a missing one and 1 from anything else.

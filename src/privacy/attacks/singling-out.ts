@@ -19,10 +19,9 @@ import {
   DEFAULT_ATTACK_ROWS,
   DEFAULT_RISK_MAX,
   type Encoded,
+  encodeAttack,
   formatRisk,
-  gowerSpace,
   MIN_ATTEMPTS,
-  pickRows,
   riskVerdict,
   term,
 } from './shared.ts';
@@ -84,10 +83,12 @@ export const singlingOutCheck = (input: SinglingOutInput): Check => {
     };
   }
   const rng = createRng(deriveSeed(seed, 'privacy-attack', ID));
-  const space = gowerSpace(columns, [train, holdout]);
-  const trainRef = space.encode(train, pickRows(train, size, rng));
-  const holdoutRef = space.encode(holdout, pickRows(holdout, size, rng));
-  const synth = space.encode(synthetic, pickRows(synthetic, input.maxRows ?? DEFAULT_ATTACK_ROWS, rng));
+  const {
+    space,
+    train: trainRef,
+    holdout: holdoutRef,
+    synthetic: synth,
+  } = encodeAttack(input, columns, size, rng);
   const w = synth.width;
 
   const predicates: Predicate[] = [];
