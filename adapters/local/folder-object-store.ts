@@ -157,4 +157,3 @@ export class FolderObjectStore implements ObjectStore {
     return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   }
 }
-
