@@ -13,6 +13,10 @@ const CR = 13;
 
 /** One field longer than this is almost surely an unterminated quote; stop before memory runs out. */
 export const MAX_FIELD_CHARS = 16 * 1024 * 1024;
+/** One record (a line, unless quoted newlines) longer than this is no table row; same reason. */
+export const MAX_RECORD_CHARS = 64 * 1024 * 1024;
+/** Fields one record may have: wide tables are fine, a line of millions of tiny fields is not a table. */
+export const MAX_FIELDS = 1 << 16;
 
 export class DelimitedTokenizer {
   /** Complete records not yet taken by the caller. The first one is the header. */
@@ -24,6 +28,7 @@ export class DelimitedTokenizer {
 
   private readonly delimiter: number;
   private record: Cell[] = [];
+  private recordChars = 0;
   private field = '';
   private quoted = false;
   private wasQuoted = false;
@@ -148,6 +153,18 @@ export class DelimitedTokenizer {
   }
 
   private endField(): void {
+    this.recordChars += this.field.length + 1;
+    if (this.record.length >= MAX_FIELDS) {
+      throw new BadInputError(
+        `${this.name}: ${this.where()} has more than ${MAX_FIELDS} fields; doppel reads tables up to that width`,
+      );
+    }
+    if (this.recordChars > MAX_RECORD_CHARS) {
+      throw new BadInputError(
+        `${this.name}: ${this.where()} is longer than ${MAX_RECORD_CHARS / 1024 / 1024} Mi characters ` +
+          `(${this.record.length + 1} fields so far); no table row is that long`,
+      );
+    }
     this.record.push(this.field === '' && !this.wasQuoted ? null : this.field);
     this.field = '';
     this.wasQuoted = false;
@@ -156,6 +173,7 @@ export class DelimitedTokenizer {
   private endRecord(): void {
     const record = this.record;
     this.record = [];
+    this.recordChars = 0;
     const startLine = this.recordLine;
     this.recordLine = this.line + 1;
     // A blank line is no record (a single-column null would be ambiguous with it anyway).
@@ -188,9 +206,11 @@ export class DelimitedTokenizer {
   }
 
   private fieldTooLong(): never {
+    const why = this.quoted
+      ? 'most likely a quote that is never closed'
+      : 'no table cell is that long (is this a table?)';
     throw new BadInputError(
-      `${this.name}: ${this.where()} has a field longer than ${MAX_FIELD_CHARS / 1024 / 1024} MiB; ` +
-        'most likely a quote that is never closed',
+      `${this.name}: ${this.where()} has a field longer than ${MAX_FIELD_CHARS / 1024 / 1024} Mi characters; ${why}`,
     );
   }
 }

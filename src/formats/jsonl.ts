@@ -8,11 +8,16 @@ import type { Cell } from '../table.ts';
 /** Lines whose keys make up the columns; a key first seen later has no column to go to. */
 export const JSONL_SCHEMA_LINES = 1000;
 
+/** A line longer than this is no table row; stop before it takes the memory. */
+export const MAX_LINE_CHARS = 64 * 1024 * 1024;
+
 /** Splits text chunks into lines across chunk boundaries, numbering them (1-based, blank lines too). */
 export class LineSplitter {
   private rest = '';
   private line = 0;
   readonly lines: { text: string; line: number }[] = [];
+
+  constructor(private readonly name = 'input') {}
 
   push(text: string): void {
     let start = 0;
@@ -25,6 +30,12 @@ export class LineSplitter {
       k = text.indexOf('\n', start);
     }
     this.rest = head + text.slice(start);
+    if (this.rest.length > MAX_LINE_CHARS) {
+      throw new BadInputError(
+        `${this.name}: line ${this.line + 1} is longer than ${MAX_LINE_CHARS / 1024 / 1024} Mi characters; ` +
+          'no JSON Lines row is that long (is the file one JSON document?)',
+      );
+    }
   }
 
   finish(): void {

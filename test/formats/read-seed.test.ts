@@ -166,15 +166,6 @@ describe('openSeed: bad input', () => {
     expect(error.message).toMatch(message);
   });
 
-  it('rejects Parquet by its magic bytes', async () => {
-    // Act
-    const error = await failure(Buffer.concat([Buffer.from('PAR1'), Buffer.alloc(64, 7)]), 'trips.parquet');
-    // Assess
-    expect(error.message).toBe(
-      'trips.parquet is Parquet, which this version cannot read yet; convert it to CSV',
-    );
-  });
-
   it('rejects binary content: NUL bytes, or mostly invalid UTF-8', async () => {
     // Prepare
     const withNul = Buffer.from('a,b\n1,\u00002\n');
@@ -220,5 +211,138 @@ describe('openSeed: bad input', () => {
     const error = await failure(gz.subarray(0, Math.floor(gz.byteLength / 2)), 'cut.csv.gz', 512);
     // Assess
     expect(error.message).toMatch(/^cut\.csv\.gz: the gzip data is truncated or corrupt/);
+  });
+});
+
+describe('openSeed: text encodings', () => {
+  const table = 'name,city\nJosé,Zürich\nRenée,Besançon €\n';
+  const decoded = [
+    ['José', 'Zürich'],
+    ['Renée', 'Besançon €'],
+  ];
+  const utf16be = (text: string): Buffer => Buffer.from(text, 'utf16le').swap16();
+
+  it('decodes UTF-16 LE by its byte order mark, with a warning naming the encoding', async () => {
+    // Act: odd chunk sizes split characters between chunks
+    const reader = await open(Buffer.from(`\ufeff${table}`, 'utf16le'), 'excel.csv', 7);
+    const rows = await readAll(reader);
+    // Assess
+    expect(reader.columns).toEqual(['name', 'city']);
+    expect(rows).toEqual(decoded);
+    expect(reader.warnings).toEqual([
+      'excel.csv is UTF-16 LE text (byte order mark); it was decoded as such, not as UTF-8',
+    ]);
+  });
+
+  it('decodes UTF-16 BE without a byte order mark from its NUL bytes', async () => {
+    // Act
+    const reader = await open(utf16be(table), 'export.csv', 5);
+    const rows = await readAll(reader);
+    // Assess
+    expect(rows).toEqual(decoded);
+    expect(reader.warnings).toEqual([
+      'export.csv is UTF-16 BE text (NUL bytes between its characters, no byte order mark); it was decoded as such, not as UTF-8',
+    ]);
+  });
+
+  it('reads Windows-1252 text as such, naming the first byte that is not UTF-8', async () => {
+    // Prepare: 0x80 is the euro sign in Windows-1252
+    const bytes = Buffer.from(table.replace(' €', ' \u0080'), 'latin1');
+    // Act
+    const reader = await open(bytes, 'latin.csv');
+    const rows = await readAll(reader);
+    // Assess
+    expect(rows).toEqual(decoded);
+    expect(reader.warnings).toEqual([
+      'latin.csv is not UTF-8 (byte 0xE9 at offset 13 is not valid UTF-8 and no UTF-8 text came before it); it was read as Windows-1252 (Latin-1)',
+    ]);
+  });
+
+  it('switches to Windows-1252 past the sniffed head when all before was ASCII', async () => {
+    // Prepare
+    const filler = Array.from({ length: 10_000 }, (_, i) => `row${i},plain`).join('\n');
+    const head = Buffer.from(`name,city\n${filler}\n`, 'latin1');
+    const bytes = Buffer.concat([head, Buffer.from('Zoë,Köln\n', 'latin1')]);
+    // Act
+    const reader = await open(bytes, 'late.csv', 65_536);
+    const rows = await readAll(reader);
+    // Assess
+    expect(head.byteLength).toBeGreaterThan(65_536);
+    expect(rows.at(-1)).toEqual(['Zoë', 'Köln']);
+    expect(reader.warnings).toEqual([
+      `late.csv is not UTF-8 (byte 0xEB at offset ${head.byteLength + 2} is not valid UTF-8 and no UTF-8 text came before it); it was read as Windows-1252 (Latin-1)`,
+    ]);
+  });
+
+  it('rejects invalid UTF-8 after UTF-8 text, deep in the file, naming the byte offset', async () => {
+    // Prepare: valid UTF-8 up front, one Latin-1 byte 100 kB in
+    const before = Buffer.from(`name,city\nJosé,Zürich\n${'a,b\n'.repeat(25_000)}`);
+    const bytes = Buffer.concat([before, Buffer.from([0x78, 0xe9, 0x2c, 0x79, 0x0a])]);
+    // Act
+    const plain = await failure(bytes, 'mixed.csv', 4096);
+    const gzipped = await failure(gzipSync(bytes), 'mixed.csv.gz', 4096);
+    // Assess
+    expect(plain.message).toBe(
+      `mixed.csv: invalid UTF-8 at byte offset ${before.byteLength + 1} (byte 0xE9) after valid UTF-8 text; ` +
+        'the file mixes encodings or is corrupt — save it as UTF-8',
+    );
+    expect(gzipped.message).toMatch(
+      `mixed.csv.gz: invalid UTF-8 at byte offset ${before.byteLength + 1} of the decompressed data (byte 0xE9)`,
+    );
+  });
+
+  it('rejects UTF-8 text after Windows-1252 was assumed: the file mixes encodings', async () => {
+    // Prepare
+    const bytes = Buffer.concat([Buffer.from('a,b\nJos\xe9,1\n', 'latin1'), Buffer.from('Zürich,2\n')]);
+    // Act
+    const error = await failure(bytes, 'two.csv', 64);
+    // Assess
+    expect(error.message).toBe(
+      'two.csv: byte offset 12 holds UTF-8 text (0xC3 0xBC), but earlier bytes were not UTF-8; ' +
+        'the file mixes encodings — save it as UTF-8',
+    );
+  });
+
+  it('rejects text that ends inside a UTF-8 character', async () => {
+    // Prepare
+    const bytes = Buffer.from('a,b\nJosé,1\n€');
+    // Act
+    const error = await failure(bytes.subarray(0, bytes.byteLength - 1), 'cut.csv', 3);
+    // Assess
+    expect(error.message).toBe(
+      'cut.csv: the text ends inside a UTF-8 character at byte offset 12 (byte 0xE2); the file is truncated or not UTF-8',
+    );
+  });
+});
+
+describe('openSeed: limits', () => {
+  it('rejects a line too long to be a row, naming the row, before buffering it all', async () => {
+    // Prepare: 20 M characters of one field, 1 MiB at a time
+    async function* huge() {
+      yield Buffer.from('a,b\n1,');
+      const block = Buffer.alloc(1 << 20, 0x78);
+      for (let i = 0; i < 20; i++) yield block;
+    }
+    // Act
+    let error: unknown;
+    try {
+      await readAll(await openSeed(huge(), 'long.csv'));
+    } catch (caught) {
+      error = caught;
+    }
+    // Assess
+    expect(error).toBeInstanceOf(BadInputError);
+    expect((error as Error).message).toBe(
+      'long.csv: row 1 (line 2) has a field longer than 16 Mi characters; no table cell is that long (is this a table?)',
+    );
+  });
+
+  it('rejects a row of more fields than any table has', async () => {
+    // Act
+    const error = await failure(`a\n${'1,'.repeat(70_000)}\n`, 'many.csv', 1 << 16);
+    // Assess
+    expect(error.message).toBe(
+      'many.csv: row 1 (line 2) has more than 65536 fields; doppel reads tables up to that width',
+    );
   });
 });

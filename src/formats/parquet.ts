@@ -1,0 +1,284 @@
+/**
+ * Parquet seeds, read with hyparquet one row group at a time from positional reads of a local
+ * file, never whole. A stream (an S3 object) is spooled to a temp file first: Parquet keeps its
+ * schema in a footer at the end, so it needs random access. Cells are text like every other
+ * format: numbers as their decimal text, booleans 'true'/'false', dates and timestamps ISO 8601,
+ * nested values as JSON text.
+ */
+import { createWriteStream } from 'node:fs';
+import { type FileHandle, mkdtemp, open, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import {
+  type AsyncBuffer,
+  type FileMetaData,
+  parquetMetadataAsync,
+  parquetRead,
+  parquetSchema,
+} from 'hyparquet';
+import { compressors } from 'hyparquet-compressors';
+import { BadInputError, errorMessage } from '../errors.ts';
+import type { Cell } from '../table.ts';
+
+export const PARQUET_MAGIC = [0x50, 0x41, 0x52, 0x31];
+
+/** A row group decoding to more than this is refused: it would not fit the profiler's memory. */
+export const MAX_ROW_GROUP_BYTES = 1024 * 1024 * 1024;
+
+class ShortRead extends Error {}
+
+/** hyparquet's random access over an open file: each slice is one positional read. */
+const fileBuffer = (handle: FileHandle, byteLength: number): AsyncBuffer => ({
+  byteLength,
+  async slice(start: number, end = byteLength): Promise<ArrayBuffer> {
+    const length = end - start;
+    if (start < 0 || end > byteLength || length < 0) {
+      throw new ShortRead(`bytes ${start} to ${end} lie outside the file (${byteLength} bytes)`);
+    }
+    const buffer = new ArrayBuffer(length);
+    const { bytesRead } = await handle.read(new Uint8Array(buffer), 0, length, start);
+    if (bytesRead !== length) throw new ShortRead(`only ${bytesRead} of ${length} bytes at offset ${start}`);
+    return buffer;
+  },
+});
+
+const pad = (n: bigint, digits: number): string => n.toString().padStart(digits, '0');
+
+/** An ISO 8601 timestamp from a count of `unit`s (1000n: ms) since the epoch; the fraction only when non-zero. */
+const isoTimestamp = (count: bigint, perSecond: bigint, digits: number): string => {
+  let seconds = count / perSecond;
+  let fraction = count % perSecond;
+  if (fraction < 0n) {
+    fraction += perSecond;
+    seconds -= 1n;
+  }
+  const base = new Date(Number(seconds) * 1000).toISOString().slice(0, -5); // drop '.000Z'
+  return `${base}${fraction === 0n ? '' : `.${pad(fraction, digits)}`}Z`;
+};
+
+const text = new TextDecoder();
+
+/** hyparquet parsers that give text straight away, keeping every digit of the timestamp's unit. */
+const PARSERS = {
+  timestampFromMilliseconds: (v: bigint) => isoTimestamp(v, 1000n, 3),
+  timestampFromMicroseconds: (v: bigint) => isoTimestamp(v, 1_000_000n, 6),
+  timestampFromNanoseconds: (v: bigint) => isoTimestamp(v, 1_000_000_000n, 9),
+  dateFromDays: (days: number) => new Date(days * 86_400_000).toISOString().slice(0, 10),
+  jsonFromBytes: (bytes: Uint8Array | undefined) => (bytes === undefined ? undefined : text.decode(bytes)),
+};
+
+const jsonReplacer = (_key: string, value: unknown): unknown => {
+  if (typeof value === 'bigint')
+    return Number.isSafeInteger(Number(value)) ? Number(value) : value.toString();
+  if (value instanceof Uint8Array) return Buffer.from(value).toString('base64');
+  return value;
+};
+
+/** How a column's values are written beyond their JavaScript type. */
+export interface CellStyle {
+  /** A timestamp without a time zone (wall-clock time): no 'Z'. */
+  local?: boolean;
+  /** A DECIMAL's scale: its digits after the point, kept (1.50 stays '1.50'). */
+  scale?: number;
+}
+
+/** One Parquet value as a cell. */
+export const parquetCell = (value: unknown, style: CellStyle = {}): Cell => {
+  if (value === null || value === undefined) return null;
+  switch (typeof value) {
+    case 'string':
+      return style.local === true && value.endsWith('Z') ? value.slice(0, -1) : value;
+    case 'number':
+      return style.scale !== undefined && Number.isFinite(value)
+        ? value.toFixed(style.scale)
+        : value.toString();
+    case 'bigint':
+      return value.toString();
+    case 'boolean':
+      return value ? 'true' : 'false';
+    default:
+      if (value instanceof Date) return value.toISOString();
+      if (value instanceof Uint8Array) return Buffer.from(value).toString('base64');
+      return JSON.stringify(value, jsonReplacer);
+  }
+};
+
+export interface ParquetSource {
+  columns: string[];
+  rows: number;
+  /** Row batches, row group by row group. Closes the file when done, failing or not. */
+  batches(batchSize: number): AsyncGenerator<Cell[][]>;
+  close(): Promise<void>;
+}
+
+const footerError = (name: string, size: number, error: unknown): BadInputError => {
+  const message = errorMessage(error);
+  const reason = /footer != PAR1/.test(message)
+    ? 'its footer is missing (the file does not end with the PAR1 magic)'
+    : `its footer metadata cannot be read (${message})`;
+  return new BadInputError(
+    `${name} is a truncated or corrupt Parquet file: ${reason}; the file is ${size} bytes`,
+    {
+      cause: error,
+    },
+  );
+};
+
+/** Where a row group's bytes start: its first column chunk's first page. */
+const groupOffset = (metadata: FileMetaData, g: number): number => {
+  let offset = Number.POSITIVE_INFINITY;
+  for (const chunk of metadata.row_groups[g]?.columns ?? []) {
+    const meta = chunk.meta_data;
+    if (meta === undefined) continue;
+    const first = meta.dictionary_page_offset ?? meta.data_page_offset;
+    offset = Math.min(offset, Number(first));
+  }
+  return Number.isFinite(offset) ? offset : 0;
+};
+
+/**
+ * Opens a local Parquet file. `cleanup` runs after the file is closed (e.g. removing a spooled
+ * copy), on every path: done, failed, or abandoned through `close`.
+ */
+export const openParquetFile = async (
+  path: string,
+  name: string,
+  cleanup: () => Promise<void> = async () => {},
+): Promise<ParquetSource> => {
+  let handle: FileHandle | undefined;
+  let closed = false;
+  const close = async () => {
+    if (closed) return;
+    closed = true;
+    try {
+      await handle?.close();
+    } finally {
+      await cleanup();
+    }
+  };
+  try {
+    handle = await open(path, 'r');
+    const size = (await handle.stat()).size;
+    const file = fileBuffer(handle, size);
+    let metadata: FileMetaData;
+    try {
+      metadata = await parquetMetadataAsync(file, { parsers: PARSERS });
+    } catch (error) {
+      throw footerError(name, size, error);
+    }
+    const fields = parquetSchema(metadata).children;
+    const columns = fields.map((f) => f.element.name);
+    const styles = fields.map((f): CellStyle => {
+      const { logical_type: logical, converted_type: converted, scale } = f.element;
+      // Timestamps not adjusted to UTC are wall-clock times: written without a zone.
+      if (logical?.type === 'TIMESTAMP' && !logical.isAdjustedToUTC) return { local: true };
+      if (logical?.type === 'DECIMAL') return { scale: logical.scale };
+      if (converted === 'DECIMAL' && scale !== undefined) return { scale };
+      return {};
+    });
+    const rows = Number(metadata.num_rows);
+    if (rows === 0 || columns.length === 0) throw new BadInputError(`${name} is a Parquet file with no rows`);
+
+    const readGroup = async (
+      g: number,
+      groupStart: number,
+      groupRows: number,
+    ): Promise<ArrayLike<unknown>[]> => {
+      const group = metadata.row_groups[g]!;
+      if (Number(group.total_byte_size) > MAX_ROW_GROUP_BYTES) {
+        throw new BadInputError(
+          `${name}: Parquet row group ${g + 1} of ${metadata.row_groups.length} holds ${group.total_byte_size} bytes ` +
+            `uncompressed, more than the ${MAX_ROW_GROUP_BYTES / 1024 / 1024} MiB one row group may take; ` +
+            'write the file with smaller row groups',
+        );
+      }
+      const pieces = new Map<string, { start: number; data: ArrayLike<unknown> }[]>();
+      try {
+        await parquetRead({
+          file,
+          metadata,
+          rowStart: groupStart,
+          rowEnd: groupStart + groupRows,
+          compressors,
+          parsers: PARSERS,
+          onChunk: (chunk) => {
+            const list = pieces.get(chunk.columnName) ?? [];
+            list.push({ start: chunk.rowStart, data: chunk.columnData });
+            pieces.set(chunk.columnName, list);
+          },
+        });
+      } catch (error) {
+        const last = groupStart + groupRows;
+        throw new BadInputError(
+          `${name}: Parquet row group ${g + 1} of ${metadata.row_groups.length} (rows ${groupStart + 1} to ${last}, ` +
+            `at byte offset ${groupOffset(metadata, g)}) cannot be read; the file is truncated or corrupt (${errorMessage(error)})`,
+          { cause: error },
+        );
+      }
+      return columns.map((column) => {
+        const list = (pieces.get(column) ?? []).sort((a, b) => a.start - b.start);
+        if (list.length === 1 && list[0]!.data.length >= groupRows) return list[0]!.data;
+        const values: unknown[] = [];
+        for (const piece of list) {
+          for (let i = 0; i < piece.data.length; i++) values.push(piece.data[i]);
+        }
+        if (values.length < groupRows) {
+          throw new BadInputError(
+            `${name}: Parquet row group ${g + 1} has ${values.length} values in column "${column}", not ${groupRows}; the file is corrupt`,
+          );
+        }
+        return values;
+      });
+    };
+
+    return {
+      columns,
+      rows,
+      close,
+      async *batches(batchSize: number) {
+        try {
+          let groupStart = 0;
+          for (let g = 0; g < metadata.row_groups.length; g++) {
+            const groupRows = Number(metadata.row_groups[g]!.num_rows);
+            if (groupRows === 0) continue;
+            const data = await readGroup(g, groupStart, groupRows);
+            for (let r = 0; r < groupRows; r += batchSize) {
+              const end = Math.min(groupRows, r + batchSize);
+              const batch: Cell[][] = [];
+              for (let i = r; i < end; i++) {
+                const row: Cell[] = new Array(columns.length);
+                for (let c = 0; c < columns.length; c++) row[c] = parquetCell(data[c]![i], styles[c]);
+                batch.push(row);
+              }
+              yield batch;
+            }
+            groupStart += groupRows;
+          }
+        } finally {
+          await close();
+        }
+      },
+    };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+};
+
+/** Writes a byte stream to a fresh temp folder; `remove` deletes it. */
+export const spoolToTemp = async (
+  bytes: AsyncIterable<Uint8Array>,
+  file: string,
+): Promise<{ path: string; remove: () => Promise<void> }> => {
+  const dir = await mkdtemp(join(tmpdir(), 'doppel-spool-'));
+  const remove = () => rm(dir, { recursive: true, force: true });
+  const path = join(dir, file);
+  try {
+    await pipeline(bytes, createWriteStream(path));
+  } catch (error) {
+    await remove();
+    throw error;
+  }
+  return { path, remove };
+};

@@ -1,0 +1,239 @@
+import { createReadStream } from 'node:fs';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { parquetMetadata } from 'hyparquet';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BadInputError } from '../../src/errors.ts';
+import { openSeed, openSeedFile, type SeedReader } from '../../src/formats/read-seed.ts';
+import { profileFile } from '../../src/profile/profile-seed.ts';
+import type { Cell } from '../../src/table.ts';
+import { chunked } from '../helpers/byte-stream.ts';
+
+const FLIGHTS = fileURLToPath(
+  new URL('../../node_modules/vega-datasets/data/flights-3m.parquet', import.meta.url),
+);
+
+const readAll = async (reader: SeedReader): Promise<Cell[][]> => {
+  const rows: Cell[][] = [];
+  for await (const batch of reader.batches()) rows.push(...batch);
+  return rows;
+};
+
+const failure = async (open: () => Promise<SeedReader>): Promise<BadInputError> => {
+  try {
+    await readAll(await open());
+  } catch (error) {
+    expect(error).toBeInstanceOf(BadInputError);
+    return error as BadInputError;
+  }
+  throw new Error('expected the seed to be rejected');
+};
+
+/** Spool folders left in the temp dir by the reader. */
+const spools = async (): Promise<string[]> =>
+  (await readdir(tmpdir())).filter((f) => f.startsWith('doppel-spool-'));
+
+/** Every kind of column a Parquet seed may hold, in 10,000 rows and row groups of 2048. */
+const ALL_TYPES = `SELECT i::INTEGER AS id, i::BIGINT * 10000000000 AS big, i / 4 AS ratio,
+  (i * 1.25)::DECIMAL(10, 2) AS price, i % 2 = 0 AS even, DATE '2024-01-01' + i::INTEGER AS day,
+  TIMESTAMP '2024-01-01 10:00:00' + INTERVAL (i) SECOND AS local_ts,
+  TIMESTAMPTZ '2024-01-01 10:00:00.250+00' AS utc_ts,
+  [i, i + 1] AS pair, {'a': i, 'b': 'x'} AS obj,
+  CASE WHEN i % 3 = 0 THEN NULL ELSE 'name ' || i END AS name
+  FROM range(10000) t(i)`;
+
+describe('Parquet seeds', () => {
+  let dir = '';
+  const fixture = (file: string) => join(dir, file);
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'doppel-parquet-test-'));
+    const duck = await (await DuckDBInstance.create(':memory:')).connect();
+    for (const codec of ['uncompressed', 'snappy', 'gzip', 'zstd', 'brotli', 'lz4']) {
+      await duck.run(
+        `COPY (${ALL_TYPES}) TO '${fixture(`${codec}.parquet`)}' (FORMAT parquet, COMPRESSION ${codec}, ROW_GROUP_SIZE 2048)`,
+      );
+    }
+    await duck.run(`COPY (SELECT 1 AS a WHERE false) TO '${fixture('empty.parquet')}' (FORMAT parquet)`);
+  });
+
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('reads the real flights-3m table from the file, row group by row group', async () => {
+    // Act
+    const reader = await openSeedFile(FLIGHTS, 'flights-3m.parquet', { batchSize: 50_000 });
+    let rows = 0;
+    let first: Cell[] | undefined;
+    let last: Cell[] | undefined;
+    let maxBatch = 0;
+    for await (const batch of reader.batches()) {
+      first ??= batch[0];
+      last = batch.at(-1);
+      rows += batch.length;
+      maxBatch = Math.max(maxBatch, batch.length);
+    }
+    // Assess
+    expect(reader.format).toBe('parquet');
+    expect(reader.compression).toBe('none');
+    expect(reader.columns).toEqual(['date', 'delay', 'distance', 'origin', 'destination']);
+    expect(rows).toBe(3_000_000);
+    expect(maxBatch).toBe(50_000);
+    expect(reader.bytesRead).toBe(13_493_022);
+    // A timestamp without a time zone is written as wall-clock ISO 8601, integers as their digits.
+    expect(first).toEqual(['2001-01-01T00:01:00', '33', '2176', 'LAS', 'PHL']);
+    expect(last).toHaveLength(5);
+    expect(last?.[0]).toMatch(/^2001-\d\d-\d\dT\d\d:\d\d:00$/);
+  }, 30_000);
+
+  it.each(['uncompressed', 'snappy', 'gzip', 'zstd', 'brotli', 'lz4'])(
+    'turns every value of a %s file into text: numbers, decimals, booleans, dates, lists, structs, nulls',
+    async (codec) => {
+      // Act
+      const reader = await openSeedFile(fixture(`${codec}.parquet`), `${codec}.parquet`);
+      const rows = await readAll(reader);
+      // Assess
+      expect(reader.columns).toEqual([
+        'id',
+        'big',
+        'ratio',
+        'price',
+        'even',
+        'day',
+        'local_ts',
+        'utc_ts',
+        'pair',
+        'obj',
+        'name',
+      ]);
+      expect(rows).toHaveLength(10_000);
+      expect(rows[0]).toEqual([
+        '0',
+        '0',
+        '0',
+        '0.00',
+        'true',
+        '2024-01-01',
+        '2024-01-01T10:00:00',
+        '2024-01-01T10:00:00.250000Z',
+        '[0,1]',
+        '{"a":0,"b":"x"}',
+        null,
+      ]);
+      expect(rows[9999]).toEqual([
+        '9999',
+        '99990000000000',
+        '2499.75',
+        '12498.75',
+        'false',
+        '2051-05-18',
+        '2024-01-01T12:46:39',
+        '2024-01-01T10:00:00.250000Z',
+        '[9999,10000]',
+        '{"a":9999,"b":"x"}',
+        null,
+      ]);
+      expect(rows[4]?.[3]).toBe('5.00');
+      expect(rows[5]?.[10]).toBe('name 5');
+    },
+  );
+
+  it('reads Parquet from a stream through a temp file it removes afterwards, gzipped or not', async () => {
+    // Prepare
+    const bytes = await readFile(fixture('zstd.parquet'));
+    const before = await spools();
+    // Act
+    const plain = await openSeed(chunked(bytes, 4096), 'upload.bin');
+    const plainRows = await readAll(plain);
+    const gz = await openSeed(chunked(gzipSync(bytes), 4096), 'upload.parquet.gz');
+    const gzRows = await readAll(gz);
+    // Assess
+    expect(plain.format).toBe('parquet');
+    expect(plain.bytesRead).toBe(bytes.byteLength);
+    expect(gz.format).toBe('parquet');
+    expect(gz.compression).toBe('gzip');
+    expect(plainRows).toHaveLength(10_000);
+    expect(gzRows).toEqual(plainRows);
+    expect(await spools()).toEqual(before);
+  });
+
+  it('rejects a truncated Parquet file, saying its footer is missing', async () => {
+    // Prepare
+    const bytes = await readFile(fixture('snappy.parquet'));
+    const cut = bytes.subarray(0, Math.floor(bytes.byteLength * 0.6));
+    await writeFile(fixture('cut.parquet'), cut);
+    const before = await spools();
+    // Act
+    const fromFile = await failure(() => openSeedFile(fixture('cut.parquet'), 'cut.parquet'));
+    const fromStream = await failure(() => openSeed(createReadStream(fixture('cut.parquet')), 'cut.parquet'));
+    // Assess
+    const expected =
+      'cut.parquet is a truncated or corrupt Parquet file: its footer is missing (the file does not end ' +
+      `with the PAR1 magic); the file is ${cut.byteLength} bytes`;
+    expect(fromFile.message).toBe(expected);
+    expect(fromStream.message).toBe(expected);
+    expect(await spools()).toEqual(before);
+  });
+
+  it('rejects a row group that cannot be decoded, naming it, its rows and its byte offset', async () => {
+    // Prepare
+    const bytes = await readFile(fixture('gzip.parquet'));
+    const metadata = parquetMetadata(
+      bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength),
+    );
+    const chunk = metadata.row_groups[2]!.columns[0]!.meta_data!;
+    const offset = Number(chunk.dictionary_page_offset ?? chunk.data_page_offset);
+    const broken = Buffer.from(bytes);
+    broken.fill(0xff, offset, offset + 16);
+    await writeFile(fixture('broken.parquet'), broken);
+    const reader = await openSeedFile(fixture('broken.parquet'), 'broken.parquet');
+    let rowsBefore = 0;
+    // Act
+    let error: unknown;
+    try {
+      for await (const batch of reader.batches()) rowsBefore += batch.length;
+    } catch (caught) {
+      error = caught;
+    }
+    // Assess
+    expect(error).toBeInstanceOf(BadInputError);
+    expect((error as Error).message).toMatch(
+      new RegExp(
+        `^broken\\.parquet: Parquet row group 3 of 5 \\(rows 4097 to 6144, at byte offset ${offset}\\) ` +
+          'cannot be read; the file is truncated or corrupt \\(',
+      ),
+    );
+    expect(rowsBefore).toBe(4096);
+  });
+
+  it('is profiled like any seed: the source says Parquet, the columns get their kinds', async () => {
+    // Act
+    const { profile } = await profileFile(fixture('snappy.parquet'), 'orders.parquet', { seed: 7 });
+    // Assess
+    expect(profile.source.format).toBe('parquet');
+    expect(profile.rows).toBe(10_000);
+    const kinds = Object.fromEntries(profile.columns.map((c) => [c.name, c.kind]));
+    expect(kinds).toMatchObject({
+      id: 'id',
+      big: 'integer',
+      price: 'float',
+      even: 'boolean',
+      day: 'date',
+      local_ts: 'datetime',
+    });
+    expect(profile.columns.find((c) => c.name === 'price')?.decimals).toBe(2);
+    expect(profile.columns.find((c) => c.name === 'name')?.nulls).toBe(3334);
+  });
+
+  it('rejects a Parquet file without rows', async () => {
+    // Act
+    const error = await failure(() => openSeedFile(fixture('empty.parquet'), 'empty.parquet'));
+    // Assess
+    expect(error.message).toBe('empty.parquet is a Parquet file with no rows');
+  });
+});
