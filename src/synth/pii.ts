@@ -187,6 +187,9 @@ const makeGenerator = (
       return () => faker.internet.url();
     case 'uuid':
       return () => faker.string.uuid();
+    case 'free_text_pii':
+      // Text that carried identifiers is replaced whole: none of its words are kept.
+      return () => faker.lorem.sentence();
     case 'street_address':
       // As faker's en street patterns: '<number> <first or last name> <suffix>' or a listed street name.
       return () => {

@@ -1,8 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { detectSemantic, ibanValid, luhn, ssnValid } from '../../src/profile/pii.ts';
+import {
+  cardValid,
+  detectSemantic,
+  ibanValid,
+  luhn,
+  parseName,
+  phoneValid,
+  ssnValid,
+} from '../../src/profile/pii.ts';
 
 const detect = (name: string, values: string[], kind: 'text' | 'integer' | 'categorical' | 'date' = 'text') =>
   detectSemantic({ name, kind, values, distinctRatio: 1 })?.type;
+/** n values from a formula, for detectors that want many distinct values. */
+const many = (n: number, make: (i: number) => string): string[] =>
+  Array.from({ length: n }, (_, i) => make(i));
 
 describe('validators', () => {
   it('checks card numbers with Luhn, IBANs with mod-97 and SSNs against the invalid ranges', () => {
@@ -21,6 +32,40 @@ describe('validators', () => {
     ] as const) {
       expect(ssnValid(area, group, serial), `${area}-${group}-${serial}`).toBe(false);
     }
+  });
+
+  it('checks card issuers and lengths, so Luhn-valid IMEIs are not cards', () => {
+    // Assess
+    expect(cardValid('378282246310005')).toBe(true); // Amex, 15 digits
+    expect(cardValid('4111111111111111')).toBe(true);
+    expect(cardValid('353456789012348')).toBe(false); // 15 digits under JCB's 35: an IMEI
+    expect(cardValid('990000862471854')).toBe(false); // Luhn-valid, no issuer
+  });
+
+  it('validates phone numbers by numbering plan, with and without a country code', () => {
+    // Assess
+    expect(phoneValid('(212) 555-0100', false)).toBe(true);
+    expect(phoneValid('+1 415.555.0199', false)).toBe(true);
+    expect(phoneValid('+44 20 7946 0958', false)).toBe(true);
+    expect(phoneValid('0044 20 7946 0958', false)).toBe(true);
+    expect(phoneValid('(123) 555-0100', false)).toBe(false); // NANP area codes start 2-9
+    expect(phoneValid('+44 20 79', false)).toBe(false);
+    // National layouts of other countries and bare digits need a hinting column name.
+    expect(phoneValid('020 7946 0958', false)).toBe(false);
+    expect(phoneValid('020 7946 0958', true)).toBe(true);
+    expect(phoneValid('4155550100', false)).toBe(false);
+    expect(phoneValid('4155550100', true)).toBe(true);
+  });
+
+  it('reads names in several layouts and rejects companies', () => {
+    // Assess
+    expect(parseName('Dr. Ann Lee Jr.')).toMatchObject({ given: 'ann', family: 'lee' });
+    expect(parseName('Lee, Ann')).toMatchObject({ given: 'ann', family: 'lee' });
+    expect(parseName('ANN VAN DER BERG')).toMatchObject({ given: 'ann', family: 'berg' });
+    expect(parseName('Chloé de la Tour')).toMatchObject({ given: 'chloe', family: 'tour' });
+    expect(parseName('Osinski, Jenkins and Mueller')).toBeUndefined();
+    expect(parseName('Lowe and Sons')).toBeUndefined();
+    expect(parseName('Ann')).toBeUndefined();
   });
 });
 
@@ -62,7 +107,8 @@ describe('detectSemantic', () => {
     expect(detect('signup_date', [], 'date')).toBeUndefined();
     const half = ['a@b.co', 'c@d.co', 'nope', 'none'];
     expect(detect('contact_email', half)).toBe('email');
-    expect(detect('contact', half)).toBeUndefined();
+    // Without the hint half is too few to call the column emails, but the column still carries them.
+    expect(detect('contact', half)).toBe('free_text_pii');
     expect(
       detectSemantic({ name: 'contact_email', kind: 'text', values: half, distinctRatio: 1 })?.evidence,
     ).toBe('50% of 4 sampled values are valid email addresses; column name hints email');
@@ -73,5 +119,90 @@ describe('detectSemantic', () => {
     expect(detect('a', ['000-12-3456', '666-12-3456', '900-12-3456', '123-00-4567'])).toBeUndefined();
     expect(detect('a', ['4111111111111112', '5500000000000005', '4012888888881882'])).toBeUndefined();
     expect(detect('a', ['300.1.1.1', '1.2.3', '999.0.0.1'])).toBeUndefined();
+  });
+});
+
+describe('detectSemantic on look-alikes and free text', () => {
+  it('tells unique keys from hashes, and addresses from version strings', () => {
+    // Prepare
+    const hex = (i: number, length: number) =>
+      (BigInt(i + 1) * 0x9e3779b97f4a7c15n).toString(16).padStart(length, '0').slice(-length);
+
+    // Assess
+    expect(
+      detect(
+        'a',
+        many(50, (i) => `${hex(i, 12)}4${hex(i + 7, 3)}a${hex(i + 3, 15)}`),
+      ),
+    ).toBe('uuid');
+    expect(
+      detect(
+        'a',
+        many(
+          50,
+          (i) =>
+            `01J${hex(i, 23)
+              .toUpperCase()
+              .replace(/[^0-9A-F]/g, '0')}`,
+        ),
+      ),
+    ).toBe('uuid');
+    expect(
+      detect(
+        'a',
+        many(50, (i) => `6${hex(i, 7)}${hex(i + 9, 16)}`),
+      ),
+    ).toBe('uuid'); // ObjectId, 2021
+    expect(
+      detect(
+        'a',
+        many(50, (i) => `f${hex(i, 31)}`),
+      ),
+    ).toBeUndefined(); // md5-like
+    expect(
+      detect(
+        'a',
+        many(50, (i) => `${i % 4}.${i % 11}.${i % 7}.${i}`),
+      ),
+    ).toBeUndefined();
+    expect(
+      detect(
+        'a',
+        many(50, (i) => `${40 + i}.${(i * 37) % 256}.${(i * 91) % 256}.${i + 1}`),
+      ),
+    ).toBe('ipv4');
+  });
+
+  it('takes dates for births only when their years span decades or the name says so', () => {
+    // Prepare
+    const births = many(60, (i) => `${1940 + (i % 60)}-0${1 + (i % 9)}-1${i % 10}`);
+    const orders = many(60, (i) => `${2022 + (i % 3)}-0${1 + (i % 9)}-1${i % 10}`);
+
+    // Assess
+    expect(detect('d', births, 'date')).toBe('date_of_birth');
+    expect(detect('hire_date', births, 'date')).toBeUndefined();
+    expect(detect('d', orders, 'date')).toBeUndefined();
+    expect(detect('birthday', orders, 'date')).toBe('date_of_birth');
+  });
+
+  it('flags free text that embeds identifiers, saying which kinds and quoting none', () => {
+    // Prepare
+    const notes = many(100, (i) =>
+      i % 10 === 0
+        ? `Asked for a call back, reach her at ann.lee${i}@example.com`
+        : `Follow-up number ${i} done.`,
+    );
+    const tracking = many(100, (i) => `Tracking ${String(1234567890123456 + i * 7919)} via DHL`);
+
+    // Act
+    const detection = detectSemantic({ name: 'notes', kind: 'text', values: notes, distinctRatio: 1 });
+
+    // Assess
+    expect(detection).toEqual({
+      type: 'free_text_pii',
+      confidence: 0.7,
+      evidence: '10% of 100 sampled values embed email addresses',
+    });
+    expect(detect('notes', tracking)).toBeUndefined();
   });
 });
