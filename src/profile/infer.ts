@@ -47,8 +47,34 @@ const BOOLEAN_HINT =
   /^(is|has|was|can|should|did|does|had)_|_(flag|yn|bool)$|^flag_|^(active|enabled|deleted|flag)$/;
 const ID_HINT = /(^|_)(id|uuid|guid|key|pk)$|^id_/;
 
+// 'created_at', 'pickup_datetime', 'ts', 'last_updated': a big integer there is a point in time.
+const TIME_HINT = /time|date|(^|_)(at|ts|epoch|unix|created|modified|when)($|_)/;
+
 export const hintsBoolean = (name: string): boolean => BOOLEAN_HINT.test(snakeName(name));
 export const hintsId = (name: string): boolean => ID_HINT.test(snakeName(name));
+export const hintsTime = (name: string): boolean => TIME_HINT.test(snakeName(name));
+
+/** Epoch seconds a time column plausibly holds: 1973-03-03 to 2100-01-01 (milliseconds: x1000). */
+const EPOCH_MIN_S = 1e8;
+const EPOCH_MAX_S = 4_102_444_800;
+/** Years a YYYYMMDD integer may name; outside them an 8-digit number is something else. */
+const YMD_MIN_YEAR = 1900;
+const YMD_MAX_YEAR = 2100;
+
+/**
+ * The shape of one value, for reporting mixed columns: what it would be on its own. Numbers
+ * written for people ('1,234.50', '$12', '45%') are a shape of their own: they stay text.
+ */
+export const SHAPES = ['integer', 'float', 'date', 'formatted number', 'text'] as const;
+const INTEGER_SHAPE = 0;
+const FLOAT_SHAPE = 1;
+const DATE_SHAPE = 2;
+const FORMATTED_SHAPE = 3;
+const TEXT_SHAPE = 4;
+const INTEGER_TEXT = /^[+-]?\d+$/;
+const FLOAT_TEXT = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+const FORMATTED_TEXT =
+  /^[+-]?[$€£¥]?\s?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$|^[+-]?\d+(\.\d+)?\s?%$|^\(\s?[$€£¥]?\d[\d,]*(\.\d+)?\)$/;
 
 /**
  * V8 keeps a substring as a view on its parent: a value kept from a 64 KiB chunk would keep the
@@ -77,6 +103,30 @@ const twoDigits = (v: string, i: number): number => {
   return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
 };
 
+/** Dates with an English month abbreviation, as written and read by src/synth/datetime.ts. */
+const NAMED_DATES: { format: string; pattern: RegExp; day: number; month: number }[] = [
+  { format: 'MMM DD YYYY', pattern: /^([A-Z][a-z]{2}) (\d{2}) (\d{4})$/, month: 1, day: 2 },
+  { format: 'MMM D, YYYY', pattern: /^([A-Z][a-z]{2}) ([1-9]|[1-3]\d), (\d{4})$/, month: 1, day: 2 },
+  { format: 'MMM D YYYY', pattern: /^([A-Z][a-z]{2}) ([1-9]|[1-3]\d) (\d{4})$/, month: 1, day: 2 },
+  { format: 'DD MMM YYYY', pattern: /^(\d{2}) ([A-Z][a-z]{2}) (\d{4})$/, day: 1, month: 2 },
+  { format: 'D MMM YYYY', pattern: /^([1-9]|[1-3]\d) ([A-Z][a-z]{2}) (\d{4})$/, day: 1, month: 2 },
+  { format: 'DD-MMM-YYYY', pattern: /^(\d{2})-([A-Z][a-z]{2})-(\d{4})$/, day: 1, month: 2 },
+];
+const MONTH_ABBREVIATIONS = [
+  'Jan',
+  'Feb',
+  'Mar',
+  'Apr',
+  'May',
+  'Jun',
+  'Jul',
+  'Aug',
+  'Sep',
+  'Oct',
+  'Nov',
+  'Dec',
+];
+
 const DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 const leap = (y: number): boolean => y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
 const daysIn = (y: number, m: number): number => (m === 2 && leap(y) ? 29 : (DAYS[m - 1] ?? 0));
@@ -84,12 +134,12 @@ const validDay = (y: number, m: number, d: number): boolean =>
   m >= 1 && m <= 12 && d >= 1 && d <= daysIn(y, m);
 
 /** 'YYYY-MM-DD' at the start of `v` as the number YYYYMMDD when it is a real day, else -1. */
-const isoDay = (v: string): number => {
+const isoDay = (v: string, sep = 45): number => {
   const hi = twoDigits(v, 0);
   const lo = twoDigits(v, 2);
   const m = twoDigits(v, 5);
   const d = twoDigits(v, 8);
-  if (hi < 0 || lo < 0 || m < 0 || d < 0 || v.charCodeAt(4) !== 45 || v.charCodeAt(7) !== 45) return -1;
+  if (hi < 0 || lo < 0 || m < 0 || d < 0 || v.charCodeAt(4) !== sep || v.charCodeAt(7) !== sep) return -1;
   const y = hi * 100 + lo;
   return validDay(y, m, d) ? y * 10000 + m * 100 + d : -1;
 };
@@ -100,8 +150,8 @@ const ZONES = ['', 'Z', '+HH:mm', '+HHmm', '+HH'];
 const datetimeFormat = (layout: number): string => {
   const fraction = (layout >> 2) & 15;
   return (
-    `YYYY-MM-DD${layout & 1 ? 'T' : ' '}HH:mm${layout & 2 ? ':ss' : ''}` +
-    `${fraction > 0 ? `.${'S'.repeat(fraction)}` : ''}${ZONES[layout >> 6] ?? ''}`
+    `${layout & 512 ? 'YYYY/MM/DD' : 'YYYY-MM-DD'}${layout & 1 ? 'T' : ' '}HH:mm${layout & 2 ? ':ss' : ''}` +
+    `${fraction > 0 ? `.${'S'.repeat(fraction)}` : ''}${ZONES[(layout >> 6) & 7] ?? ''}`
   );
 };
 
@@ -111,6 +161,17 @@ class Range {
   max = Number.NEGATIVE_INFINITY;
   minText = '';
   maxText = '';
+
+  merge(other: Range): void {
+    if (other.min < this.min) {
+      this.min = other.min;
+      this.minText = other.minText;
+    }
+    if (other.max > this.max) {
+      this.max = other.max;
+      this.maxText = other.maxText;
+    }
+  }
 
   add(key: number, text: string): void {
     if (key < this.min) {
@@ -173,6 +234,14 @@ export interface ColumnSummary {
   sample: string[];
   /** Numeric columns: [probability, value] at each of QUANTILE_PROBS (exact, or from KLL). */
   quantiles?: [number, number][];
+  /** Categorical and boolean columns: the most frequent value's share of non-null values. */
+  topShare?: number;
+  /** Categorical and boolean columns: 1 - entropy / log(classes), 0 balanced to 1 one class. */
+  imbalance?: number;
+  /** Numeric columns: values equal to zero. */
+  zeros?: number;
+  /** Columns no kind fits: the share of each value shape, largest first (see SHAPES). */
+  shapes?: { shape: (typeof SHAPES)[number]; share: number }[];
 }
 
 /** Streaming statistics of one column. `add` every cell, then `infer` and `summarize`. */
@@ -192,6 +261,10 @@ export class ColumnStats {
   private mdyOk = true;
   private dmyOk = true;
   private datetimeOk = true;
+  /** Every value an 8-digit integer naming a real day (YYYYMMDD). */
+  private ymdOk = true;
+  /** Bit i: every value so far a real day written as NAMED_DATES[i]. */
+  private namedOk = (1 << NAMED_DATES.length) - 1;
   private decimals = 0;
 
   // Welford / Terriberry running moments for numeric columns.
@@ -206,6 +279,10 @@ export class ColumnStats {
   private readonly mdyRange = new Range();
   private readonly dmyRange = new Range();
   private readonly datetimeRange = new Range();
+  private readonly ymdRange = new Range();
+  private readonly namedRange = new Range();
+  /** Shapes of the values seen past the distinct cap (the counted ones are shaped at the end). */
+  private readonly pastCapShapes = [0, 0, 0, 0, 0];
   private readonly datetimeLayouts = new Map<number, number>();
 
   private readonly counts = new Map<string, ValueEntry>();
@@ -257,13 +334,7 @@ export class ColumnStats {
       this.apply(entry);
       return entry;
     }
-    if (!this.capped) {
-      // From here on new values are only sketched; the sketch starts with every value counted so far.
-      this.capped = true;
-      this.sketch = new HyperLogLog();
-      this.numbers = new QuantileSketch();
-      for (const e of this.counts.values()) this.sketch.add(e.hash);
-    }
+    this.cap();
     entry.value = detach(v);
     this.repeat(entry);
     return entry;
@@ -277,7 +348,10 @@ export class ColumnStats {
       this.duplicates = true;
     } else {
       this.sketch!.add(entry.hash);
-      if (!entry.token && this.floatOk && !Number.isNaN(entry.x)) this.numbers!.update(entry.x);
+      if (!entry.token) {
+        if (this.floatOk && !Number.isNaN(entry.x)) this.numbers!.update(entry.x);
+        this.pastCapShapes[this.intOk ? INTEGER_SHAPE : this.shapeOf(entry)]!++;
+      }
     }
     this.apply(entry);
   }
@@ -311,6 +385,8 @@ export class ColumnStats {
     };
     if (entry.token) return entry;
     if (this.intOk || this.floatOk) entry.x = this.numeric(v);
+    if (this.ymdOk) this.ymd(v);
+    if (this.namedOk !== 0) this.namedDate(v);
     if (this.boolOk && !(v.length <= 5 && BOOLEANS.has(v.toLowerCase()))) this.boolOk = false;
     if (this.bitOk && v !== '0' && v !== '1') this.bitOk = false;
     if (this.isoDateOk) this.isoDate(v);
@@ -388,6 +464,50 @@ export class ColumnStats {
     return x;
   }
 
+  /** An 8-digit integer as YYYYMMDD: a real day in a plausible year, else the check is over. */
+  private ymd(v: string): void {
+    if (!this.intOk || v.length !== 8) {
+      this.ymdOk = false;
+      return;
+    }
+    const y = twoDigits(v, 0) * 100 + twoDigits(v, 2);
+    const m = twoDigits(v, 4);
+    const d = twoDigits(v, 6);
+    if (y < YMD_MIN_YEAR || y > YMD_MAX_YEAR || !validDay(y, m, d)) this.ymdOk = false;
+    else this.ymdRange.add(y * 10000 + m * 100 + d, v);
+  }
+
+  private namedDate(v: string): void {
+    let ymd = -1;
+    for (let i = 0; i < NAMED_DATES.length; i++) {
+      if ((this.namedOk & (1 << i)) === 0) continue;
+      const { pattern, day, month } = NAMED_DATES[i]!;
+      const m = pattern.exec(v);
+      const y = m === null ? 0 : Number(m[3]);
+      const mo = m === null ? 0 : MONTH_ABBREVIATIONS.indexOf(m[month]!) + 1;
+      const d = m === null ? 0 : Number(m[day]);
+      if (m === null || !validDay(y, mo, d)) this.namedOk &= ~(1 << i);
+      else ymd = y * 10000 + mo * 100 + d;
+    }
+    if (ymd >= 0) this.namedRange.add(ymd, v);
+  }
+
+  /** The value's shape (see SHAPES), from what its first analysis found where it can. */
+  private shapeOf(entry: ValueEntry): number {
+    const v = entry.value;
+    if (!Number.isNaN(entry.x)) {
+      return v.indexOf('.') === -1 && Number.isInteger(entry.x) ? INTEGER_SHAPE : FLOAT_SHAPE;
+    }
+    if (entry.layout >= 0) return DATE_SHAPE;
+    const c = v.charCodeAt(0);
+    // Most text starts with a letter: one comparison, no pattern.
+    if ((c >= 65 && c <= 90) || (c >= 97 && c <= 122)) return TEXT_SHAPE;
+    if (INTEGER_TEXT.test(v)) return INTEGER_SHAPE;
+    if (FLOAT_TEXT.test(v)) return FLOAT_SHAPE;
+    if (isoDay(v) >= 0 || isoDay(v, 47) >= 0 || SLASH_DATE.test(v)) return DATE_SHAPE;
+    return FORMATTED_TEXT.test(v) ? FORMATTED_SHAPE : TEXT_SHAPE;
+  }
+
   private isoDate(v: string): void {
     const ymd = v.length === 10 ? isoDay(v) : -1;
     if (ymd < 0) this.isoDateOk = false;
@@ -416,7 +536,9 @@ export class ColumnStats {
 
   private datetime(v: string): number {
     const n = v.length;
-    const ymd = n >= 16 ? isoDay(v) : -1;
+    // '2015/01/01 01:00:00' is as common in exports as the ISO dashes.
+    const slashes = v.charCodeAt(4) === 47;
+    const ymd = n >= 16 ? isoDay(v, slashes ? 47 : 45) : -1;
     const sep = v.charCodeAt(10);
     const h = twoDigits(v, 11);
     const mi = twoDigits(v, 14);
@@ -433,7 +555,7 @@ export class ColumnStats {
       return -1;
     }
     // The layout as a small number (see datetimeFormat), so no format string is built per value.
-    let layout = sep === 84 ? 1 : 0;
+    let layout = (sep === 84 ? 1 : 0) | (slashes ? 512 : 0);
     let i = 16;
     let s = 0;
     let ms = 0;
@@ -492,7 +614,10 @@ export class ColumnStats {
   private distinctCount(tokensAreNull: boolean): number {
     let exact = this.counts.size;
     if (tokensAreNull) for (const t of NULL_TOKENS) if (this.counts.has(t)) exact--;
-    return this.capped ? Math.max(exact, this.sketch!.estimate()) : exact;
+    if (!this.capped) return exact;
+    // The sketch's error must not report more distinct values than there are values.
+    const nonNull = this.values + (tokensAreNull ? 0 : this.tokens);
+    return Math.min(nonNull, Math.max(exact, this.sketch!.estimate()));
   }
 
   /** The kind the values support (or the one forced), its format and decimals. */
@@ -545,14 +670,36 @@ export class ColumnStats {
     if (this.values === 0) return undefined;
     if (this.boolOk) return { kind: 'boolean' };
     if (this.bitOk && hintsBoolean(this.name)) return { kind: 'boolean' };
-    if (this.intOk) return { kind: 'integer' };
+    if (this.intOk) {
+      if (this.ymdOk && !hintsId(this.name)) return { kind: 'date', format: 'YYYYMMDD' };
+      const epoch = this.epochFormat();
+      if (epoch !== undefined) return { kind: 'datetime', format: epoch };
+      return { kind: 'integer' };
+    }
     if (this.floatOk) return { kind: 'float' };
     if (this.datetimeOk) return { kind: 'datetime', format: this.dateFormat('datetime') };
-    if (this.isoDateOk || this.slashOk) return { kind: 'date', format: this.dateFormat('date') };
+    if (this.isoDateOk || this.slashOk || this.namedOk !== 0) {
+      return { kind: 'date', format: this.dateFormat('date') };
+    }
+    return undefined;
+  }
+
+  /**
+   * 'epoch_s' or 'epoch_ms' for an integer column whose name says time and whose values all fall
+   * between 1973 and 2100 in that unit; a bare integer column never becomes a date.
+   */
+  private epochFormat(): string | undefined {
+    if (!this.intOk || this.n === 0 || !hintsTime(this.name)) return undefined;
+    if (this.numMin >= EPOCH_MIN_S && this.numMax <= EPOCH_MAX_S) return 'epoch_s';
+    if (this.numMin >= EPOCH_MIN_S * 1000 && this.numMax <= EPOCH_MAX_S * 1000) return 'epoch_ms';
     return undefined;
   }
 
   private dateFormat(kind: 'date' | 'datetime'): string | undefined {
+    if (this.intOk) {
+      if (kind === 'date' && this.ymdOk) return 'YYYYMMDD';
+      return this.epochFormat();
+    }
     if (kind === 'datetime') {
       let best: number | undefined;
       let bestCount = 0;
@@ -566,6 +713,9 @@ export class ColumnStats {
     }
     if (this.isoDateOk) return 'YYYY-MM-DD';
     if (this.slashOk) return this.mdyOk ? 'MM/DD/YYYY' : 'DD/MM/YYYY';
+    for (let i = 0; i < NAMED_DATES.length; i++) {
+      if ((this.namedOk & (1 << i)) !== 0) return NAMED_DATES[i]!.format;
+    }
     return undefined;
   }
 
@@ -638,6 +788,175 @@ export class ColumnStats {
       summary.min = range.minText;
       summary.max = range.maxText;
     }
+    if (kind === 'date' && this.namedOk !== 0 && this.namedRange.min <= this.namedRange.max) {
+      summary.min = this.namedRange.minText;
+      summary.max = this.namedRange.maxText;
+    } else if (kind === 'date' && this.intOk && this.ymdOk && this.ymdRange.min <= this.ymdRange.max) {
+      summary.min = this.ymdRange.minText;
+      summary.max = this.ymdRange.maxText;
+    } else if (kind === 'datetime' && this.epochFormat() !== undefined) {
+      summary.min = String(this.numMin);
+      summary.max = String(this.numMax);
+    }
+    if (kind === 'categorical' || kind === 'boolean') this.balance(summary, entries);
+    if ((kind === 'integer' || kind === 'float') && (this.intOk || this.floatOk)) {
+      let zeros = 0;
+      for (const entry of this.counts.values()) if (entry.x === 0 && !entry.token) zeros += entry.count;
+      summary.zeros = zeros;
+    }
+    if (this.typedKind() === undefined && this.values > 0) summary.shapes = this.shapes();
     return summary;
+  }
+
+  /** The top value's share and ydata-profiling's imbalance, 1 - entropy / log(classes). */
+  private balance(summary: ColumnSummary, entries: [string, number][]): void {
+    let total = 0;
+    let top = 0;
+    for (const [, c] of entries) {
+      total += c;
+      if (c > top) top = c;
+    }
+    if (summary.count > 0) summary.topShare = top / summary.count;
+    if (entries.length < 2 || total === 0) return;
+    let entropy = 0;
+    for (const [, c] of entries) {
+      const p = c / total;
+      entropy -= p * Math.log(p);
+    }
+    summary.imbalance = 1 - entropy / Math.log(entries.length);
+  }
+
+  /** Shares of the value shapes (null tokens left out), largest first. */
+  private shapes(): NonNullable<ColumnSummary['shapes']> {
+    const counts = [...this.pastCapShapes];
+    for (const entry of this.counts.values()) if (!entry.token) counts[this.shapeOf(entry)]! += entry.count;
+    const total = counts.reduce((a, b) => a + b, 0);
+    return SHAPES.map((shape, i) => ({ shape, share: total > 0 ? counts[i]! / total : 0 }))
+      .filter((s) => s.share > 0)
+      .sort((a, b) => b.share - a.share);
+  }
+
+  /**
+   * A ColumnStats that crossed a thread: structured clone keeps every field but no class, so the
+   * prototypes come back here. Fields of plain values, arrays and Maps need nothing.
+   */
+  static revive(state: ColumnStats): ColumnStats {
+    const stats = Object.setPrototypeOf(state, ColumnStats.prototype) as ColumnStats;
+    for (const range of [
+      stats.isoRange,
+      stats.mdyRange,
+      stats.dmyRange,
+      stats.datetimeRange,
+      stats.ymdRange,
+      stats.namedRange,
+    ]) {
+      Object.setPrototypeOf(range, Range.prototype);
+    }
+    if (stats.sketch !== undefined) HyperLogLog.revive(stats.sketch);
+    if (stats.numbers !== undefined) QuantileSketch.revive(stats.numbers);
+    return stats;
+  }
+
+  /**
+   * Folds in the statistics of the rows that follow this part (the next byte range of the same
+   * column): afterwards this object describes both, as one pass over them would within the
+   * sketches' error. Counts add, "still possible" checks must hold in both, moments combine by
+   * Chan's formulas, ranges widen; values past the distinct cap go to the sketches with their
+   * counts as weights.
+   */
+  merge(other: ColumnStats): void {
+    this.rows += other.rows;
+    this.empties += other.empties;
+    this.tokens += other.tokens;
+    this.values += other.values;
+    this.intOk &&= other.intOk;
+    this.floatOk &&= other.floatOk;
+    this.boolOk &&= other.boolOk;
+    this.bitOk &&= other.bitOk;
+    this.isoDateOk &&= other.isoDateOk;
+    this.slashOk &&= other.slashOk;
+    this.mdyOk &&= other.mdyOk;
+    this.dmyOk &&= other.dmyOk;
+    this.datetimeOk &&= other.datetimeOk;
+    this.ymdOk &&= other.ymdOk;
+    this.namedOk &= other.namedOk;
+    this.decimals = Math.max(this.decimals, other.decimals);
+    this.mergeMoments(other);
+    this.isoRange.merge(other.isoRange);
+    this.mdyRange.merge(other.mdyRange);
+    this.dmyRange.merge(other.dmyRange);
+    this.datetimeRange.merge(other.datetimeRange);
+    this.ymdRange.merge(other.ymdRange);
+    this.namedRange.merge(other.namedRange);
+    for (let i = 0; i < this.pastCapShapes.length; i++) this.pastCapShapes[i]! += other.pastCapShapes[i]!;
+    for (const [layout, count] of other.datetimeLayouts) {
+      this.datetimeLayouts.set(layout, (this.datetimeLayouts.get(layout) ?? 0) + count);
+    }
+    this.lengthSum += other.lengthSum;
+    this.withSpace += other.withSpace;
+    this.duplicates ||= other.duplicates;
+
+    if (other.capped) this.cap();
+    if (other.sketch !== undefined) this.sketch!.merge(other.sketch);
+    if (other.numbers !== undefined) this.numbers!.merge(other.numbers);
+    for (const [value, entry] of other.counts) {
+      const mine = this.counts.get(value);
+      if (mine !== undefined) {
+        mine.count += entry.count;
+        this.duplicates = true;
+        continue;
+      }
+      if (
+        !this.capped &&
+        (this.counts.size >= DISTINCT_CAP || this.countedChars + value.length > DISTINCT_CHARS_CAP)
+      ) {
+        this.cap();
+      }
+      if (!this.capped) {
+        this.counts.set(value, entry);
+        this.countedChars += value.length;
+        continue;
+      }
+      this.sketch!.add(entry.hash);
+      if (!entry.token) this.pastCapShapes[this.shapeOf(entry)]! += entry.count;
+      if (entry.count > 1) this.duplicates = true;
+      if (!entry.token && !Number.isNaN(entry.x)) this.numbers!.add(entry.x, entry.count);
+    }
+  }
+
+  /** From here on new values are only sketched; the sketch starts with every value counted so far. */
+  private cap(): void {
+    if (this.capped) return;
+    this.capped = true;
+    this.sketch = new HyperLogLog();
+    this.numbers = new QuantileSketch();
+    for (const e of this.counts.values()) this.sketch.add(e.hash);
+  }
+
+  private mergeMoments(other: ColumnStats): void {
+    const n1 = this.n;
+    const n2 = other.n;
+    if (n2 === 0) return;
+    if (n1 === 0) {
+      this.n = n2;
+      this.mean = other.mean;
+      this.m2 = other.m2;
+      this.m3 = other.m3;
+    } else {
+      const n = n1 + n2;
+      const delta = other.mean - this.mean;
+      const m2 = this.m2 + other.m2 + (delta * delta * n1 * n2) / n;
+      const m3 =
+        this.m3 +
+        other.m3 +
+        (delta ** 3 * n1 * n2 * (n1 - n2)) / (n * n) +
+        (3 * delta * (n1 * other.m2 - n2 * this.m2)) / n;
+      this.n = n;
+      this.mean += (delta * n2) / n;
+      this.m2 = m2;
+      this.m3 = m3;
+    }
+    this.numMin = Math.min(this.numMin, other.numMin);
+    this.numMax = Math.max(this.numMax, other.numMax);
   }
 }

@@ -5,6 +5,8 @@
  *
  * Tokens: YYYY YY MMMM MMM MM M DD D HH H hh h mm ss SSS A a Z ZZ; anything else is literal.
  * 'Z' writes 'Z' (UTC) and 'ZZ' '+00:00'; both read 'Z' or any ±HH:MM / ±HHMM offset.
+ * Two whole-format names stand for numbers: 'epoch_s' (seconds since 1970-01-01 UTC) and
+ * 'epoch_ms' (milliseconds); 'YYYYMMDD' is an ordinary token string.
  */
 
 const MONTHS = [
@@ -34,8 +36,13 @@ const tokenize = (format: string): Token[] =>
 
 const pad = (n: number, width: number): string => String(n).padStart(width, '0');
 
+/** Milliseconds per unit of an epoch format ('epoch_s', 'epoch_ms'), else undefined. */
+const epochUnit = (format: string): number | undefined =>
+  format === 'epoch_s' ? 1000 : format === 'epoch_ms' ? 1 : undefined;
+
 /** True when the format writes a time of day, not only a date. */
 export const hasTime = (format: string): boolean =>
+  epochUnit(format) !== undefined ||
   tokenize(format).some((t) => 'token' in t && /^(HH?|hh?|mm|ss|SSS)$/.test(t.token));
 
 /** The general formatter through Date, for years outside 0..9999 and for values that are not finite. */
@@ -126,6 +133,8 @@ const CODES: Record<string, number> = {
  * the sampler writes millions of dates.
  */
 export const dateFormatter = (format: string): ((ms: number) => string) => {
+  const unit = epochUnit(format);
+  if (unit !== undefined) return (ms) => String(Math.floor(ms / unit));
   const slow = slowFormatter(format);
   const tokens = tokenize(format);
   const codes = Int32Array.from(tokens, (t) => ('literal' in t ? 0 : (CODES[t.token] ?? 19)));
@@ -244,6 +253,13 @@ const PATTERN: Record<string, string> = {
 
 /** Compiles a format into a parser from text to epoch milliseconds (null when the text does not fit). */
 export const dateParser = (format: string): ((text: string) => number | null) => {
+  const unit = epochUnit(format);
+  if (unit !== undefined) {
+    return (text) => {
+      const v = text.trim();
+      return /^-?\d{1,16}$/.test(v) ? Number(v) * unit : null;
+    };
+  }
   const tokens = tokenize(format);
   const fields: string[] = [];
   let source = '^';
