@@ -36,6 +36,8 @@ export const SemanticType = z.enum([
   'street_address',
   'date_of_birth',
   'uuid',
+  /** Free text (notes, comments) whose values embed identifiers such as emails or phone numbers. */
+  'free_text_pii',
 ]);
 export type SemanticType = z.infer<typeof SemanticType>;
 
@@ -52,6 +54,7 @@ export const IDENTIFYING: ReadonlySet<SemanticType> = new Set<SemanticType>([
   'person_name',
   'street_address',
   'uuid',
+  'free_text_pii',
 ]);
 
 /** Locales fake PII can be drawn in (faker's), set per dataset in the spec. */
@@ -99,6 +102,11 @@ export const Policy = z
     rareCombinationRiskMax: z.number().min(0).max(1).default(0.05),
     /** Quasi-identifier combinations seen fewer times than this are rare. */
     kMin: z.number().int().min(2).default(5),
+    /**
+     * Row-level repair at the gate: drop the rows behind a row-level failure, draw fresh ones, gate
+     * again (off when left out: a run record or custom policy written before repair existed).
+     */
+    repair: z.boolean().optional(),
   })
   .strict();
 export type Policy = z.infer<typeof Policy>;
@@ -115,6 +123,7 @@ const STANDARD: Policy = {
   attackRiskMax: 0.1,
   rareCombinationRiskMax: 0.05,
   kMin: 5,
+  repair: true,
 };
 
 export const POLICIES: Record<PolicyName, Policy> = {
@@ -131,6 +140,8 @@ export const POLICIES: Record<PolicyName, Policy> = {
     attackRiskMax: 0.05,
     rareCombinationRiskMax: 0.03,
     kMin: 10,
+    // Compliance: a model that emits leaking rows is quarantined for a person to look at, not patched.
+    repair: false,
   },
   default: STANDARD,
 };
@@ -196,7 +207,7 @@ export const ColumnProfile = z.object({
 });
 export type ColumnProfile = z.infer<typeof ColumnProfile>;
 
-export const SeedFormat = z.enum(['csv', 'tsv', 'jsonl']);
+export const SeedFormat = z.enum(['csv', 'tsv', 'jsonl', 'parquet']);
 export type SeedFormat = z.infer<typeof SeedFormat>;
 
 export const Profile = z.object({
@@ -209,7 +220,11 @@ export const Profile = z.object({
     delimiter: z.string().optional(),
   }),
   rows: z.number().int(),
+  /** Rows that repeat an earlier row: exact up to 262,144 distinct rows, else a sketch's estimate. */
+  duplicateRows: z.object({ count: z.number().int(), estimated: z.boolean() }).optional(),
   columns: z.array(ColumnProfile),
+  /** Alerts about the table as a whole (duplicate rows); column alerts sit on their columns. */
+  alerts: z.array(z.string()).default([]),
   warnings: z.array(z.string()).default([]),
 });
 export type Profile = z.infer<typeof Profile>;

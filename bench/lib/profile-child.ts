@@ -5,7 +5,6 @@
  * excluded), peak RSS in MiB, and the figures the bench compares.
  */
 import { createReadStream } from 'node:fs';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { profileFile, profileSource } from '../../src/profile/profile-seed.ts';
 
 const [tool, file, threadsArg] = process.argv.slice(2);
@@ -34,6 +33,8 @@ const doppel = async (stream: boolean): Promise<unknown> => {
 };
 
 const duckdb = async (): Promise<unknown> => {
+  // Loaded here only: the DuckDB library is no part of doppel's footprint.
+  const { DuckDBInstance } = await import('@duckdb/node-api');
   const instance = await DuckDBInstance.create(':memory:');
   const connection = await instance.connect();
   await connection.run(`SET threads=${threads}`);

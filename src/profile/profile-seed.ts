@@ -8,7 +8,6 @@
  * The same seed and the same bytes give the same profile and the same samples.
  */
 
-import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import {
   type ColumnProfile,
@@ -19,11 +18,19 @@ import {
   parse,
 } from '../contracts.ts';
 import { sniffDelimiter } from '../formats/delimited.ts';
-import { checkHead, openSeed, SNIFF_BYTES, uniqueColumns } from '../formats/read-seed.ts';
-import { createRng, deriveSeed, type Rng } from '../random.ts';
+import {
+  checkHead,
+  openSeed,
+  openSeedFile,
+  type SeedReader,
+  SNIFF_BYTES,
+  uniqueColumns,
+} from '../formats/read-seed.ts';
 import type { Cell, Table } from '../table.ts';
-import { ColumnStats, detach, type Inferred, mix32, NULL_TOKENS } from './infer.ts';
+import { type DuplicateCount, DuplicateRows, EMPTY_CELL, rowKey } from './duplicate-rows.ts';
+import { ColumnStats, type Inferred, NULL_TOKENS } from './infer.ts';
 import { detectSemantic, type SemanticDetection } from './pii.ts';
+import { chunkSamplers, profileChunks, type Sample, type SampleOptions, unpack } from './profile-chunks.ts';
 import { Fallback, scanDelimitedFile } from './scan-file.ts';
 
 export interface ProfileOptions {
@@ -35,6 +42,10 @@ export interface ProfileOptions {
   trainSampleSize?: number;
   holdoutSampleSize?: number;
   overrides?: DatasetSpec['columns'];
+  /** Local files: worker threads (default: the cores available, at most 4). */
+  threads?: number;
+  /** Local files: bytes per chunk (default: a quarter of the file, at least 16 MiB). */
+  chunkBytes?: number;
 }
 
 export interface ProfiledSeed {
@@ -50,70 +61,27 @@ export interface ProfiledSeed {
   quantiles: ([number, number][] | undefined)[];
 }
 
+/** A share as a person reads it: never '0%' or '100%' for a share that is neither. */
+const pct = (x: number): string =>
+  x > 0 && x < 0.005 ? '<1%' : x < 1 && x > 0.995 ? '>99%' : `${Math.round(x * 100)}%`;
+
+/** Alert thresholds; the imbalance one is ydata-profiling's default. */
+const MISSING_SHARE = 0.2;
+const IMBALANCE = 0.5;
+const SKEWNESS = 2;
+const ZEROS_SHARE = 0.5;
 /**
- * A seeded uniform reservoir sample by Algorithm L (Li 1994): after the reservoir fills, the
- * number of rows to skip before the next kept one is drawn at once, so a row that will not be
- * kept costs a counter increment (it is never copied, and on the file path never decoded).
+ * In text, numbers below this share are titles like '1984', not a mixed column. Where numbers or
+ * dates lead, any word is reported: it is why the column is not numeric.
  */
-export class Reservoir {
-  readonly rows: Cell[][] = [];
-  private offered = 0;
-  private next = 0;
-  private w = 1;
-  private slot = -1;
+const MIXED_SHARE = 0.05;
+const NUMBER_SHAPES: ReadonlySet<string> = new Set(['integer', 'float', 'formatted number']);
 
-  constructor(
-    private readonly size: number,
-    private readonly rng: Rng,
-  ) {
-    if (size > 0) {
-      this.w = Math.exp(Math.log(this.uniform()) / size);
-      this.next = size + this.skip();
-    }
-  }
-
-  /** Counts one offered row; whether it is kept (then `keep` must follow with its cells). */
-  wants(): boolean {
-    const n = this.offered++;
-    if (n < this.size) {
-      this.slot = n;
-      return true;
-    }
-    if (n !== this.next || this.size <= 0) return false;
-    this.slot = this.rng.int(this.size);
-    this.w *= Math.exp(Math.log(this.uniform()) / this.size);
-    this.next = n + 1 + this.skip();
-    return true;
-  }
-
-  /** Stores the wanted row (its strings copied off any larger buffer they may view). */
-  keep(row: Cell[]): void {
-    for (let c = 0; c < row.length; c++) {
-      const cell = row[c];
-      if (cell !== null && cell !== undefined) row[c] = detach(cell);
-    }
-    this.rows[this.slot] = row;
-  }
-
-  private uniform(): number {
-    return 1 - this.rng.next(); // (0, 1]: log is finite
-  }
-
-  private skip(): number {
-    const s = Math.floor(Math.log(this.uniform()) / Math.log(1 - this.w));
-    return Number.isFinite(s) ? s : 0;
-  }
-}
-
-/** Whether row `index` belongs to the holdout: a pure function of (seed, index). */
-export const holdoutSplitter = (seed: number, share: number): ((index: number) => boolean) => {
-  const base = deriveSeed(seed, 'holdout');
-  const cut = share * 4294967296;
-  return (index) => mix32((base ^ mix32(index >>> 0) ^ Math.floor(index / 4294967296)) >>> 0) < cut;
-};
-
-const pct = (x: number): string => `${Math.round(x * 100)}%`;
-
+/**
+ * The alerts ydata-profiling would raise, where a person would agree: constant, unique (ID-like),
+ * high cardinality, high missing share, imbalanced, skewed, mostly zeros, mixed value shapes,
+ * numbers written as text, and a distinct count that is a sketch estimate.
+ */
 const alertsFor = (
   kind: ColumnProfile['kind'],
   inferred: Inferred,
@@ -121,18 +89,39 @@ const alertsFor = (
   topCount: number,
 ): string[] => {
   const alerts: string[] = [];
-  const { rows, nulls, count, distinct } = summary;
+  const { rows, nulls, count, distinct, min, max } = summary;
   if (count > 0 && distinct === 1) alerts.push('constant: every non-null value is the same');
-  if (summary.unique && (kind === 'id' || kind === 'integer' || kind === 'categorical')) {
-    alerts.push('unique: every non-null value is distinct (ID-like)');
-  }
+  // A unique measurement (a gross, a weight) is no key; a unique integer is one when it is dense.
+  const keyLike =
+    kind === 'id' ||
+    kind === 'categorical' ||
+    (kind === 'integer' && typeof min === 'number' && typeof max === 'number' && max - min < 2 * count);
+  if (summary.unique && keyLike) alerts.push('unique: every non-null value is distinct (ID-like)');
   if (inferred.highCardinality) alerts.push(`high-cardinality: ${distinct} distinct values in ${count}`);
-  if (rows > 0 && nulls / rows > 0.5) alerts.push(`high-missing: ${pct(nulls / rows)} of values are missing`);
-  if ((kind === 'categorical' || kind === 'boolean') && distinct > 1 && count > 0 && topCount / count > 0.9) {
-    alerts.push(`imbalanced: the most frequent value holds ${pct(topCount / count)} of non-null values`);
+  if (rows > 0 && nulls / rows > MISSING_SHARE) {
+    alerts.push(`high-missing: ${pct(nulls / rows)} of values are missing`);
   }
-  if (summary.skewness !== undefined && Math.abs(summary.skewness) > 2) {
+  const topShare = summary.topShare ?? (count > 0 ? topCount / count : 0);
+  if (summary.imbalance !== undefined && summary.imbalance > IMBALANCE) {
+    alerts.push(`imbalanced: the most frequent value holds ${pct(topShare)} of non-null values`);
+  }
+  if (summary.skewness !== undefined && Math.abs(summary.skewness) > SKEWNESS) {
     alerts.push(`skewed: skewness ${summary.skewness.toFixed(1)}`);
+  }
+  if (summary.zeros !== undefined && count > 0 && summary.zeros / count > ZEROS_SHARE) {
+    alerts.push(`zeros: ${pct(summary.zeros / count)} of values are 0`);
+  }
+  const shapes = summary.shapes ?? [];
+  const lead = shapes[0];
+  const formatted = shapes.find((s) => s.shape === 'formatted number')?.share ?? 0;
+  if (formatted > 0 && shapes.every((s) => NUMBER_SHAPES.has(s.shape))) {
+    const what = 'numbers with separators, currency or percent signs; kept as text';
+    alerts.push(`numbers-as-text: ${pct(formatted)} of values are ${what}`);
+  } else if (lead !== undefined && shapes.length > 1) {
+    // Where text leads, a few numbers are titles like '1984'; where numbers lead, any word matters.
+    if (lead.shape !== 'text' || 1 - lead.share >= MIXED_SHARE) {
+      alerts.push(`mixed: ${shapes.map((s) => `${pct(s.share)} ${s.shape}`).join(', ')}`);
+    }
   }
   if (summary.distinctEstimated)
     alerts.push(`distinct-estimated: over ${count} values the distinct count is a sketch estimate`);
@@ -149,40 +138,44 @@ const kindForSemantic = (kind: ColumnProfile['kind'], semantic: SemanticDetectio
 interface Pass {
   columns: string[];
   stats: ColumnStats[];
-  train: Reservoir;
-  holdout: Reservoir;
+  duplicates: DuplicateRows;
+  train: Sample;
+  holdout: Sample;
   rows: number;
   warnings: string[];
   source: Profile['source'];
 }
 
-const samplers = (options: ProfileOptions) => ({
-  inHoldout: holdoutSplitter(options.seed, options.holdoutShare ?? 0.2),
-  train: new Reservoir(
-    options.trainSampleSize ?? 50_000,
-    createRng(deriveSeed(options.seed, 'sample', 'train')),
-  ),
-  holdout: new Reservoir(
-    options.holdoutSampleSize ?? 10_000,
-    createRng(deriveSeed(options.seed, 'sample', 'holdout')),
-  ),
+const sampling = (options: ProfileOptions): SampleOptions => ({
+  seed: options.seed,
+  holdoutShare: options.holdoutShare ?? 0.2,
+  trainSampleSize: options.trainSampleSize ?? 50_000,
+  holdoutSampleSize: options.holdoutSampleSize ?? 10_000,
 });
 
 export const profileSource = async (
   source: AsyncIterable<Uint8Array>,
   name: string,
   options: ProfileOptions,
+): Promise<ProfiledSeed> => profileReader(await openSeed(source, name), name, options);
+
+const profileReader = async (
+  reader: SeedReader,
+  name: string,
+  options: ProfileOptions,
 ): Promise<ProfiledSeed> => {
-  const reader = await openSeed(source, name);
   const { columns } = reader;
   const width = columns.length;
   const stats = columns.map((c) => new ColumnStats(c));
-  const { inHoldout, train, holdout } = samplers(options);
+  const { inHoldout, train, holdout } = chunkSamplers(sampling(options), 0);
+  const duplicates = new DuplicateRows();
+  const hashes: number[] = new Array(width).fill(EMPTY_CELL);
 
   let index = 0;
   for await (const batch of reader.batches()) {
     for (const row of batch) {
-      for (let c = 0; c < width; c++) stats[c]!.add(row[c]!);
+      for (let c = 0; c < width; c++) hashes[c] = stats[c]!.add(row[c]!)?.hash ?? EMPTY_CELL;
+      duplicates.add(rowKey(hashes, width));
       const part = inHoldout(index) ? holdout : train;
       if (part.wants()) part.keep(row);
       index++;
@@ -191,8 +184,9 @@ export const profileSource = async (
   return summarizePass(name, options, {
     columns,
     stats,
-    train,
-    holdout,
+    duplicates,
+    train: unpack(train.sample()),
+    holdout: unpack(holdout.sample()),
     rows: index,
     warnings: reader.warnings,
     source: {
@@ -206,21 +200,25 @@ export const profileSource = async (
 };
 
 /**
- * Profiles a local file: delimited text through the byte-level fast path (src/profile/scan-file.ts),
- * anything else — gzip, JSON Lines, input the fast path declines — through `profileSource`. The
- * result is the same as `profileSource` over the file's bytes.
+ * Profiles a local file: delimited text through the byte-level fast path (scan-file.ts), in
+ * chunks on worker threads when it is large (profile-chunks.ts); anything else — gzip, JSON
+ * Lines, input the fast path declines — through `profileSource`. A file of one chunk gives
+ * exactly the result of `profileSource` over its bytes; a larger one the same within the
+ * sketches' error, with samples as uniform.
  */
 export const profileFile = async (
   path: string,
   name: string,
   options: ProfileOptions,
 ): Promise<ProfiledSeed> => {
-  const stream = () => profileSource(createReadStream(path, { highWaterMark: 1 << 20 }), name, options);
+  const stream = async () => profileReader(await openSeedFile(path, name), name, options);
   const head = Buffer.alloc(SNIFF_BYTES);
   const handle = await open(path, 'r');
   let headBytes: number;
+  let size: number;
   try {
     headBytes = (await handle.read(head, 0, SNIFF_BYTES, 0)).bytesRead;
+    size = (await handle.stat()).size;
   } finally {
     await handle.close();
   }
@@ -235,35 +233,41 @@ export const profileFile = async (
     return stream();
   }
   const delimiter = sniffDelimiter(text, name);
-  const { inHoldout, train, holdout } = samplers(options);
-  let columns: string[] = [];
-  let warnings: string[] = [];
-  let stats: ColumnStats[] = [];
-  let part = train;
   try {
-    const result = await scanDelimitedFile(path, delimiter, {
-      header: (cells) => {
-        ({ columns, warnings } = uniqueColumns(cells, name));
-        stats = columns.map((c) => new ColumnStats(c));
-        return stats;
+    let columns: string[] = [];
+    let warnings: string[] = [];
+    const header = await scanDelimitedFile(
+      path,
+      delimiter,
+      {
+        header: (cells) => {
+          ({ columns, warnings } = uniqueColumns(cells, name));
+          return columns.map((c) => new ColumnStats(c));
+        },
+        wants: () => false,
+        keep: () => {},
+        row: () => {},
       },
-      wants: (index) => {
-        part = inHoldout(index) ? holdout : train;
-        return part.wants();
-      },
-      keep: (cells) => part.keep(cells),
-    });
-    if (result.rows === 0) return stream(); // the streaming path names the problem
+      { start: 0, end: 1, aligned: true },
+    );
+    const chunks = await profileChunks(
+      { path, delimiter, columns, sampling: sampling(options) },
+      header.end,
+      size,
+      { threads: options.threads, chunkBytes: options.chunkBytes },
+    );
+    if (chunks.rows === 0) return stream(); // the streaming path names the problem
     return summarizePass(name, options, {
       columns,
-      stats,
-      train,
-      holdout,
-      rows: result.rows,
+      stats: chunks.stats,
+      duplicates: chunks.duplicates,
+      train: chunks.train,
+      holdout: chunks.holdout,
+      rows: chunks.rows,
       warnings,
       source: {
         name,
-        bytes: options.bytes ?? result.bytes,
+        bytes: options.bytes ?? size,
         format: delimiter === '\t' ? 'tsv' : 'csv',
         compression: 'none',
         delimiter,
@@ -275,9 +279,25 @@ export const profileFile = async (
   }
 };
 
+/** Sketched past the exact cap, a count this small could be the sketch's error (about 0.8 %). */
+const ESTIMATED_DUPLICATES_MIN = 0.03;
+
+const tableAlerts = (duplicates: DuplicateCount): string[] => {
+  const { rows, duplicates: count, estimated } = duplicates;
+  const share = rows > 0 ? count / rows : 0;
+  if (count === 0 || (estimated && share < ESTIMATED_DUPLICATES_MIN)) return [];
+  const shown = share < 0.01 ? '<1%' : pct(share);
+  return [
+    estimated
+      ? `duplicate-rows: about ${shown} of rows repeat an earlier row (estimated)`
+      : `duplicate-rows: ${count} rows (${shown}) repeat an earlier row`,
+  ];
+};
+
 const summarizePass = (name: string, options: ProfileOptions, pass: Pass): ProfiledSeed => {
   const overrides = options.overrides ?? {};
   const { columns, stats, train, holdout } = pass;
+  const duplicates = pass.duplicates.count();
   const width = columns.length;
   const warnings = [...pass.warnings];
   for (const column of Object.keys(overrides)) {
@@ -356,7 +376,9 @@ const summarizePass = (name: string, options: ProfileOptions, pass: Pass): Profi
       version: 1,
       source: pass.source,
       rows: pass.rows,
+      duplicateRows: { count: duplicates.duplicates, estimated: duplicates.estimated },
       columns: profiles,
+      alerts: tableAlerts(duplicates),
       warnings,
     } satisfies Profile,
     `profile of ${name}`,

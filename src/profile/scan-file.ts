@@ -12,6 +12,7 @@
  */
 import { open } from 'node:fs/promises';
 import type { Cell } from '../table.ts';
+import { EMPTY_CELL, rowKey } from './duplicate-rows.ts';
 import type { ColumnStats, ValueEntry } from './infer.ts';
 import { mix32 } from './infer.ts';
 
@@ -23,6 +24,7 @@ const MAX_BUFFER = 64 << 20;
 const MAX_COLUMNS = 1 << 16;
 /** Slots of the exact table per column; filled to half at most so probes stay short. */
 const TABLE_BITS = 15;
+const FIRST_BITS = 8;
 /** Slots of the recent-values cache used once a column is past its distinct cap. */
 const CACHE_BITS = 12;
 
@@ -32,21 +34,25 @@ export class Fallback extends Error {
   }
 }
 
-/** Byte strings of one column mapped to their value entries. */
+/**
+ * Byte strings of one column mapped to their value entries. The table starts small and doubles
+ * as values come (a wide file of low-cardinality columns stays small), up to 2^TABLE_BITS slots.
+ */
 class Interner {
-  private readonly hashes = new Int32Array(1 << TABLE_BITS);
-  private readonly starts = new Int32Array(1 << TABLE_BITS);
-  private readonly lengths = new Int32Array(1 << TABLE_BITS).fill(-1);
-  private readonly entries: (ValueEntry | undefined)[] = new Array(1 << TABLE_BITS);
-  private arena = new Uint8Array(1 << 16);
+  private bits = FIRST_BITS;
+  private hashes = new Int32Array(1 << FIRST_BITS);
+  private starts = new Int32Array(1 << FIRST_BITS);
+  private lengths = new Int32Array(1 << FIRST_BITS).fill(-1);
+  private entries: (ValueEntry | undefined)[] = new Array(1 << FIRST_BITS);
+  private arena = new Uint8Array(1 << 10);
   private used = 0;
   private size = 0;
-  private cacheHashes = new Int32Array(1 << CACHE_BITS);
+  private cacheHashes: Int32Array | undefined;
   private cacheKeys: (Uint8Array | undefined)[] = [];
   private cacheEntries: (ValueEntry | undefined)[] = [];
 
   find(buf: Uint8Array, s: number, e: number, h: number): ValueEntry | undefined {
-    const mask = (1 << TABLE_BITS) - 1;
+    const mask = (1 << this.bits) - 1;
     const n = e - s;
     for (let slot = h & mask; ; slot = (slot + 1) & mask) {
       const len = this.lengths[slot]!;
@@ -54,7 +60,7 @@ class Interner {
       if (this.hashes[slot] === h && len === n && same(buf, s, this.arena, this.starts[slot]!, n))
         return this.entries[slot];
     }
-    if (this.cacheKeys.length === 0) return undefined;
+    if (this.cacheHashes === undefined) return undefined;
     const c = h & ((1 << CACHE_BITS) - 1);
     const key = this.cacheKeys[c];
     if (key !== undefined && this.cacheHashes[c] === h && key.length === n && same(buf, s, key, 0, n))
@@ -65,27 +71,45 @@ class Interner {
   remember(buf: Uint8Array, s: number, e: number, h: number, entry: ValueEntry): void {
     const n = e - s;
     if (entry.count > 0 && this.size < 1 << (TABLE_BITS - 1)) {
-      const mask = (1 << TABLE_BITS) - 1;
-      let slot = h & mask;
-      while (this.lengths[slot] !== -1) slot = (slot + 1) & mask;
+      if ((this.size + 1) * 2 > 1 << this.bits) this.grow();
       if (this.used + n > this.arena.length) {
         const grown = new Uint8Array(Math.max(this.arena.length * 2, this.used + n));
         grown.set(this.arena.subarray(0, this.used));
         this.arena = grown;
       }
       this.arena.set(buf.subarray(s, e), this.used);
-      this.hashes[slot] = h;
-      this.starts[slot] = this.used;
-      this.lengths[slot] = n;
-      this.entries[slot] = entry;
+      this.place(h, this.used, n, entry);
       this.used += n;
       this.size++;
       return;
     }
+    this.cacheHashes ??= new Int32Array(1 << CACHE_BITS);
     const c = h & ((1 << CACHE_BITS) - 1);
     this.cacheHashes[c] = h;
-    this.cacheKeys[c] = buf.slice(s, e);
+    this.cacheKeys[c] = Uint8Array.prototype.slice.call(buf, s, e); // a copy: buf is reused
     this.cacheEntries[c] = entry;
+  }
+
+  private place(h: number, start: number, n: number, entry: ValueEntry | undefined): void {
+    const mask = (1 << this.bits) - 1;
+    let slot = h & mask;
+    while (this.lengths[slot] !== -1) slot = (slot + 1) & mask;
+    this.hashes[slot] = h;
+    this.starts[slot] = start;
+    this.lengths[slot] = n;
+    this.entries[slot] = entry;
+  }
+
+  private grow(): void {
+    const { hashes, starts, lengths, entries } = this;
+    this.bits++;
+    this.hashes = new Int32Array(1 << this.bits);
+    this.starts = new Int32Array(1 << this.bits);
+    this.lengths = new Int32Array(1 << this.bits).fill(-1);
+    this.entries = new Array(1 << this.bits);
+    for (let i = 0; i < lengths.length; i++) {
+      if (lengths[i] !== -1) this.place(hashes[i]!, starts[i]!, lengths[i]!, entries[i]);
+    }
   }
 }
 
@@ -101,11 +125,30 @@ export interface ScanSink {
   wants(index: number): boolean;
   /** The wanted row's cells (trimmed values; null for empty). */
   keep(cells: Cell[]): void;
+  /** Every data row's 53-bit content key (equal rows, equal keys), for duplicate rows. */
+  row(key: number): void;
+}
+
+/**
+ * A byte range of the file. The range owns the records that start in [start, end). When `aligned`
+ * is false, `start` is a guess: the range begins after the first line feed at or after start - 1,
+ * which is a record boundary unless a quoted field spans it — the caller checks that against the
+ * previous range's `end` and scans again from there when they differ.
+ */
+export interface ScanRange {
+  start: number;
+  end: number;
+  aligned: boolean;
+  /** The column statistics to fill, for a range other than the first (which reads the header). */
+  stats?: ColumnStats[];
 }
 
 export interface ScanResult {
   rows: number;
   bytes: number;
+  /** Offset of the first record scanned, and just past the last one. */
+  start: number;
+  end: number;
 }
 
 /** Reads `path` as delimited text (delimiter known) into `sink`; throws Fallback where it may not. */
@@ -113,6 +156,7 @@ export const scanDelimitedFile = async (
   path: string,
   delimiter: string,
   sink: ScanSink,
+  range: ScanRange = { start: 0, end: Number.POSITIVE_INFINITY, aligned: true },
 ): Promise<ScanResult> => {
   const d = delimiter.charCodeAt(0);
   const handle = await open(path, 'r');
@@ -121,11 +165,18 @@ export const scanDelimitedFile = async (
     let filled = 0;
     let eof = false;
     let bytes = 0;
-    let first = true;
-    let stats: ColumnStats[] | undefined;
-    let interners: Interner[] = [];
-    let width = 0;
+    let first = range.start === 0;
+    // Reading starts one byte early when guessing, so a range starting right after a line feed keeps its first record.
+    let seeking = !range.aligned && range.start > 0;
+    let position = seeking ? range.start - 1 : range.start;
+    /** File offset of buf[0]. */
+    let base = position;
+    let start = range.start;
+    let stats: ColumnStats[] | undefined = range.stats;
+    let interners: Interner[] = stats?.map(() => new Interner()) ?? [];
+    let width = stats?.length ?? 0;
     let rows = 0;
+    const rowHashes: number[] = [];
     const fs = new Int32Array(MAX_COLUMNS);
     const fe = new Int32Array(MAX_COLUMNS);
     const fh = new Int32Array(MAX_COLUMNS);
@@ -135,6 +186,8 @@ export const scanDelimitedFile = async (
     const decode = (f: number): string => {
       const flags = fflags[f]!;
       const text = buf.toString(flags & 4 ? 'utf8' : 'latin1', fs[f], fe[f]);
+      // Invalid UTF-8 decodes to U+FFFD: the streaming path names the encoding and the offset.
+      if (flags & 4 && text.includes('\uFFFD')) throw new Fallback('a value that is not valid UTF-8');
       return flags & 2 ? text.replaceAll('""', '"') : text;
     };
 
@@ -146,16 +199,35 @@ export const scanDelimitedFile = async (
           buf.copy(grown, 0, 0, filled);
           buf = grown;
         }
-        const { bytesRead } = await handle.read(buf, filled, buf.length - filled, null);
+        const { bytesRead } = await handle.read(buf, filled, buf.length - filled, position);
         if (bytesRead === 0) eof = true;
         filled += bytesRead;
         bytes += bytesRead;
+        position += bytesRead;
       }
       let pos = 0;
+      if (seeking) {
+        const lf = buf.indexOf(LF, 0);
+        if (lf === -1 || lf >= filled) {
+          // No line feed yet: these bytes belong to the previous range's record.
+          base += filled;
+          filled = 0;
+          if (eof) break;
+          continue;
+        }
+        seeking = false;
+        pos = lf + 1;
+        start = base + pos;
+      }
       if (first && filled >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) pos = 3;
       if (first) first = false;
+      let done = false;
       // One record per pass of this loop; an incomplete one at the end waits for more bytes.
       record: while (pos < filled) {
+        if (base + pos >= range.end) {
+          done = true;
+          break;
+        }
         let i = pos;
         let f = 0;
         for (;;) {
@@ -256,7 +328,9 @@ export const scanDelimitedFile = async (
             }
           }
           cellEntries[c] = entry;
+          rowHashes[c] = entry === undefined ? EMPTY_CELL : entry.hash;
         }
+        sink.row(rowKey(rowHashes, width));
         if (wanted) {
           const cells: Cell[] = new Array(width);
           for (let c = 0; c < width; c++) cells[c] = cellEntries[c]?.value ?? null;
@@ -264,16 +338,22 @@ export const scanDelimitedFile = async (
         }
         rows++;
       }
+      if (done) {
+        base += pos;
+        break;
+      }
       if (eof) {
         if (pos < filled) throw new Fallback('an incomplete last record');
+        base += pos;
         break;
       }
       // Keep the incomplete record's bytes at the front; the next read appends to them.
       buf.copy(buf, 0, pos, filled);
       filled -= pos;
+      base += pos;
     }
     if (stats === undefined) throw new Fallback('no header');
-    return { rows, bytes };
+    return { rows, bytes, start: seeking ? base : start, end: base };
   } finally {
     await handle.close();
   }

@@ -14,6 +14,11 @@ const ALPHA = 0.7213 / (1 + 1.079 / M);
 export class HyperLogLog {
   readonly registers = new Uint8Array(M);
 
+  /** A sketch passed between threads (structured clone keeps the fields, not the class). */
+  static revive(state: HyperLogLog): HyperLogLog {
+    return Object.setPrototypeOf(state, HyperLogLog.prototype);
+  }
+
   add(hash: number): void {
     const index = hash >>> (32 - P);
     // The rank of the first 1 bit in the remaining bits; the sentinel bit caps it at 32 - P + 1.
@@ -57,11 +62,27 @@ export class QuantileSketch {
 
   constructor(private readonly k = KLL_K) {}
 
+  /** A sketch passed between threads (structured clone keeps the fields, not the class). */
+  static revive(state: QuantileSketch): QuantileSketch {
+    return Object.setPrototypeOf(state, QuantileSketch.prototype);
+  }
+
   update(x: number): void {
     const level0 = this.levels[0]!;
     level0.push(x);
     this.count++;
     if (level0.length >= this.capacity(0)) this.compress();
+  }
+
+  /** Adds `x` standing for `weight` values: one item at each level whose bit is set in the weight. */
+  add(x: number, weight: number): void {
+    for (let h = 0, w = weight; w > 0; h++, w = Math.floor(w / 2)) {
+      if (w % 2 === 0) continue;
+      while (this.levels.length <= h) this.levels.push([]);
+      this.levels[h]!.push(x);
+    }
+    this.count += weight;
+    this.compress();
   }
 
   merge(other: QuantileSketch): void {

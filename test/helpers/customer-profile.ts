@@ -16,6 +16,7 @@ export const handProfile = (name: string, table: Table, specs: Record<string, Co
   version: 1,
   source: { name, bytes: 0, format: 'csv', compression: 'none' },
   rows: table.rows.length,
+  alerts: [],
   warnings: [],
   columns: table.columns.map((column, index): ColumnProfile => {
     const spec = specs[column];

@@ -31,6 +31,7 @@ export const profileOf = (
   version: 1,
   source: { name: 'customers.csv', bytes: 0, format: 'csv', compression: 'none' },
   rows: table.rows.length,
+  alerts: [],
   columns: table.columns.map((name, index) => {
     const [kind, semantic] = kinds[name] ?? ['categorical'];
     return {

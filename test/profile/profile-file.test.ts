@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { BadInputError } from '../../src/errors.ts';
-import { holdoutSplitter, profileFile, profileSource, Reservoir } from '../../src/profile/profile-seed.ts';
+import { holdoutSplitter, Reservoir, unpack } from '../../src/profile/profile-chunks.ts';
+import { profileFile, profileSource } from '../../src/profile/profile-seed.ts';
 import { createRng } from '../../src/random.ts';
 import { sampleCustomers } from '../../src/sample/customers.ts';
 import { toCsv } from '../../src/table.ts';
@@ -141,10 +142,11 @@ describe('Reservoir (Algorithm L)', () => {
     for (let i = 0; i < 200_000; i++) if (reservoir.wants()) reservoir.keep([String(i)]);
 
     // Assess
+    const { rows } = unpack(reservoir.sample());
     const deciles = new Array(10).fill(0);
-    for (const row of reservoir.rows) deciles[Math.floor(Number(row[0]) / 20_000)]++;
-    expect(reservoir.rows).toHaveLength(1000);
-    expect(new Set(reservoir.rows.map((r) => r[0])).size).toBe(1000);
+    for (const row of rows) deciles[Math.floor(Number(row[0]) / 20_000)]++;
+    expect(rows).toHaveLength(1000);
+    expect(new Set(rows.map((r) => r[0])).size).toBe(1000);
     for (const d of deciles) expect(d).toBeGreaterThan(60);
     for (const d of deciles) expect(d).toBeLessThan(140);
   });
@@ -157,7 +159,7 @@ describe('Reservoir (Algorithm L)', () => {
     for (let i = 0; i < 30; i++) if (reservoir.wants()) reservoir.keep([String(i)]);
 
     // Assess
-    expect(reservoir.rows.map((r) => r[0])).toEqual(Array.from({ length: 30 }, (_, i) => String(i)));
+    expect(unpack(reservoir.sample()).rows.map((r) => r[0])).toEqual(Array.from({ length: 30 }, (_, i) => String(i)));
   });
 
   it('splits rows into a disjoint ~20 % holdout by their global index', () => {

@@ -1,0 +1,416 @@
+/**
+ * A local delimited file profiled as byte ranges ("chunks") on several threads. Steps:
+ * 1. the header is read on the calling thread; the data bytes after it are cut into chunks whose
+ *    size depends only on the file's size, so the result is the same whatever the thread count;
+ * 2. each chunk is scanned by the byte-level fast path (scan-file.ts) on a worker thread into its
+ *    own column statistics, duplicate-row sketch and seeded train/holdout reservoirs; a chunk
+ *    starts after the first line feed past its nominal start, a guess that a quoted newline can
+ *    fool;
+ * 3. the calling thread merges the chunks in file order, checking that each one starts where the
+ *    previous one ended; a chunk that guessed wrong is scanned again from the true boundary.
+ * Row i of chunk k goes to the holdout by a seeded hash of (k, i); chunk 0 uses the one-pass
+ * split, so a file of one chunk profiles exactly as the streaming path does.
+ */
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { createRng, deriveSeed, type Rng } from '../random.ts';
+import type { Cell } from '../table.ts';
+import { DuplicateRows } from './duplicate-rows.ts';
+import { ColumnStats } from './infer.ts';
+import { Fallback, type ScanRange, scanDelimitedFile } from './scan-file.ts';
+
+/** Bytes per chunk: about CHUNKS_PER_FILE chunks, within these bounds. */
+const MIN_CHUNK = 16 << 20;
+const CHUNKS_PER_FILE = 4;
+/**
+ * Each thread's heap is bounded so it collects its garbage early instead of growing: a chunk's
+ * live data is its columns' statistics and its samples. A thread that runs out anyway is not an
+ * error: its chunk is scanned again on the calling thread, whose heap is not bounded.
+ */
+const YOUNG_MB = 4;
+const oldGenerationMb = (columns: number): number => Math.min(2048, 24 + 2 * columns);
+/** Worker threads at most by default: enough to outrun the disk on a Lambda's 6 vCPUs. */
+const MAX_THREADS = 4;
+
+export interface SampleOptions {
+  seed: number;
+  holdoutShare: number;
+  trainSampleSize: number;
+  holdoutSampleSize: number;
+}
+
+/** A uniform sample of the rows offered to it. */
+export interface Sample<Row = Cell[]> {
+  rows: Row[];
+  offered: number;
+}
+
+/** A sample's rows as one JSON text each (see Reservoir). */
+export type Packed = Sample<string>;
+
+export interface ChunkTask {
+  path: string;
+  delimiter: string;
+  columns: string[];
+  index: number;
+  range: Omit<ScanRange, 'stats'>;
+  sampling: SampleOptions;
+}
+
+export interface ChunkResult {
+  index: number;
+  start: number;
+  end: number;
+  rows: number;
+  stats: ColumnStats[];
+  duplicates: DuplicateRows;
+  train: Packed;
+  holdout: Packed;
+}
+
+/**
+ * A seeded uniform reservoir sample by Algorithm L (Li 1994): after the reservoir fills, the
+ * number of rows to skip before the next kept one is drawn at once, so a row that will not be
+ * kept costs a counter increment (it is never copied, and on the file path never decoded).
+ */
+export class Reservoir {
+  /** The kept rows, each as its JSON text: a fraction of the memory of an array of strings. */
+  readonly rows: string[] = [];
+  private offered = 0;
+  private next = 0;
+  private w = 1;
+  private slot = -1;
+
+  constructor(
+    private readonly size: number,
+    private readonly rng: Rng,
+  ) {
+    if (size > 0) {
+      this.w = Math.exp(Math.log(this.uniform()) / size);
+      this.next = size + this.skip();
+    }
+  }
+
+  /** Counts one offered row; whether it is kept (then `keep` must follow with its cells). */
+  wants(): boolean {
+    const n = this.offered++;
+    if (n < this.size) {
+      this.slot = n;
+      return true;
+    }
+    if (n !== this.next || this.size <= 0) return false;
+    this.slot = this.rng.int(this.size);
+    this.w *= Math.exp(Math.log(this.uniform()) / this.size);
+    this.next = n + 1 + this.skip();
+    return true;
+  }
+
+  /** Stores the wanted row. */
+  keep(row: Cell[]): void {
+    this.rows[this.slot] = JSON.stringify(row);
+  }
+
+  sample(): Packed {
+    return { rows: this.rows, offered: this.offered };
+  }
+
+  private uniform(): number {
+    return 1 - this.rng.next(); // (0, 1]: log is finite
+  }
+
+  private skip(): number {
+    const s = Math.floor(Math.log(this.uniform()) / Math.log(1 - this.w));
+    return Number.isFinite(s) ? s : 0;
+  }
+}
+
+/** Whether row `index` belongs to the holdout: a pure function of (seed, index). */
+export const holdoutSplitter = (seed: number, share: number): ((index: number) => boolean) => {
+  const base = deriveSeed(seed, 'holdout');
+  const cut = share * 4294967296;
+  return (index) => mix((base ^ mix(index >>> 0) ^ Math.floor(index / 4294967296)) >>> 0) < cut;
+};
+
+const mix = (h: number): number => {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+};
+
+/** The split and the reservoirs of one chunk; chunk 0's are those of a single pass. */
+export const chunkSamplers = (sampling: SampleOptions, chunk: number) => {
+  const seed = chunk === 0 ? sampling.seed : deriveSeed(sampling.seed, 'chunk', chunk);
+  return {
+    inHoldout: holdoutSplitter(seed, sampling.holdoutShare),
+    train: new Reservoir(sampling.trainSampleSize, createRng(deriveSeed(seed, 'sample', 'train'))),
+    holdout: new Reservoir(sampling.holdoutSampleSize, createRng(deriveSeed(seed, 'sample', 'holdout'))),
+  };
+};
+
+/**
+ * A uniform sample of `size` rows of A's rows and B's together, from a uniform sample of each:
+ * how many come from A is drawn as sampling without replacement would (hypergeometric), then
+ * that many are drawn from A's sample and the rest from B's.
+ */
+export const mergeSamples = <Row>(a: Sample<Row>, b: Sample<Row>, size: number, rng: Rng): Sample<Row> => {
+  const total = a.offered + b.offered;
+  const take = Math.min(size, total);
+  let fromA = 0;
+  let leftA = a.offered;
+  for (let j = 0, left = total; j < take; j++, left--) {
+    if (rng.next() * left < leftA) {
+      fromA++;
+      leftA--;
+    }
+  }
+  const pick = (rows: Row[], k: number): Row[] => {
+    const copy = rows.slice();
+    for (let i = 0; i < k; i++) {
+      const j = i + rng.int(copy.length - i);
+      [copy[i], copy[j]] = [copy[j]!, copy[i]!];
+    }
+    return copy.slice(0, k);
+  };
+  return { rows: [...pick(a.rows, fromA), ...pick(b.rows, take - fromA)], offered: total };
+};
+
+/** Scans one chunk on this thread. */
+export const scanChunk = async (task: ChunkTask): Promise<ChunkResult> => {
+  const { inHoldout, train, holdout } = chunkSamplers(task.sampling, task.index);
+  const stats = task.columns.map((name) => new ColumnStats(name));
+  const duplicates = new DuplicateRows();
+  let part = train;
+  const result = await scanDelimitedFile(
+    task.path,
+    task.delimiter,
+    {
+      header: () => {
+        throw new Fallback('a header inside a chunk');
+      },
+      wants: (index) => {
+        part = inHoldout(index) ? holdout : train;
+        return part.wants();
+      },
+      keep: (cells) => part.keep(cells),
+      row: (key) => duplicates.add(key),
+    },
+    { ...task.range, stats },
+  );
+  return {
+    index: task.index,
+    start: result.start,
+    end: result.end,
+    rows: result.rows,
+    stats,
+    duplicates,
+    train: train.sample(),
+    holdout: holdout.sample(),
+  };
+};
+
+export const unpack = (sample: Packed): Sample => ({
+  rows: sample.rows.map((row) => JSON.parse(row) as Cell[]),
+  offered: sample.offered,
+});
+
+export interface ChunkedProfile {
+  stats: ColumnStats[];
+  duplicates: DuplicateRows;
+  train: Sample;
+  holdout: Sample;
+  rows: number;
+  chunks: number;
+}
+
+export interface ChunkOptions {
+  /** Worker threads (default: the cores available, at most 4); 1 scans every chunk on this thread. */
+  threads?: number;
+  /** Bytes per chunk (default: a quarter of the file's data bytes, at least 16 MiB). */
+  chunkBytes?: number;
+}
+
+/** Chunk boundaries over the data bytes [from, size). */
+export const chunkRanges = (from: number, size: number, chunkBytes?: number): [number, number][] => {
+  const bytes = Math.max(0, size - from);
+  const chunk = chunkBytes ?? Math.max(MIN_CHUNK, Math.ceil(bytes / CHUNKS_PER_FILE));
+  const ranges: [number, number][] = [];
+  for (let start = from; start < size || ranges.length === 0; start += chunk) {
+    ranges.push([start, Math.min(size, start + chunk)]);
+  }
+  return ranges;
+};
+
+type Outcome = { ok: true; result: ChunkResult } | { ok: false; error: unknown };
+
+const revive = (result: ChunkResult): ChunkResult => ({
+  ...result,
+  stats: result.stats.map((s) => ColumnStats.revive(s)),
+  duplicates: DuplicateRows.revive(result.duplicates),
+});
+
+type Reply = { ok: true; result: ChunkResult } | { ok: false; fallback?: string; message: string };
+
+/**
+ * The worker's code: profile-chunk-worker.ts and what it imports, bundled by esbuild into one
+ * CommonJS script the thread evaluates. Plain JavaScript keeps each thread free of the TypeScript
+ * loader (about 30 MiB a thread, and its start-up).
+ */
+let workerCode: Promise<string> | undefined;
+const bundleWorker = (): Promise<string> => {
+  workerCode ??= (async () => {
+    const { build } = await import('esbuild');
+    const entry = fileURLToPath(new URL('./profile-chunk-worker.ts', import.meta.url));
+    const out = await build({
+      entryPoints: [entry],
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      target: 'node20',
+      write: false,
+      external: ['esbuild'],
+      logLevel: 'silent',
+    });
+    return out.outputFiles[0]!.text;
+  })();
+  return workerCode;
+};
+
+/** A pool of worker threads running `scanChunk`; a worker that dies is replaced. */
+class ChunkPool {
+  private readonly idle: Worker[] = [];
+  private readonly busy = new Set<Worker>();
+  private readonly queue: { task: ChunkTask; done: (outcome: Outcome) => void }[] = [];
+
+  private constructor(
+    private readonly code: string,
+    private readonly columns: number,
+  ) {}
+
+  static async start(threads: number, columns: number): Promise<ChunkPool> {
+    const pool = new ChunkPool(await bundleWorker(), columns);
+    for (let i = 0; i < threads; i++) pool.idle.push(pool.spawn());
+    return pool;
+  }
+
+  run(task: ChunkTask): Promise<Outcome> {
+    return new Promise((done) => {
+      this.queue.push({ task, done });
+      this.pump();
+    });
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.idle, ...this.busy].map((w) => w.terminate()));
+  }
+
+  private spawn(): Worker {
+    return new Worker(this.code, {
+      eval: true,
+      resourceLimits: {
+        maxYoungGenerationSizeMb: YOUNG_MB,
+        maxOldGenerationSizeMb: oldGenerationMb(this.columns),
+      },
+    });
+  }
+
+  private pump(): void {
+    while (this.idle.length > 0 && this.queue.length > 0) {
+      const worker = this.idle.pop()!;
+      const { task, done } = this.queue.shift()!;
+      this.busy.add(worker);
+      const finish = (outcome: Outcome, alive: boolean) => {
+        worker.off('message', onMessage);
+        worker.off('error', onError);
+        this.busy.delete(worker);
+        this.idle.push(alive ? worker : this.spawn());
+        done(outcome);
+        this.pump();
+      };
+      const onMessage = (reply: Reply) => {
+        if (reply.ok) finish({ ok: true, result: revive(reply.result) }, true);
+        else {
+          const error =
+            reply.fallback === undefined ? new Error(reply.message) : new Fallback(reply.fallback);
+          finish({ ok: false, error }, true);
+        }
+      };
+      const onError = (error: unknown) => finish({ ok: false, error }, false);
+      worker.on('message', onMessage);
+      worker.on('error', onError);
+      worker.postMessage(task);
+    }
+  }
+}
+
+const local = async (task: ChunkTask): Promise<Outcome> => {
+  try {
+    return { ok: true, result: await scanChunk(task) };
+  } catch (error) {
+    return { ok: false, error };
+  }
+};
+
+/**
+ * Profiles the data rows of a delimited file, from `dataStart` (just past the header) to `size`,
+ * chunk by chunk. Throws Fallback where the fast path declines a chunk that starts on a true
+ * record boundary (the caller then reads the whole file through the streaming path).
+ */
+export const profileChunks = async (
+  base: Omit<ChunkTask, 'index' | 'range'>,
+  dataStart: number,
+  size: number,
+  options: ChunkOptions = {},
+): Promise<ChunkedProfile> => {
+  const ranges = chunkRanges(dataStart, size, options.chunkBytes);
+  const threads = Math.min(ranges.length, options.threads ?? Math.min(MAX_THREADS, availableParallelism()));
+  const task = (index: number, start: number, aligned: boolean): ChunkTask => ({
+    ...base,
+    index,
+    range: { start, end: ranges[index]![1], aligned },
+  });
+  const pool = threads > 1 ? await ChunkPool.start(threads, base.columns.length) : undefined;
+  const run = (t: ChunkTask) => (pool === undefined ? local(t) : pool.run(t));
+  // With workers, every chunk is queued at once; on this thread they run one by one as merged.
+  const pending = ranges.map((_, i) =>
+    pool === undefined ? undefined : run(task(i, ranges[i]![0], i === 0)),
+  );
+  const merge = createRng(deriveSeed(base.sampling.seed, 'sample', 'merge'));
+  let merged: ChunkResult | undefined;
+  let chunks = 0;
+  let end = dataStart;
+  try {
+    for (let i = 0; i < ranges.length; i++) {
+      let outcome = await (pending[i] ?? run(task(i, ranges[i]![0], i === 0)));
+      pending[i] = undefined; // let the merged chunk's memory go
+      const start = outcome.ok ? outcome.result.start : undefined;
+      if (i > 0 && start !== end) {
+        // The guess fell inside a quoted field (or the chunk failed on bytes it misread): again from the true boundary.
+        outcome = await local(task(i, end, true));
+      } else if (!outcome.ok && !(outcome.error instanceof Fallback)) {
+        // The thread died (out of its bounded memory, say): this thread tries the chunk itself.
+        outcome = await local(task(i, start ?? end, i === 0 || start !== undefined));
+      }
+      if (!outcome.ok) throw outcome.error;
+      const chunk = outcome.result;
+      end = chunk.end;
+      chunks++;
+      if (merged === undefined) {
+        merged = chunk;
+        continue;
+      }
+      for (let c = 0; c < chunk.stats.length; c++) merged.stats[c]!.merge(chunk.stats[c]!);
+      merged.duplicates.merge(chunk.duplicates);
+      merged.train = mergeSamples(merged.train, chunk.train, base.sampling.trainSampleSize, merge);
+      merged.holdout = mergeSamples(merged.holdout, chunk.holdout, base.sampling.holdoutSampleSize, merge);
+      merged.rows += chunk.rows;
+    }
+  } finally {
+    await pool?.close();
+  }
+  const { stats, duplicates, rows, train, holdout } = merged!;
+  return { stats, duplicates, rows, chunks, train: unpack(train), holdout: unpack(holdout) };
+};

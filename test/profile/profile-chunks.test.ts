@@ -1,0 +1,208 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseCsv } from '../../src/formats/csv.ts';
+import { ColumnStats } from '../../src/profile/infer.ts';
+import { chunkRanges, mergeSamples } from '../../src/profile/profile-chunks.ts';
+import { profileFile, profileSource } from '../../src/profile/profile-seed.ts';
+import { createRng } from '../../src/random.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'doppel-chunks-'));
+
+const stream = async function* (path: string) {
+  yield new Uint8Array(readFileSync(path));
+};
+
+/** Rows with quoted fields holding delimiters, doubled quotes and line breaks (LF and CRLF). */
+const trickyCsv = (rows: number, seed: number): string => {
+  const rng = createRng(seed);
+  const words = ['alpha', 'beta, gamma', 'say "hi"', 'two\nlines', 'crlf\r\ninside', 'plain'];
+  const lines = ['id,amount,note,city,when'];
+  for (let i = 0; i < rows; i++) {
+    const word = words[rng.int(words.length)]!;
+    const note = /[",\n\r]/.test(word) ? `"${word.replaceAll('"', '""')}"` : word;
+    const amount = rng.next() < 0.05 ? '' : (rng.normal() * 100).toFixed(2);
+    const city = ['Oslo', 'Lima', 'Pune', 'Kiev'][rng.int(4)];
+    const day = `2024-0${1 + rng.int(9)}-1${rng.int(9)}`;
+    lines.push(`${i},${amount},${note},${city},${day}`);
+  }
+  return `${lines.join('\n')}\n`;
+};
+
+const sortRows = (rows: (string | null)[][]) => rows.map((r) => JSON.stringify(r)).sort();
+
+describe('profileFile in chunks (byte ranges on worker threads)', () => {
+  it('reads every row exactly once when quoted line breaks straddle the chunk boundaries', async () => {
+    // Prepare: 4 KiB chunks over ~300 KiB, so dozens of boundaries, many inside quoted fields
+    const path = join(dir, 'tricky.csv');
+    writeFileSync(path, trickyCsv(8000, 1));
+    const table = parseCsv(readFileSync(path, 'utf8'));
+
+    // Act
+    const chunked = await profileFile(path, 'tricky.csv', { seed: 7, threads: 2, chunkBytes: 4096 });
+
+    // Assess: the samples hold every row (fewer rows than their sizes), so together they are the file
+    expect(chunked.profile.rows).toBe(8000);
+    expect(sortRows([...chunked.train.rows, ...chunked.holdout.rows])).toEqual(
+      sortRows(table.rows.map((row) => row.map((cell) => (cell === '' ? null : cell)))),
+    );
+    const holdoutShare = chunked.holdout.rows.length / 8000;
+    expect(holdoutShare).toBeGreaterThan(0.17);
+    expect(holdoutShare).toBeLessThan(0.23);
+  });
+
+  it('gives the same statistics as one streaming pass, and the same result on 1 thread as on 2', async () => {
+    // Prepare
+    const path = join(dir, 'same.csv');
+    writeFileSync(path, trickyCsv(20_000, 2));
+
+    // Act
+    const one = await profileSource(stream(path), 'same.csv', { seed: 3 });
+    const twoThreads = await profileFile(path, 'same.csv', { seed: 3, threads: 2, chunkBytes: 64 << 10 });
+    const oneThread = await profileFile(path, 'same.csv', { seed: 3, threads: 1, chunkBytes: 64 << 10 });
+
+    // Assess: counts, ranges and kinds as one pass; moments within rounding
+    const strip = ({ mean, std, ...rest }: (typeof one.profile.columns)[number]) => rest;
+    expect(twoThreads.profile.columns.map(strip)).toEqual(one.profile.columns.map(strip));
+    one.profile.columns.forEach((column, i) => {
+      const other = twoThreads.profile.columns[i]!;
+      if (column.mean !== undefined) expect(other.mean).toBeCloseTo(column.mean, 9);
+      if (column.std !== undefined) expect(other.std).toBeCloseTo(column.std, 9);
+    });
+    expect(twoThreads.profile.rows).toBe(one.profile.rows);
+    // The chunking depends on the file alone: threads change nothing, samples included
+    expect(oneThread.profile).toEqual(twoThreads.profile);
+    expect(oneThread.train.rows).toEqual(twoThreads.train.rows);
+    expect(oneThread.holdout.rows).toEqual(twoThreads.holdout.rows);
+  });
+
+  it('merges sketches past the distinct cap: quantiles within 1 % rank, distinct count within 2 %', async () => {
+    // Prepare: 300,000 distinct floats, far past the 10,000 counted exactly per chunk
+    const rng = createRng(11);
+    const values = Array.from({ length: 300_000 }, () => Math.exp(rng.normal()).toFixed(6));
+    const path = join(dir, 'wide-range.csv');
+    writeFileSync(path, `x\n${values.join('\n')}\n`);
+    const sorted = values.map(Number).sort((a, b) => a - b);
+
+    // Act
+    const { profile, quantiles } = await profileFile(path, 'wide-range.csv', {
+      seed: 1,
+      threads: 2,
+      chunkBytes: 512 << 10,
+    });
+
+    // Assess
+    const column = profile.columns[0]!;
+    const distinct = new Set(values).size;
+    expect(Math.abs(column.distinct - distinct) / distinct).toBeLessThan(0.02);
+    for (const [p, x] of quantiles[0]!) {
+      const rank = sorted.findIndex((v) => v >= x) / sorted.length;
+      expect(Math.abs(rank - p)).toBeLessThan(0.01);
+    }
+    expect(column.min).toBe(sorted[0]);
+    expect(column.max).toBe(sorted[sorted.length - 1]);
+  });
+
+  it('raises a duplicate-rows alert with the exact count, chunked or not', async () => {
+    // Prepare: 3 rows repeated (one of them twice) among 5,000 distinct rows
+    const rows = Array.from({ length: 5000 }, (_, i) => `${i},${i % 7},x${i % 13}`);
+    rows.push(rows[10]!, rows[20]!, rows[20]!, rows[4000]!);
+    const path = join(dir, 'dupes.csv');
+    writeFileSync(path, `a,b,c\n${rows.join('\n')}\n`);
+
+    // Act
+    const chunked = await profileFile(path, 'dupes.csv', { seed: 1, threads: 2, chunkBytes: 8192 });
+    const streamed = await profileSource(stream(path), 'dupes.csv', { seed: 1 });
+
+    // Assess
+    for (const { profile } of [chunked, streamed]) {
+      expect(profile.duplicateRows).toEqual({ count: 4, estimated: false });
+      expect(profile.alerts).toEqual(['duplicate-rows: 4 rows (<1%) repeat an earlier row']);
+    }
+  });
+
+  it('raises no duplicate-rows alert on a table without repeated rows', async () => {
+    const path = join(dir, 'unique.csv');
+    writeFileSync(path, `a,b\n${Array.from({ length: 3000 }, (_, i) => `${i % 10},${i}`).join('\n')}\n`);
+
+    const { profile } = await profileFile(path, 'unique.csv', { seed: 1 });
+
+    expect(profile.duplicateRows).toEqual({ count: 0, estimated: false });
+    expect(profile.alerts).toEqual([]);
+  });
+});
+
+describe('chunkRanges', () => {
+  it('cuts the data bytes into ranges that cover them exactly, sized by the file alone', () => {
+    const ranges = chunkRanges(100, 1000, 300);
+    expect(ranges).toEqual([
+      [100, 400],
+      [400, 700],
+      [700, 1000],
+    ]);
+    // Default: a quarter of the data bytes, at least 16 MiB
+    expect(chunkRanges(10, 10 + 400e6)).toHaveLength(4);
+    expect(chunkRanges(10, 10 + 20e6)).toHaveLength(2);
+    expect(chunkRanges(10, 10)).toEqual([[10, 10]]);
+  });
+});
+
+describe('merging partial statistics', () => {
+  it('gives the statistics of the whole column from those of its two halves', () => {
+    // Prepare
+    const rng = createRng(5);
+    const values = Array.from({ length: 4000 }, (_, i) =>
+      i % 97 === 0 ? null : (rng.normal() * 3).toFixed(3),
+    );
+    const whole = new ColumnStats('x');
+    const first = new ColumnStats('x');
+    const second = new ColumnStats('x');
+    values.forEach((v, i) => {
+      whole.add(v);
+      (i < 1500 ? first : second).add(v);
+    });
+
+    // Act
+    first.merge(second);
+
+    // Assess
+    const a = whole.summarize(whole.infer(), { keepTop: true });
+    const b = first.summarize(first.infer(), { keepTop: true });
+    expect(first.infer()).toEqual(whole.infer());
+    expect({ ...b, mean: 0, std: 0, skewness: 0 }).toEqual({ ...a, mean: 0, std: 0, skewness: 0 });
+    expect(b.mean).toBeCloseTo(a.mean!, 10);
+    expect(b.std).toBeCloseTo(a.std!, 10);
+    expect(b.skewness).toBeCloseTo(a.skewness!, 8);
+  });
+
+  it('rules a kind out when either half rules it out', () => {
+    const first = new ColumnStats('n');
+    const second = new ColumnStats('n');
+    for (const v of ['1', '2', '3']) first.add(v);
+    for (const v of ['4', 'five']) second.add(v);
+
+    first.merge(second);
+
+    expect(first.infer().kind).not.toBe('integer');
+  });
+
+  it('draws a merged sample in proportion to the rows behind each part', () => {
+    // Prepare: part A stands for 1,000 rows, part B for 3,000; each keeps 200
+    const a = { rows: Array.from({ length: 200 }, () => 'a'), offered: 1000 };
+    const b = { rows: Array.from({ length: 200 }, () => 'b'), offered: 3000 };
+    let fromA = 0;
+
+    // Act
+    for (let seed = 0; seed < 50; seed++) {
+      const merged = mergeSamples(a, b, 200, createRng(seed));
+      expect(merged.rows).toHaveLength(200);
+      expect(merged.offered).toBe(4000);
+      fromA += merged.rows.filter((r) => r === 'a').length;
+    }
+
+    // Assess: a quarter of the rows come from A
+    expect(fromA / (50 * 200)).toBeGreaterThan(0.23);
+    expect(fromA / (50 * 200)).toBeLessThan(0.27);
+  });
+});
