@@ -372,7 +372,9 @@ export const profileChunks = async (
     index,
     range: { start, end: ranges[index]![1], aligned },
   });
-  const pool = threads > 1 ? await ChunkPool.start(threads, base.columns.length) : undefined;
+  // Without a bundler at hand (a trimmed install), every chunk runs on this thread: slower, same result.
+  const pool =
+    threads > 1 ? await ChunkPool.start(threads, base.columns.length).catch(() => undefined) : undefined;
   const run = (t: ChunkTask) => (pool === undefined ? local(t) : pool.run(t));
   // With workers, every chunk is queued at once; on this thread they run one by one as merged.
   const pending = ranges.map((_, i) =>
