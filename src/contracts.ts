@@ -168,6 +168,14 @@ export const DatasetSpec = z
     locale: FakerLocale.default('en_US'),
     /** Conditional sampling: every output row has these exact values (`--where col=value`). */
     conditions: z.record(z.string(), z.string()).default({}),
+    /** The rows set aside for the privacy gate: a share of the seed, and a floor where the seed has the rows. */
+    holdout: z
+      .object({
+        share: z.number().min(0.05).max(0.5).default(0.2),
+        minRows: z.number().int().min(0).default(1000),
+      })
+      .strict()
+      .default({ share: 0.2, minRows: 1000 }),
     format: z.literal('csv').default('csv'),
   })
   .strict();
@@ -222,6 +230,8 @@ export const Profile = z.object({
   rows: z.number().int(),
   /** Rows that repeat an earlier row: exact up to 262,144 distinct rows, else a sketch's estimate. */
   duplicateRows: z.object({ count: z.number().int(), estimated: z.boolean() }).optional(),
+  /** Rows in the train part (the only rows the model sees) and in the holdout the gate measures against. */
+  split: z.object({ train: z.number().int(), holdout: z.number().int() }).optional(),
   columns: z.array(ColumnProfile),
   /** Alerts about the table as a whole (duplicate rows); column alerts sit on their columns. */
   alerts: z.array(z.string()).default([]),

@@ -192,6 +192,8 @@ export const ingestSeed = async (deps: IngestDeps, object: SeedObject): Promise<
       seed: run.seed,
       bytes: size,
       overrides: spec.columns,
+      holdoutShare: spec.holdout.share,
+      holdoutMin: spec.holdout.minRows,
     });
     const pii = profile.columns.filter((c) => c.semantic !== undefined);
     progress({

@@ -26,6 +26,7 @@ import {
   SNIFF_BYTES,
   uniqueColumns,
 } from '../formats/read-seed.ts';
+import { createRng, deriveSeed } from '../random.ts';
 import type { Cell, Table } from '../table.ts';
 import { type DuplicateCount, DuplicateRows, EMPTY_CELL, rowKey } from './duplicate-rows.ts';
 import { ColumnStats, type Inferred, NULL_TOKENS } from './infer.ts';
@@ -39,6 +40,11 @@ export interface ProfileOptions {
   bytes?: number;
   /** Share of rows set aside for the privacy gate's holdout (default 0.2). */
   holdoutShare?: number;
+  /**
+   * Fewest holdout rows (default 1,000) where the seed has them: a small seed's share is raised
+   * toward it, never past half the rows (train keeps at least as many as the holdout).
+   */
+  holdoutMin?: number;
   trainSampleSize?: number;
   holdoutSampleSize?: number;
   overrides?: DatasetSpec['columns'];
@@ -279,6 +285,28 @@ export const profileFile = async (
   }
 };
 
+/**
+ * Moves train rows to the holdout until it has `holdoutMin` rows (or half the seed). Only a seed
+ * whose train rows all sit in the train sample can fall short (a larger one has 20 % of over
+ * 50,000 rows held out), so the rows moved are drawn, seeded, from every train row.
+ */
+const topUpHoldout = (pass: Pass, options: ProfileOptions): { train: Sample; holdout: Sample } => {
+  const { train, holdout } = pass;
+  const target = Math.min(options.holdoutMin ?? 1000, Math.floor(pass.rows / 2));
+  const need = target - holdout.offered;
+  if (need <= 0 || train.rows.length !== train.offered) return { train, holdout };
+  const rng = createRng(deriveSeed(options.seed, 'holdout', 'top-up'));
+  const rows = train.rows.slice();
+  for (let i = 0; i < need; i++) {
+    const j = i + rng.int(rows.length - i);
+    [rows[i], rows[j]] = [rows[j]!, rows[i]!];
+  }
+  return {
+    train: { rows: rows.slice(need), offered: train.offered - need },
+    holdout: { rows: [...holdout.rows, ...rows.slice(0, need)], offered: holdout.offered + need },
+  };
+};
+
 /** Sketched past the exact cap, a count this small could be the sketch's error (about 0.8 %). */
 const ESTIMATED_DUPLICATES_MIN = 0.03;
 
@@ -296,7 +324,8 @@ const tableAlerts = (duplicates: DuplicateCount): string[] => {
 
 const summarizePass = (name: string, options: ProfileOptions, pass: Pass): ProfiledSeed => {
   const overrides = options.overrides ?? {};
-  const { columns, stats, train, holdout } = pass;
+  const { columns, stats } = pass;
+  const { train, holdout } = topUpHoldout(pass, options);
   const duplicates = pass.duplicates.count();
   const width = columns.length;
   const warnings = [...pass.warnings];
@@ -377,6 +406,7 @@ const summarizePass = (name: string, options: ProfileOptions, pass: Pass): Profi
       source: pass.source,
       rows: pass.rows,
       duplicateRows: { count: duplicates.duplicates, estimated: duplicates.estimated },
+      split: { train: train.offered, holdout: holdout.offered },
       columns: profiles,
       alerts: tableAlerts(duplicates),
       warnings,

@@ -114,15 +114,29 @@ describe('profileSource on the bundled customer sample', async () => {
     expect(columns.phone?.nulls).toBeGreaterThan(0);
   });
 
-  it('splits rows about 20/80 into a holdout and a train sample that share no row', () => {
+  it('holds out half of a 1,000-row seed (the 1,000-row floor, capped at half) in a sample sharing no row with train', () => {
     // Assess
     const trainIds = new Set(result.train.rows.map((r) => r[0]));
     const holdoutIds = result.holdout.rows.map((r) => r[0]);
     expect(result.train.columns).toEqual(table.columns);
-    expect(holdoutIds.length).toBeGreaterThan(150);
-    expect(holdoutIds.length).toBeLessThan(250);
+    expect(holdoutIds).toHaveLength(500);
+    expect(result.profile.split).toEqual({ train: 500, holdout: 500 });
     expect(trainIds.size + holdoutIds.length).toBe(1000);
     expect(holdoutIds.filter((id) => trainIds.has(id))).toEqual([]);
+  });
+
+  it('splits rows about 20/80 when the floor is set lower, and lifts a 3,000-row seed to 1,000 holdout rows', async () => {
+    // Act
+    const share = await profileSource(chunked(csv, 4096), 'customers.csv', { seed: 11, holdoutMin: 0 });
+    const bigger = await profileSource(chunked(toCsv(sampleCustomers(3000)), 4096), 'c.csv', { seed: 11 });
+
+    // Assess
+    expect(share.holdout.rows.length).toBeGreaterThan(150);
+    expect(share.holdout.rows.length).toBeLessThan(250);
+    expect(bigger.profile.split).toEqual({ train: 2000, holdout: 1000 });
+    expect(bigger.holdout.rows).toHaveLength(1000);
+    const train = new Set(bigger.train.rows.map((r) => r[0]));
+    expect(bigger.holdout.rows.filter((r) => train.has(r[0]))).toEqual([]);
   });
 
   it('gives the same split and samples for the same seed, and another split for another seed', async () => {
