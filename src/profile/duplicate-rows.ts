@@ -13,10 +13,14 @@ export const EMPTY_CELL = 0x6b43a9b5;
 /** Rows whose keys are kept exactly; a 53-bit key makes a false duplicate among them unlikely (< 1e-5). */
 const EXACT_ROWS = 1 << 18;
 
+/** The row key lanes' starting values (scan-file.ts computes the same key inline). */
+export const ROW_KEY_A = 0x2545f491;
+export const ROW_KEY_B = 0x9e3779b9;
+
 /** A row's 53-bit key from its cells' value hashes (two 32-bit lanes; 21 + 32 bits kept). */
 export const rowKey = (hashes: readonly number[], width: number): number => {
-  let a = 0x2545f491;
-  let b = 0x9e3779b9;
+  let a = ROW_KEY_A;
+  let b = ROW_KEY_B;
   for (let c = 0; c < width; c++) {
     const h = hashes[c]!;
     a = Math.imul(a ^ h, 0x01000193);
@@ -55,6 +59,14 @@ export class DuplicateRows {
     const lo = key >>> 0;
     this.sketch.add(lo);
     if (this.exact) this.insert(Math.floor(key / 4294967296) + 1, lo | 0);
+  }
+
+  /** `add(rowKey(...))` from the key's two lanes before mixing (no 53-bit number is built). */
+  addLanes(a: number, b: number): void {
+    this.rows++;
+    const lo = mix32(b);
+    this.sketch.add(lo);
+    if (this.exact) this.insert((mix32(a) >>> 11) + 1, lo | 0);
   }
 
   merge(other: DuplicateRows): void {

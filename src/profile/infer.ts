@@ -292,6 +292,7 @@ export class ColumnStats {
   private sketch: HyperLogLog | undefined;
   private numbers: QuantileSketch | undefined;
   private duplicates = false;
+  private settled = false;
 
   private lengthSum = 0;
   private withSpace = 0;
@@ -331,7 +332,6 @@ export class ColumnStats {
       this.counts.set(entry.value, entry);
       this.countedChars += v.length;
       this.rows++;
-      this.apply(entry);
       return entry;
     }
     this.cap();
@@ -344,8 +344,10 @@ export class ColumnStats {
   repeat(entry: ValueEntry): void {
     this.rows++;
     if (entry.count > 0) {
+      // A counted value's facts are added once, times its count, when the pass is settled.
       entry.count++;
       this.duplicates = true;
+      return;
     } else {
       this.sketch!.add(entry.hash);
       if (!entry.token) {
@@ -356,6 +358,7 @@ export class ColumnStats {
     this.apply(entry);
   }
 
+  /** The facts of one occurrence of a value past the distinct cap (counted values wait for `settle`). */
   private apply(entry: ValueEntry): void {
     if (entry.token) {
       this.tokens++;
@@ -369,6 +372,32 @@ export class ColumnStats {
     if (this.datetimeOk && entry.layout >= 0) {
       this.datetimeLayouts.set(entry.layout, (this.datetimeLayouts.get(entry.layout) ?? 0) + 1);
     }
+  }
+
+  /** The facts of `count` occurrences of one value at once. */
+  private applyMany(entry: ValueEntry, count: number): void {
+    if (entry.token) {
+      this.tokens += count;
+      return;
+    }
+    this.values += count;
+    this.lengthSum += entry.length * count;
+    if (entry.space) this.withSpace += count;
+    if (this.floatOk && !Number.isNaN(entry.x)) this.addMoments(count, entry.x, 0, 0, entry.x, entry.x);
+    if (this.datetimeOk && entry.layout >= 0) {
+      this.datetimeLayouts.set(entry.layout, (this.datetimeLayouts.get(entry.layout) ?? 0) + count);
+    }
+  }
+
+  /**
+   * Adds the facts of the counted values, each once times its count, to those of the values past
+   * the cap. A repeat of a counted value only bumps its count: the hot path stays two increments.
+   * Called by `infer` and `summarize`; a settled ColumnStats takes no more values and no merge.
+   */
+  private settle(): void {
+    if (this.settled) return;
+    this.settled = true;
+    for (const entry of this.counts.values()) this.applyMany(entry, entry.count);
   }
 
   /** The first sight of a value: every check still open, the ranges, the facts for repeats. */
@@ -622,6 +651,7 @@ export class ColumnStats {
 
   /** The kind the values support (or the one forced), its format and decimals. */
   infer(forced?: ColumnKind): Inferred {
+    this.settle();
     const typed = this.typedKind();
     const tokensAreNull = typed !== undefined || this.values === 0;
     const nonNull = this.values + (tokensAreNull ? 0 : this.tokens);
@@ -738,6 +768,7 @@ export class ColumnStats {
 
   /** Counts, moments, ranges and the most frequent values for the inferred kind. */
   summarize(inferred: Inferred, options: { keepTop: boolean }): ColumnSummary {
+    this.settle();
     const { kind, tokensAreNull } = inferred;
     const nulls = this.empties + (tokensAreNull ? this.tokens : 0);
     const count = this.rows - nulls;
@@ -865,6 +896,8 @@ export class ColumnStats {
    * counts as weights.
    */
   merge(other: ColumnStats): void {
+    if (this.settled || other.settled)
+      throw new Error(`column ${this.name}: statistics merged after settling`);
     this.rows += other.rows;
     this.empties += other.empties;
     this.tokens += other.tokens;
@@ -921,6 +954,7 @@ export class ColumnStats {
       if (!entry.token) this.pastCapShapes[this.shapeOf(entry)]! += entry.count;
       if (entry.count > 1) this.duplicates = true;
       if (!entry.token && !Number.isNaN(entry.x)) this.numbers!.add(entry.x, entry.count);
+      this.applyMany(entry, entry.count);
     }
   }
 
@@ -934,29 +968,33 @@ export class ColumnStats {
   }
 
   private mergeMoments(other: ColumnStats): void {
-    const n1 = this.n;
-    const n2 = other.n;
+    this.addMoments(other.n, other.mean, other.m2, other.m3, other.numMin, other.numMax);
+  }
+
+  /** Chan's and Pébay's pairwise update: these moments and those of another group of n2 values. */
+  private addMoments(n2: number, mean2: number, m2b: number, m3b: number, min: number, max: number): void {
     if (n2 === 0) return;
+    const n1 = this.n;
     if (n1 === 0) {
       this.n = n2;
-      this.mean = other.mean;
-      this.m2 = other.m2;
-      this.m3 = other.m3;
+      this.mean = mean2;
+      this.m2 = m2b;
+      this.m3 = m3b;
     } else {
       const n = n1 + n2;
-      const delta = other.mean - this.mean;
-      const m2 = this.m2 + other.m2 + (delta * delta * n1 * n2) / n;
+      const delta = mean2 - this.mean;
+      const m2 = this.m2 + m2b + (delta * delta * n1 * n2) / n;
       const m3 =
         this.m3 +
-        other.m3 +
+        m3b +
         (delta ** 3 * n1 * n2 * (n1 - n2)) / (n * n) +
-        (3 * delta * (n1 * other.m2 - n2 * this.m2)) / n;
+        (3 * delta * (n1 * m2b - n2 * this.m2)) / n;
       this.n = n;
       this.mean += (delta * n2) / n;
       this.m2 = m2;
       this.m3 = m3;
     }
-    this.numMin = Math.min(this.numMin, other.numMin);
-    this.numMax = Math.max(this.numMax, other.numMax);
+    if (min < this.numMin) this.numMin = min;
+    if (max > this.numMax) this.numMax = max;
   }
 }

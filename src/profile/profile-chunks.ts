@@ -20,16 +20,20 @@ import { DuplicateRows } from './duplicate-rows.ts';
 import { ColumnStats } from './infer.ts';
 import { Fallback, type ScanRange, scanDelimitedFile } from './scan-file.ts';
 
-/** Bytes per chunk: about CHUNKS_PER_FILE chunks, within these bounds. */
+/**
+ * Chunks per file: one per 256 MiB, 2 to 8, each of at least 16 MiB. Each chunk costs a warm-up
+ * (its samples and tables fill again), so there are few; an even count keeps 2 threads busy alike.
+ */
 const MIN_CHUNK = 16 << 20;
-const CHUNKS_PER_FILE = 4;
+const BYTES_PER_CHUNK = 256 << 20;
+const MAX_CHUNKS = 8;
 /**
  * Each thread's heap is bounded so it collects its garbage early instead of growing: a chunk's
  * live data is its columns' statistics and its samples. A thread that runs out anyway is not an
  * error: its chunk is scanned again on the calling thread, whose heap is not bounded.
  */
-const YOUNG_MB = 4;
-const oldGenerationMb = (columns: number): number => Math.min(2048, 24 + 2 * columns);
+const YOUNG_MB = 8;
+const oldGenerationMb = (columns: number): number => Math.min(2048, 40 + 2 * columns);
 /** Worker threads at most by default: enough to outrun the disk on a Lambda's 6 vCPUs. */
 const MAX_THREADS = 4;
 
@@ -75,8 +79,7 @@ export interface ChunkResult {
  * kept costs a counter increment (it is never copied, and on the file path never decoded).
  */
 export class Reservoir {
-  /** The kept rows, each as its JSON text: a fraction of the memory of an array of strings. */
-  readonly rows: string[] = [];
+  readonly rows: Cell[][] = [];
   private offered = 0;
   private next = 0;
   private w = 1;
@@ -106,13 +109,14 @@ export class Reservoir {
     return true;
   }
 
-  /** Stores the wanted row. */
+  /** Stores the wanted row; its strings must not view a larger buffer (see `detach`). */
   keep(row: Cell[]): void {
-    this.rows[this.slot] = JSON.stringify(row);
+    this.rows[this.slot] = row;
   }
 
+  /** The sample, each row as its JSON text: a fraction of the memory of an array of strings. */
   sample(): Packed {
-    return { rows: this.rows, offered: this.offered };
+    return { rows: this.rows.map((row) => JSON.stringify(row)), offered: this.offered };
   }
 
   private uniform(): number {
@@ -196,7 +200,7 @@ export const scanChunk = async (task: ChunkTask): Promise<ChunkResult> => {
         return part.wants();
       },
       keep: (cells) => part.keep(cells),
-      row: (key) => duplicates.add(key),
+      row: (a, b) => duplicates.addLanes(a, b),
     },
     { ...task.range, stats },
   );
@@ -229,14 +233,15 @@ export interface ChunkedProfile {
 export interface ChunkOptions {
   /** Worker threads (default: the cores available, at most 4); 1 scans every chunk on this thread. */
   threads?: number;
-  /** Bytes per chunk (default: a quarter of the file's data bytes, at least 16 MiB). */
+  /** Bytes per chunk (default: one chunk per 256 MiB, 2 to 8 chunks, at least 16 MiB each). */
   chunkBytes?: number;
 }
 
 /** Chunk boundaries over the data bytes [from, size). */
 export const chunkRanges = (from: number, size: number, chunkBytes?: number): [number, number][] => {
   const bytes = Math.max(0, size - from);
-  const chunk = chunkBytes ?? Math.max(MIN_CHUNK, Math.ceil(bytes / CHUNKS_PER_FILE));
+  const count = Math.min(MAX_CHUNKS, Math.max(2, Math.round(bytes / BYTES_PER_CHUNK)));
+  const chunk = chunkBytes ?? Math.max(MIN_CHUNK, Math.ceil(bytes / count));
   const ranges: [number, number][] = [];
   for (let start = from; start < size || ranges.length === 0; start += chunk) {
     ranges.push([start, Math.min(size, start + chunk)]);

@@ -29,7 +29,7 @@ import {
 import { createRng, deriveSeed } from '../random.ts';
 import type { Cell, Table } from '../table.ts';
 import { type DuplicateCount, DuplicateRows, EMPTY_CELL, rowKey } from './duplicate-rows.ts';
-import { ColumnStats, type Inferred, NULL_TOKENS } from './infer.ts';
+import { ColumnStats, detach, type Inferred, NULL_TOKENS } from './infer.ts';
 import { detectSemantic, type SemanticDetection } from './pii.ts';
 import { chunkSamplers, profileChunks, type Sample, type SampleOptions, unpack } from './profile-chunks.ts';
 import { Fallback, scanDelimitedFile } from './scan-file.ts';
@@ -50,7 +50,7 @@ export interface ProfileOptions {
   overrides?: DatasetSpec['columns'];
   /** Local files: worker threads (default: the cores available, at most 4). */
   threads?: number;
-  /** Local files: bytes per chunk (default: a quarter of the file, at least 16 MiB). */
+  /** Local files: bytes per chunk (default: one chunk per 256 MiB, 2 to 8 chunks, at least 16 MiB each). */
   chunkBytes?: number;
 }
 
@@ -183,7 +183,7 @@ const profileReader = async (
       for (let c = 0; c < width; c++) hashes[c] = stats[c]!.add(row[c]!)?.hash ?? EMPTY_CELL;
       duplicates.add(rowKey(hashes, width));
       const part = inHoldout(index) ? holdout : train;
-      if (part.wants()) part.keep(row);
+      if (part.wants()) part.keep(row.map((cell) => (cell === null ? null : detach(cell))));
       index++;
     }
   }

@@ -12,7 +12,7 @@
  */
 import { open } from 'node:fs/promises';
 import type { Cell } from '../table.ts';
-import { EMPTY_CELL, rowKey } from './duplicate-rows.ts';
+import { EMPTY_CELL, ROW_KEY_A, ROW_KEY_B } from './duplicate-rows.ts';
 import type { ColumnStats, ValueEntry } from './infer.ts';
 import { mix32 } from './infer.ts';
 
@@ -125,8 +125,8 @@ export interface ScanSink {
   wants(index: number): boolean;
   /** The wanted row's cells (trimmed values; null for empty). */
   keep(cells: Cell[]): void;
-  /** Every data row's 53-bit content key (equal rows, equal keys), for duplicate rows. */
-  row(key: number): void;
+  /** Every data row's content key as its two 32-bit lanes (see rowKey), for duplicate rows. */
+  row(a: number, b: number): void;
 }
 
 /**
@@ -159,6 +159,8 @@ export const scanDelimitedFile = async (
   range: ScanRange = { start: 0, end: Number.POSITIVE_INFINITY, aligned: true },
 ): Promise<ScanResult> => {
   const d = delimiter.charCodeAt(0);
+  const special = new Uint8Array(256);
+  for (const b of [d, LF, CR, QUOTE]) special[b] = 1;
   const handle = await open(path, 'r');
   try {
     let buf = Buffer.allocUnsafe(BLOCK);
@@ -176,7 +178,6 @@ export const scanDelimitedFile = async (
     let interners: Interner[] = stats?.map(() => new Interner()) ?? [];
     let width = stats?.length ?? 0;
     let rows = 0;
-    const rowHashes: number[] = [];
     const fs = new Int32Array(MAX_COLUMNS);
     const fe = new Int32Array(MAX_COLUMNS);
     const fh = new Int32Array(MAX_COLUMNS);
@@ -269,8 +270,11 @@ export const scanDelimitedFile = async (
             let k = i;
             for (; k < filled; k++) {
               const b = buf[k]!;
-              if (b === d || b === LF || b === CR) break;
-              if (b === QUOTE) throw new Fallback('a quote inside an unquoted field');
+              // One table look-up tells an ordinary byte from the delimiter, a line end or a quote.
+              if (special[b] !== 0) {
+                if (b === QUOTE) throw new Fallback('a quote inside an unquoted field');
+                break;
+              }
               h = Math.imul(h ^ b, 16777619);
               high |= b;
             }
@@ -311,6 +315,8 @@ export const scanDelimitedFile = async (
         }
         if (f !== width) throw new Fallback('a ragged row');
         const wanted = sink.wants(rows);
+        let ka = ROW_KEY_A;
+        let kb = ROW_KEY_B;
         for (let c = 0; c < width; c++) {
           const column = stats[c]!;
           const s = fs[c]!;
@@ -328,9 +334,12 @@ export const scanDelimitedFile = async (
             }
           }
           cellEntries[c] = entry;
-          rowHashes[c] = entry === undefined ? EMPTY_CELL : entry.hash;
+          // The row's key, as rowKey computes it, lane by lane as the cells come.
+          const eh = entry === undefined ? EMPTY_CELL : entry.hash;
+          ka = Math.imul(ka ^ eh, 0x01000193);
+          kb = Math.imul((kb + eh) ^ (kb >>> 15), 0x5bd1e995);
         }
-        sink.row(rowKey(rowHashes, width));
+        sink.row(ka, kb);
         if (wanted) {
           const cells: Cell[] = new Array(width);
           for (let c = 0; c < width; c++) cells[c] = cellEntries[c]?.value ?? null;
