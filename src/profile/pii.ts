@@ -12,19 +12,10 @@
  * does, text is scanned for embedded identifiers.
  */
 import { isIPv4, isIPv6 } from 'node:net';
-import { faker as fakerDe } from '@faker-js/faker/locale/de';
-import { faker as fakerEn } from '@faker-js/faker/locale/en';
-import { faker as fakerEnIn } from '@faker-js/faker/locale/en_IN';
-import { faker as fakerEs } from '@faker-js/faker/locale/es';
-import { faker as fakerFr } from '@faker-js/faker/locale/fr';
-import { faker as fakerIt } from '@faker-js/faker/locale/it';
-import { faker as fakerNl } from '@faker-js/faker/locale/nl';
-import { faker as fakerPl } from '@faker-js/faker/locale/pl';
-import { faker as fakerPtBr } from '@faker-js/faker/locale/pt_BR';
-import { faker as fakerSv } from '@faker-js/faker/locale/sv';
 import { type CountryCode, parsePhoneNumberFromString } from 'libphonenumber-js/min';
 import type { ColumnKind, SemanticType } from '../contracts.ts';
 import { snakeName } from './infer.ts';
+import { loadNameLexicon, type NameLexicon } from './name-lexicon.ts';
 
 export interface SemanticDetection {
   type: SemanticType;
@@ -246,35 +237,21 @@ export const streetAddress = (value: string): boolean => {
 /** Lowercase, without accents, so 'Chloé' and 'CHLOE' meet. */
 const fold = (s: string): string => s.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase();
 
-/** Given names and family names of several locales (faker's lists, drawn from census and registry data). */
-const { GIVEN_NAMES, FAMILY_NAMES } = (() => {
-  const given = new Set<string>();
-  const family = new Set<string>();
-  const add = (target: Set<string>, group: unknown) => {
-    if (group === null || typeof group !== 'object') return;
-    for (const list of Object.values(group as Record<string, unknown>)) {
-      if (!Array.isArray(list)) continue;
-      for (const name of list) if (typeof name === 'string') target.add(fold(name));
-    }
-  };
-  for (const f of [
-    fakerEn,
-    fakerDe,
-    fakerEnIn,
-    fakerEs,
-    fakerFr,
-    fakerIt,
-    fakerNl,
-    fakerPl,
-    fakerPtBr,
-    fakerSv,
-  ]) {
-    const person = (f.rawDefinitions as { person?: { first_name?: unknown; last_name?: unknown } }).person;
-    add(given, person?.first_name);
-    add(family, person?.last_name);
-  }
-  return { GIVEN_NAMES: given, FAMILY_NAMES: family };
-})();
+/**
+ * Given and family names (src/profile/name-lexicon.ts), loaded on first need: the lists are large,
+ * and a profile needs them only at its end, once the scan (and its threads) are done.
+ */
+let lexicon: NameLexicon | undefined;
+
+/** Loads what `detectSemantic` needs (the name lexicon); call it once before detecting. */
+export const preparePii = async (): Promise<void> => {
+  lexicon ??= await loadNameLexicon(fold);
+};
+
+const names = (): NameLexicon => {
+  if (lexicon === undefined) throw new Error('detectSemantic needs `await preparePii()` first');
+  return lexicon;
+};
 
 const TITLES = new Set('mr mrs ms miss mx dr prof sir dame rev herr frau mme mlle'.split(' '));
 const NAME_SUFFIXES = new Set('jr sr ii iii iv v md phd dds dvm esq mba cpa rn'.split(' '));
@@ -445,7 +422,7 @@ const DETECTORS: Detector[] = [
     test: oneName,
     // Without the name, single words must be many and mostly known given names (not colors or cities).
     accept: (passing, hinted) => {
-      const known = knownShare(passing, (v) => GIVEN_NAMES.has(fold(v)));
+      const known = knownShare(passing, (v) => names().given.has(fold(v)));
       if (!hinted && (known < 0.8 || passing.length < MIN_NAMES)) return undefined;
       return `${pctOf(known)} are known given names`;
     },
@@ -457,9 +434,9 @@ const DETECTORS: Detector[] = [
     kinds: TEXTUAL,
     test: oneName,
     accept: (passing, hinted) => {
-      const known = knownShare(passing, (v) => FAMILY_NAMES.has(fold(v)));
+      const known = knownShare(passing, (v) => names().family.has(fold(v)));
       if (hinted) return `${pctOf(known)} are known family names`;
-      const given = knownShare(passing, (v) => GIVEN_NAMES.has(fold(v)));
+      const given = knownShare(passing, (v) => names().given.has(fold(v)));
       if (known < 0.8 || given > 0.5 || passing.length < MIN_NAMES) return undefined;
       return `${pctOf(known)} are known family names`;
     },
@@ -475,7 +452,7 @@ const DETECTORS: Detector[] = [
     test: (v) => parseName(v) !== undefined,
     // Two capitalized words are also cities, products and companies: most must start with a known given name.
     accept: (passing, hinted, input) => {
-      const known = knownShare(passing, (v) => GIVEN_NAMES.has(parseName(v)?.given ?? ''));
+      const known = knownShare(passing, (v) => names().given.has(parseName(v)?.given ?? ''));
       const specific = PERSON_HINT.test(snakeName(input.name));
       const least = specific ? 0.1 : hinted ? 0.3 : 0.5;
       if (known < least || (!hinted && input.distinctRatio < 0.5)) return undefined;

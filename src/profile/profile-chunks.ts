@@ -32,8 +32,9 @@ const MAX_CHUNKS = 8;
  * live data is its columns' statistics and its samples. A thread that runs out anyway is not an
  * error: its chunk is scanned again on the calling thread, whose heap is not bounded.
  */
-const YOUNG_MB = 8;
-const oldGenerationMb = (columns: number): number => Math.min(2048, 40 + 2 * columns);
+const YOUNG_MB = 4;
+const oldGenerationMb = (columns: number): number =>
+  Number(process.env.OLD_MB ?? Math.min(2048, 40 + 2 * columns));
 /** Worker threads at most by default: enough to outrun the disk on a Lambda's 6 vCPUs. */
 const MAX_THREADS = 4;
 
@@ -331,7 +332,9 @@ class ChunkPool {
         worker.off('message', onMessage);
         worker.off('error', onError);
         this.busy.delete(worker);
-        this.idle.push(alive ? worker : this.spawn());
+        // Every chunk is queued up front: a thread with nothing left to take ends now, its heap freed.
+        if (this.queue.length === 0) void worker.terminate();
+        else this.idle.push(alive ? worker : this.spawn());
         done(outcome);
         this.pump();
       };

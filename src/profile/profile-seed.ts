@@ -30,7 +30,7 @@ import { createRng, deriveSeed } from '../random.ts';
 import type { Cell, Table } from '../table.ts';
 import { type DuplicateCount, DuplicateRows, EMPTY_CELL, rowKey } from './duplicate-rows.ts';
 import { ColumnStats, detach, type Inferred, NULL_TOKENS } from './infer.ts';
-import { detectSemantic, type SemanticDetection } from './pii.ts';
+import { detectSemantic, preparePii, type SemanticDetection } from './pii.ts';
 import { chunkSamplers, profileChunks, type Sample, type SampleOptions, unpack } from './profile-chunks.ts';
 import { Fallback, scanDelimitedFile } from './scan-file.ts';
 
@@ -187,6 +187,7 @@ const profileReader = async (
       index++;
     }
   }
+  await preparePii();
   return summarizePass(name, options, {
     columns,
     stats,
@@ -263,6 +264,7 @@ export const profileFile = async (
       { threads: options.threads, chunkBytes: options.chunkBytes },
     );
     if (chunks.rows === 0) return stream(); // the streaming path names the problem
+    await preparePii();
     return summarizePass(name, options, {
       columns,
       stats: chunks.stats,

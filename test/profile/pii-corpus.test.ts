@@ -5,10 +5,16 @@
  * builds (the column's inferred kind and distinct sample), and precision and recall are measured.
  */
 import { base, de, en, en_CA, en_GB, en_US, es, Faker, fr } from '@faker-js/faker';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { SemanticType } from '../../src/contracts.ts';
 import { ColumnStats } from '../../src/profile/infer.ts';
-import { detectSemantic, luhn, type SemanticDetection, type SemanticInput } from '../../src/profile/pii.ts';
+import {
+  detectSemantic,
+  luhn,
+  preparePii,
+  type SemanticDetection,
+  type SemanticInput,
+} from '../../src/profile/pii.ts';
 import { profileSource } from '../../src/profile/profile-seed.ts';
 import { type Cell, toCsv } from '../../src/table.ts';
 import { chunked } from '../helpers/byte-stream.ts';
@@ -411,8 +417,12 @@ interface Outcome {
   detection: SemanticDetection | undefined;
 }
 
-describe('semantic detection on a labelled corpus', () => {
-  // Prepare (shared): every column's profiler input, and one detection each, timed.
+// The name lexicon loads once, before any detection.
+beforeAll(preparePii);
+
+describe('semantic detection on a labelled corpus', async () => {
+  // Prepare (shared): the name lexicon, every column's profiler input, and one detection each, timed.
+  await preparePii();
   const inputs = corpus.map(inputOf);
   const started = performance.now();
   const outcomes: Outcome[] = corpus.map((column, i) => ({

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   cardValid,
   detectSemantic,
@@ -6,6 +6,7 @@ import {
   luhn,
   parseName,
   phoneValid,
+  preparePii,
   ssnValid,
 } from '../../src/profile/pii.ts';
 
@@ -14,6 +15,9 @@ const detect = (name: string, values: string[], kind: 'text' | 'integer' | 'cate
 /** n values from a formula, for detectors that want many distinct values. */
 const many = (n: number, make: (i: number) => string): string[] =>
   Array.from({ length: n }, (_, i) => make(i));
+
+// The name lexicon loads once, before any detection.
+beforeAll(preparePii);
 
 describe('validators', () => {
   it('checks card numbers with Luhn, IBANs with mod-97 and SSNs against the invalid ranges', () => {

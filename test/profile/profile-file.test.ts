@@ -159,7 +159,9 @@ describe('Reservoir (Algorithm L)', () => {
     for (let i = 0; i < 30; i++) if (reservoir.wants()) reservoir.keep([String(i)]);
 
     // Assess
-    expect(unpack(reservoir.sample()).rows.map((r) => r[0])).toEqual(Array.from({ length: 30 }, (_, i) => String(i)));
+    expect(unpack(reservoir.sample()).rows.map((r) => r[0])).toEqual(
+      Array.from({ length: 30 }, (_, i) => String(i)),
+    );
   });
 
   it('splits rows into a disjoint ~20 % holdout by their global index', () => {
