@@ -33,8 +33,7 @@ const MAX_CHUNKS = 8;
  * error: its chunk is scanned again on the calling thread, whose heap is not bounded.
  */
 const YOUNG_MB = 4;
-const oldGenerationMb = (columns: number): number =>
-  Number(process.env.OLD_MB ?? Math.min(2048, 40 + 2 * columns));
+const oldGenerationMb = (columns: number): number => Math.min(2048, 24 + 2 * columns);
 /** Worker threads at most by default: enough to outrun the disk on a Lambda's 6 vCPUs. */
 const MAX_THREADS = 4;
 
