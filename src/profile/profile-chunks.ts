@@ -17,7 +17,7 @@ import { Worker } from 'node:worker_threads';
 import { createRng, deriveSeed, type Rng } from '../random.ts';
 import type { Cell } from '../table.ts';
 import { DuplicateRows } from './duplicate-rows.ts';
-import { ColumnStats } from './infer.ts';
+import { ColumnStats, mix32 } from './infer.ts';
 import { Fallback, type ScanRange, scanDelimitedFile } from './scan-file.ts';
 
 /**
@@ -133,16 +133,7 @@ export class Reservoir {
 export const holdoutSplitter = (seed: number, share: number): ((index: number) => boolean) => {
   const base = deriveSeed(seed, 'holdout');
   const cut = share * 4294967296;
-  return (index) => mix((base ^ mix(index >>> 0) ^ Math.floor(index / 4294967296)) >>> 0) < cut;
-};
-
-const mix = (h: number): number => {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
+  return (index) => mix32((base ^ mix32(index >>> 0) ^ Math.floor(index / 4294967296)) >>> 0) < cut;
 };
 
 /** The split and the reservoirs of one chunk; chunk 0's are those of a single pass. */
