@@ -8,8 +8,8 @@
  *  3. False alarms: the honest generator (the copula fitted on train plus planted canaries, as the
  *     pipeline runs it) over 20 seeds per table, standard policy: pass rate, and which checks alarmed.
  *
- * Options: --tables a,b  --leak-seeds N  --honest-seeds N  --cap N  --no-timing  --no-leaks
- * --no-honest  --seed N.
+ * Options: --tables a,b  --leak-ids a,b (only these leaks)  --leak-seeds N  --honest-seeds N  --cap N
+ * --no-timing  --no-leaks  --no-honest  --seed N  --detail (every check's figure for each leak run).
  * Targets: timing < 30 s; every leak caught on every seed; honest pass rate >= 95 % per table.
  */
 import { IDENTIFYING, POLICIES, type Policy, type Profile } from '../src/contracts.ts';
@@ -375,6 +375,12 @@ interface Options {
   leaks: boolean;
   honest: boolean;
   seed: number;
+  /** Run the leaks on the sample customers too (the one table with PII). */
+  customers: boolean;
+  /** Only these leaks (ids a–e). */
+  only: string[];
+  /** Print every check's figure and verdict for each leak run. */
+  detail: boolean;
 }
 
 const optionsOf = (args: string[]): Options => {
@@ -387,6 +393,9 @@ const optionsOf = (args: string[]): Options => {
     leaks: true,
     honest: true,
     seed: 2026,
+    customers: true,
+    only: LEAKS.map((l) => l.id),
+    detail: false,
   };
   const whole = (name: string, value: string | undefined): number => {
     const n = Number(value);
@@ -403,27 +412,45 @@ const optionsOf = (args: string[]): Options => {
     else if (arg === '--honest-seeds') options.honestSeeds = whole(arg, args[++i]);
     else if (arg === '--cap') options.cap = whole(arg, args[++i]);
     else if (arg === '--seed') options.seed = whole(arg, args[++i]);
-    else if (arg === '--tables' && value !== undefined) {
+    else if (arg === '--detail') options.detail = true;
+    else if (arg === '--leak-ids' && value !== undefined) {
+      options.only = value.split(',');
+      i++;
+    } else if (arg === '--tables' && value !== undefined) {
       const names = value.split(',');
-      const unknown = names.filter((n) => !VEGA.some((t) => t.name === n));
+      const unknown = names.filter((n) => n !== CUSTOMERS.name && !VEGA.some((t) => t.name === n));
       if (unknown.length > 0)
-        throw new Error(`unknown table ${unknown.join(', ')}; known: ${VEGA.map((t) => t.name).join(', ')}`);
+        throw new Error(
+          `unknown table ${unknown.join(', ')}; known: ${[...VEGA, CUSTOMERS].map((t) => t.name).join(', ')}`,
+        );
       options.tables = VEGA.filter((t) => names.includes(t.name));
+      options.customers = names.includes(CUSTOMERS.name);
       i++;
     } else
       throw new Error(
-        `unknown option ${arg}; options: --tables a,b  --leak-seeds N  --honest-seeds N  --cap N  ` +
-          '--no-timing  --no-leaks  --no-honest  --seed N',
+        `unknown option ${arg}; options: --tables a,b  --leak-ids a,b  --leak-seeds N  --honest-seeds N  ` +
+          '--cap N  --no-timing  --no-leaks  --no-honest  --seed N  --detail',
       );
   }
   return options;
+};
+
+/** One line per check: id, figure, threshold, p-value against its Holm level, verdict. */
+const printDetail = (label: string, result: PrivacyResult): void => {
+  console.log(`${label}: ${result.verdict}`);
+  for (const c of result.checks) {
+    const p = c.pValue === undefined ? '' : ` p=${c.pValue.toPrecision(2)}/${(c.alpha ?? 0).toPrecision(2)}`;
+    console.log(
+      `  ${c.id.padEnd(22)} ${c.verdict.padEnd(12)} ${c.figure.toPrecision(3)} vs ${c.threshold.toPrecision(3)}${p}`,
+    );
+  }
 };
 
 const verdict = (pass: boolean): string => (pass ? 'PASS' : 'MISS');
 
 const leaksOf = async (options: Options, cache: Map<string, Table>): Promise<LeakCell[]> => {
   const cells: LeakCell[] = [];
-  for (const spec of [...options.tables, CUSTOMERS]) {
+  for (const spec of [...options.tables, ...(options.customers ? [CUSTOMERS] : [])]) {
     const byLeak = new Map<string, LeakCell>();
     for (let s = 0; s < options.leakSeeds; s++) {
       const seed = options.seed + s;
@@ -431,8 +458,10 @@ const leaksOf = async (options: Options, cache: Map<string, Table>): Promise<Lea
       const hasPii = identifying(split.profile).length > 0;
       for (const leak of LEAKS) {
         if (leak.needsPii === true && !hasPii) continue;
+        if (!options.only.includes(leak.id)) continue;
         const { synthetic, canaries } = leak.make(split, split.train.rows.length, seed);
         const result = runGate(split, synthetic, seed, canaries);
+        if (options.detail) printDetail(`(${leak.id}) ${spec.name} seed ${seed}`, result);
         let cell = byLeak.get(leak.id);
         if (cell === undefined) {
           cell = { leak: leak.id, table: spec.name, seeds: 0, caught: 0, failedChecks: [] };

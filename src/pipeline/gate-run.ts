@@ -5,23 +5,41 @@
  *  2. check every shard is there;
  *  3. stream the shards through the privacy checks (PII replay, exact copies, DCR vs holdout)
  *     and the fidelity scores, with their ceiling (the holdout sample scored the same way);
- *  4. write report.json and report.html, then the data, then manifest.json (with checksums) last,
+ *  4. repair (when the policy asks for it and only row-level checks failed): drop the rows behind
+ *     the failure, draw replacements from the generator, write the repaired shards beside the
+ *     originals, and gate them again from scratch;
+ *  5. write report.json and report.html, then the data, then manifest.json (with checksums) last,
  *     to curated when every check passed, to quarantine otherwise;
- *  5. record the verdict on the run.
+ *  6. record the verdict on the run.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { ModelArtifact, Profile, type RunRecord } from '../contracts.ts';
-import { NotReadyError } from '../errors.ts';
+import { ModelArtifact, type Policy, Profile, type RunRecord } from '../contracts.ts';
+import { ContractError, NotReadyError } from '../errors.ts';
 import { parseCsv } from '../formats/csv.ts';
-import { createPrivacyGate } from '../privacy/gate.ts';
+import {
+  createPrivacyGate,
+  createRowScreen,
+  type PrivacyResult,
+  REPAIRABLE,
+  type Repair,
+} from '../privacy/gate.ts';
 import { PiiIndex, type PiiIndexJson } from '../privacy/pii-index.ts';
 import { createFidelity } from '../quality/fidelity.ts';
+import { deriveSeed } from '../random.ts';
 import { buildReport, renderReportHtml } from '../report/report.ts';
+import type { Table } from '../table.ts';
+import { toCsv } from '../table.ts';
 import type { PipelineDeps } from './deps.ts';
+import { redrawSeedValues } from './generate-shard.ts';
 import { outputPrefix, runKeys } from './layout.ts';
 import { readJson, readRun, readTable, readText, saveRun, writeJson } from './run-store.ts';
 
-export type GateDeps = Pick<PipelineDeps, 'store' | 'buckets' | 'now' | 'progress'>;
+export type GateDeps = Pick<PipelineDeps, 'store' | 'buckets' | 'now' | 'progress'> &
+  /** The generator draws the replacement rows of a repair; without it there is no repair. */
+  Partial<Pick<PipelineDeps, 'generator'>>;
+
+/** Rounds of drawing replacements for one shard before repair gives up on it. */
+export const REPAIR_ROUNDS = 5;
 
 export type GateOutcome = { status: 'claimed-elsewhere'; runId: string } | { status: 'done'; run: RunRecord };
 
@@ -112,7 +130,7 @@ export const gateRun = async (
       : readTable(store, buckets.work, source.canaries),
   ]);
   const piiIndex = PiiIndex.fromJSON(JSON.parse(indexJson) as PiiIndexJson);
-  const privacy = createPrivacyGate({
+  const gateInput = {
     profile,
     train,
     holdout,
@@ -121,14 +139,26 @@ export const gateRun = async (
     seed: run.seed,
     ...(canaries === undefined ? {} : { canaries }),
     quasiIdentifiers: run.spec.quasiIdentifiers,
-  });
-  // Plots name only categories common enough for the model to emit.
-  const fidelity = createFidelity({
-    profile,
-    real: train,
-    seed: run.seed,
-    rareCategoryMin: run.policy.rareCategoryMin,
-  });
+  };
+  /** One pass of the gate and the fidelity scores over shards read one at a time. */
+  const gateShards = async (keyOf: (shard: number) => string) => {
+    const privacy = createPrivacyGate(gateInput);
+    // Plots name only categories common enough for the model to emit.
+    const fidelity = createFidelity({
+      profile,
+      real: train,
+      seed: run.seed,
+      rareCategoryMin: run.policy.rareCategoryMin,
+    });
+    const shardRows: number[] = [];
+    for (let shard = 0; shard < shards; shard++) {
+      const table = parseCsv(await readText(store, buckets.work, keyOf(shard)), keyOf(shard));
+      privacy.add(table);
+      fidelity.add(table);
+      shardRows.push(table.rows.length);
+    }
+    return { privacyResult: privacy.finish(), fidelity: fidelity.finish(), shardRows };
+  };
   // The ceiling: the same scorer on real rows the model never saw, against the same train sample.
   const ceiling = createFidelity({
     profile,
@@ -137,15 +167,47 @@ export const gateRun = async (
     rareCategoryMin: run.policy.rareCategoryMin,
   });
   ceiling.add(holdout);
-  const shardRows: number[] = [];
-  for (let shard = 0; shard < shards; shard++) {
-    const table = parseCsv(await readText(store, buckets.work, keys.shard(shard)), keys.shard(shard));
-    privacy.add(table);
-    fidelity.add(table);
-    shardRows.push(table.rows.length);
+  let shardKey = keys.shard;
+  let gated = await gateShards(shardKey);
+  const failed = gated.privacyResult.checks.filter((c) => c.verdict === 'fail').map((c) => c.id);
+  if (gated.privacyResult.verdict === 'fail') {
+    const skip = repairSkipped(run.policy, failed, deps.generator !== undefined);
+    if (skip !== undefined) {
+      gated.privacyResult = { ...gated.privacyResult, repair: skip };
+    } else {
+      progress({ stage: 'gate', runId, message: `repairing rows behind: ${failed.join(', ')}` });
+      const repairedKey = (shard: number) =>
+        `runs/${runId}/repaired/part-${String(shard).padStart(5, '0')}.csv`;
+      const screened = await repairShards({
+        deps: { ...deps, generator: deps.generator! },
+        screenFor: (columns) => createRowScreen(gateInput, columns, new Set(failed)),
+        model,
+        where: run.spec.conditions,
+        piiIndex,
+        seed: run.seed,
+        shards,
+        from: keys.shard,
+        to: repairedKey,
+      });
+      const again = screened.complete ? await gateShards(repairedKey) : undefined;
+      const passed = again?.privacyResult.verdict === 'pass';
+      const repair: Repair = {
+        outcome: passed ? 'repaired' : 'failed',
+        dropped: screened.dropped,
+        rowsDropped: screened.rowsDropped,
+        rowsReplaced: screened.rowsReplaced,
+        failedBefore: failed,
+        detail: repairDetail(failed, screened, again?.privacyResult),
+      };
+      if (again !== undefined) {
+        gated = again;
+        shardKey = repairedKey;
+      }
+      gated.privacyResult = { ...gated.privacyResult, repair };
+    }
   }
+  const { privacyResult, shardRows } = gated;
   const rows = shardRows.reduce((a, b) => a + b, 0);
-  const privacyResult = privacy.finish();
   const report = buildReport({
     runId,
     dataset: run.dataset,
@@ -158,7 +220,7 @@ export const gateRun = async (
       rareCategoryMin: model.settings.rareCategoryMin,
     },
     privacy: privacyResult,
-    fidelity: fidelity.finish(),
+    fidelity: gated.fidelity,
     ceiling: holdout.rows.length > 0 ? ceiling.finish() : null,
     warnings: profile.warnings,
   });
@@ -175,7 +237,7 @@ export const gateRun = async (
   files.push({ key: 'report.html', bytes: byteLength(reportHtml), sha256: sha256(reportHtml) });
   // Shards are read a second time rather than held: memory stays one shard whatever the run's size.
   for (let shard = 0; shard < shards; shard++) {
-    const body = await store.get(buckets.work, keys.shard(shard));
+    const body = await store.get(buckets.work, shardKey(shard));
     const name = `data/part-${String(shard).padStart(5, '0')}.csv`;
     await store.put(bucket, `${prefix}${name}`, body, { contentType: 'text/csv' });
     files.push({ key: name, bytes: body.byteLength, sha256: sha256(body), rows: shardRows[shard] ?? 0 });
@@ -198,7 +260,7 @@ export const gateRun = async (
   };
   await writeJson(store, bucket, `${prefix}manifest.json`, manifest);
 
-  const failed = privacyResult.checks.filter((c) => c.verdict === 'fail').map((c) => c.id);
+  const stillFailed = privacyResult.checks.filter((c) => c.verdict === 'fail').map((c) => c.id);
   run = await saveRun(
     store,
     buckets.work,
@@ -206,10 +268,129 @@ export const gateRun = async (
       ...run,
       status: verdict,
       output: { bucket, prefix },
-      ...(failed.length > 0 ? { reason: `failed checks: ${failed.join(', ')}` } : {}),
+      ...(stillFailed.length > 0
+        ? { reason: `failed checks: ${stillFailed.join(', ')}` }
+        : privacyResult.repair?.outcome === 'failed'
+          ? { reason: `repair could not replace the rows behind: ${failed.join(', ')}` }
+          : {}),
     },
     deps.now,
   );
   progress({ stage: 'gate', runId, message: `${verdict}: s3://${bucket}/${prefix}` });
   return { status: 'done', run };
+};
+
+/** Why repair is not tried, as the report's repair entry; undefined when it is. */
+const repairSkipped = (policy: Policy, failed: string[], canGenerate: boolean): Repair | undefined => {
+  const skipped = (detail: string): Repair => ({
+    outcome: 'skipped',
+    dropped: {},
+    rowsDropped: 0,
+    rowsReplaced: 0,
+    failedBefore: failed,
+    detail,
+  });
+  if (policy.repair !== true)
+    return skipped(
+      `The ${policy.name} policy does not repair: a run with a failed check is quarantined as it is.`,
+    );
+  const whole = failed.filter((id) => !REPAIRABLE.has(id));
+  if (whole.length > 0)
+    return skipped(
+      `Not repaired: ${whole.join(', ')} measure${whole.length === 1 ? 's' : ''} the model as a whole, not ` +
+        'particular rows; dropping rows would hide the leak, not remove it.',
+    );
+  if (!canGenerate) return skipped('Not repaired: no generator was available to draw replacement rows.');
+  return undefined;
+};
+
+interface Screened {
+  complete: boolean;
+  dropped: Record<string, number>;
+  rowsDropped: number;
+  rowsReplaced: number;
+  /** Shard that ran out of rounds, when not complete. */
+  stuck?: number;
+}
+
+/**
+ * Writes every shard, its flagged rows replaced by fresh draws that pass the same screen, under `to`.
+ * Deterministic: replacements come from seeds derived from (run seed, shard, round), so a retried
+ * gate writes the same bytes.
+ */
+const repairShards = async (args: {
+  deps: Pick<PipelineDeps, 'store' | 'buckets' | 'generator'>;
+  screenFor: (columns: string[]) => { reason(row: Table['rows'][number]): string | undefined };
+  model: ModelArtifact;
+  where: Record<string, string>;
+  piiIndex: PiiIndex;
+  seed: number;
+  shards: number;
+  from: (shard: number) => string;
+  to: (shard: number) => string;
+}): Promise<Screened> => {
+  const { deps, model, piiIndex, seed, shards } = args;
+  const out: Screened = { complete: true, dropped: {}, rowsDropped: 0, rowsReplaced: 0 };
+  for (let shard = 0; shard < shards; shard++) {
+    const table = parseCsv(await readText(deps.store, deps.buckets.work, args.from(shard)), args.from(shard));
+    const screen = args.screenFor(table.columns);
+    const drop = (row: Table['rows'][number]): boolean => {
+      const reason = screen.reason(row);
+      if (reason === undefined) return false;
+      out.dropped[reason] = (out.dropped[reason] ?? 0) + 1;
+      out.rowsDropped++;
+      return true;
+    };
+    const kept = table.rows.filter((row) => !drop(row));
+    for (let round = 0; kept.length < table.rows.length; round++) {
+      if (round === REPAIR_ROUNDS) {
+        out.complete = false;
+        out.stuck = shard;
+        return out;
+      }
+      const wanted = table.rows.length - kept.length;
+      const roundSeed = deriveSeed(seed, 'repair', shard, round);
+      const answer = await deps.generator.generate({
+        model,
+        rows: wanted,
+        seed: roundSeed,
+        shard,
+        ...(Object.keys(args.where).length > 0 ? { where: args.where } : {}),
+      });
+      const fresh = parseCsv(answer.body, `generator answer for the repair of shard ${shard}`);
+      if (fresh.columns.join('\u0000') !== table.columns.join('\u0000'))
+        throw new ContractError(
+          `generator answered columns [${fresh.columns.join(', ')}] for a repair, the shard has [${table.columns.join(', ')}]`,
+        );
+      redrawSeedValues(fresh, model, piiIndex, roundSeed, shard);
+      for (const row of fresh.rows) {
+        if (kept.length === table.rows.length) break;
+        if (drop(row)) continue;
+        kept.push(row);
+        out.rowsReplaced++;
+      }
+    }
+    await deps.store.put(deps.buckets.work, args.to(shard), toCsv({ columns: table.columns, rows: kept }), {
+      contentType: 'text/csv',
+    });
+  }
+  return out;
+};
+
+const repairDetail = (failed: string[], screened: Screened, after: PrivacyResult | undefined): string => {
+  const reasons = Object.entries(screened.dropped)
+    .map(([id, n]) => `${n} for ${id}`)
+    .join(', ');
+  const done =
+    `Row-level repair after ${failed.join(', ')} failed: ${screened.rowsDropped} synthetic rows were dropped ` +
+    `(${reasons || 'none flagged'}) and ${screened.rowsReplaced} fresh rows drawn in their place.`;
+  if (!screened.complete)
+    return (
+      `${done} Shard ${screened.stuck} still lacked clean rows after ${REPAIR_ROUNDS} rounds of fresh draws: ` +
+      'the generator keeps emitting leaking rows, so the run is quarantined.'
+    );
+  if (after?.verdict === 'pass')
+    return `${done} Every check was then run again on the repaired output, and passed.`;
+  const still = after?.checks.filter((c) => c.verdict === 'fail').map((c) => c.id) ?? [];
+  return `${done} Run again on the repaired output, ${still.join(', ')} still failed, so the run is quarantined.`;
 };

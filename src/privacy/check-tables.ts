@@ -9,7 +9,7 @@ import { profileSource } from '../profile/profile-seed.ts';
 import { createFidelity } from '../quality/fidelity.ts';
 import { buildReport, type Report } from '../report/report.ts';
 import { type Table, toCsv } from '../table.ts';
-import { createPrivacyGate, type PrivacyResult } from './gate.ts';
+import { createPrivacyGate, nameBaselineOf, type PrivacyResult } from './gate.ts';
 import { PiiIndex } from './pii-index.ts';
 
 export interface NamedTable {
@@ -106,6 +106,7 @@ export const checkTables = async (input: CheckTablesInput): Promise<CheckTablesR
     piiIndex: index,
     policy,
     seed,
+    nameBaseline: nameBaselineOf(profile, train.table, holdout.table),
     ...input.gate,
   });
   const fidelity = createFidelity({ profile, real: trainRef, seed, rareCategoryMin: policy.rareCategoryMin });

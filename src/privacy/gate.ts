@@ -19,7 +19,7 @@
  * print a seed value.
  */
 import { z } from 'zod';
-import type { Policy, Profile } from '../contracts.ts';
+import { IDENTIFYING, type Policy, type Profile } from '../contracts.ts';
 import { ContractError } from '../errors.ts';
 import { formatCount, formatInterval, formatList, formatPercent } from '../quality/format.ts';
 import { Reservoir, sampleIndices, wilson } from '../quality/stats.ts';
@@ -33,7 +33,7 @@ import { singlingOutCheck } from './attacks/singling-out.ts';
 import { createCanaryWatch } from './canaries.ts';
 import { type Compared, gowerEncoder } from './gower.ts';
 import { nearestNeighbours } from './nearest.ts';
-import type { PiiIndex } from './pii-index.ts';
+import { normalizePii, type PiiIndex } from './pii-index.ts';
 import {
   ascendingOrder,
   binomialUpperTail,
@@ -73,9 +73,26 @@ export const Check = z.object({
 });
 export type Check = z.infer<typeof Check>;
 
+/** What row-level repair did: rows behind a failure dropped, fresh ones drawn, the gate run again. */
+export const Repair = z.object({
+  /** repaired: the second gate passed; failed: it did not, or replacements ran out; skipped: not tried. */
+  outcome: z.enum(['repaired', 'failed', 'skipped']),
+  /** Synthetic rows dropped, per check that flagged them (a row counts once, under its first reason). */
+  dropped: z.record(z.string(), z.number().int().min(0)),
+  /** Rows dropped in all (replacements flagged and drawn again included). */
+  rowsDropped: z.number().int().min(0),
+  /** Fresh rows that took their place. */
+  rowsReplaced: z.number().int().min(0),
+  /** Checks that failed before repair. */
+  failedBefore: z.array(z.string()),
+  detail: z.string(),
+});
+export type Repair = z.infer<typeof Repair>;
+
 export const PrivacyResult = z.object({
   verdict: z.enum(['pass', 'fail']),
   checks: z.array(Check),
+  repair: Repair.optional(),
   syntheticRows: z.number().int().min(0),
   /** Milliseconds spent per step (not part of the report: it differs run to run). */
   timings: z.record(z.string(), z.number()).optional(),
@@ -102,7 +119,45 @@ export interface PrivacyGateInput {
   canaries?: Table;
   /** Quasi-identifiers from the dataset spec; proposed from the profile when empty. */
   quasiIdentifiers?: string[];
+  /**
+   * Names: how many of the holdout's name values (person-name columns) also occur among the train's,
+   * of how many. A common name is not a leak: seed names in the output are judged against this rate.
+   * Left out, names are held to zero tolerance like every other identifier.
+   */
+  nameBaseline?: { matched: number; total: number };
 }
+
+/** Semantic types judged against the holdout's own rate of recurring, not zero tolerance. */
+export const NAME_TYPES: ReadonlySet<string> = new Set(['person_name', 'first_name', 'last_name']);
+
+/** The nameBaseline of two tables: holdout name cells whose value some train name cell has. */
+export const nameBaselineOf = (
+  profile: Profile,
+  train: Table,
+  holdout: Table,
+): { matched: number; total: number } => {
+  const names = profile.columns
+    .filter((c) => c.semantic !== undefined && NAME_TYPES.has(c.semantic.type))
+    .map((c) => c.name);
+  const seen = new Set<string>();
+  for (const name of names) {
+    const i = train.columns.indexOf(name);
+    if (i >= 0) for (const row of train.rows) if (row[i] != null) seen.add(normalizePii(row[i]!));
+  }
+  let matched = 0;
+  let total = 0;
+  for (const name of names) {
+    const i = holdout.columns.indexOf(name);
+    if (i < 0) continue;
+    for (const row of holdout.rows) {
+      const cell = row[i];
+      if (cell === null || cell === undefined || cell.trim() === '') continue;
+      total++;
+      if (seen.has(normalizePii(cell))) matched++;
+    }
+  }
+  return { matched, total };
+};
 
 export interface PrivacyGate {
   add(shard: Table): void;
@@ -113,6 +168,17 @@ export interface PrivacyGate {
 export const MIN_HOLDOUT_ROWS = 20;
 const DEFAULT_SAMPLE = 10_000;
 const DEFAULT_REFERENCE = 10_000;
+/**
+ * Column-distance evaluations one nearest-neighbour pass may spend (10,000 × 10,000 rows × 20 columns).
+ * Narrow tables get larger reference samples for the same cost: a noisy copy can only be caught
+ * against a sample that holds the row it copies.
+ */
+const PAIR_BUDGET = 2e9;
+/**
+ * How far the chance that an honest model re-creates a row exactly may exceed the product of the
+ * row's value frequencies (columns are not independent): the margin of the distinctive-copy test.
+ */
+const DEPENDENCE_MARGIN = 100;
 const PII_MEMO_PER_COLUMN = 4_096;
 /** NNDR is read at this percentile: the synthetic rows that sit most distinctly on one real row. */
 const NNDR_PERCENTILE = 0.1;
@@ -179,7 +245,11 @@ export const createPrivacyGate = (input: PrivacyGateInput): PrivacyGate => {
   );
   // Equal-size reference samples, so that a model which never saw the train rows is as near to (and
   // copies as often) one as the other: the null of every comparison is then exactly even.
-  const size = Math.min(train.rows.length, holdout.rows.length, input.referenceSize ?? DEFAULT_REFERENCE);
+  const budgeted = Math.floor(
+    PAIR_BUDGET / (Math.max(1, input.sampleSize ?? DEFAULT_SAMPLE) * Math.max(1, candidates.length)),
+  );
+  const referenceSize = input.referenceSize ?? Math.max(DEFAULT_REFERENCE, budgeted);
+  const size = Math.min(train.rows.length, holdout.rows.length, referenceSize);
   const subRng = createRng(deriveSeed(seed, 'privacy-gate', 'reference'));
   const trainSub = sampleIndices(train.rows.length, size, subRng);
   const holdoutSub = sampleIndices(holdout.rows.length, size, subRng);
@@ -188,8 +258,17 @@ export const createPrivacyGate = (input: PrivacyGateInput): PrivacyGate => {
   let trainKeys: Set<string> | undefined;
   let trainSubKeys: Set<string> | undefined;
   let holdoutSubKeys: Set<string> | undefined;
+  let distinct: Distinctive | undefined;
+  let distinctCopies = 0;
   let rows = 0;
   let shards = 0;
+  /** Non-empty cells of name columns, the denominator of the names' replay rate. */
+  let nameCells = 0;
+  const nameColumns = new Set(
+    profile.columns
+      .filter((c) => c.semantic !== undefined && NAME_TYPES.has(c.semantic.type))
+      .map((c) => c.name),
+  );
   let copies = 0;
   const matched = { train: 0, holdout: 0 };
   const hits = new Map<string, number>();
@@ -237,6 +316,7 @@ export const createPrivacyGate = (input: PrivacyGateInput): PrivacyGate => {
       trainKeys = new Set(train.rows.map((row) => rowKey(row, trainIdx)));
       trainSubKeys = new Set(trainSub.map((r) => rowKey(train.rows[r]!, trainIdx)));
       holdoutSubKeys = new Set(holdoutSub.map((r) => rowKey(holdout.rows[r]!, holdoutIdx)));
+      distinct = distinctiveRows(train, trainIdx, holdout, holdoutIdx);
     }
     const shardIdx = indicesOf(
       shard,
@@ -249,11 +329,15 @@ export const createPrivacyGate = (input: PrivacyGateInput): PrivacyGate => {
         const cell = row[j];
         if (cell === null || cell === undefined) continue;
         const column = shard.columns[j]!;
+        if (nameColumns.has(column) && cell.trim() !== '') nameCells++;
         if (isSeedValue(column, cell)) hits.set(column, (hits.get(column) ?? 0) + 1);
       }
       if (shardIdx.length > 0) {
         const key = rowKey(row, shardIdx);
-        if (trainKeys!.has(key)) copies++;
+        if (trainKeys!.has(key)) {
+          copies++;
+          if (distinct!.keys.has(key)) distinctCopies++;
+        }
         const inTrain = trainSubKeys!.has(key);
         const inHoldout = holdoutSubKeys!.has(key);
         // A row both samples hold is common, not a copy of anyone: it says nothing either way.
@@ -274,9 +358,29 @@ export const createPrivacyGate = (input: PrivacyGateInput): PrivacyGate => {
       return out;
     };
     const columns = compared ?? [];
-    const replay = timed('pii-replay', () => piiReplayCheck(hits, piiIndex, rows));
+    const replay = timed('pii-replay', () =>
+      piiReplayCheck(hits, piiIndex, rows, {
+        columns: nameColumns,
+        cells: nameCells,
+        baseline: input.nameBaseline,
+        alpha: policy.familyAlpha,
+      }),
+    );
     const copiesDraft = timed('exact-copies', () =>
-      exactCopiesDraft({ columns, train, holdout, trainKeys, copies, matched, size, rows, policy }),
+      exactCopiesDraft({
+        columns,
+        train,
+        holdout,
+        trainKeys,
+        copies,
+        matched,
+        size,
+        rows,
+        policy,
+        distinctCopies,
+        chancePerRow: distinct?.chancePerRow ?? 0,
+        distinctRows: distinct?.keys.size ?? 0,
+      }),
     );
     const distance = distanceDrafts({
       columns,
@@ -289,7 +393,7 @@ export const createPrivacyGate = (input: PrivacyGateInput): PrivacyGate => {
       seed,
       threads: input.threads,
       rounds: input.bootstrapRounds ?? 400,
-      referenceSize: input.referenceSize ?? DEFAULT_REFERENCE,
+      referenceSize,
       timings,
     });
     const drafts = [copiesDraft, ...distance];
@@ -312,6 +416,99 @@ export const createPrivacyGate = (input: PrivacyGateInput): PrivacyGate => {
   };
 
   return { add, finish };
+};
+
+/** Failures a row-level repair can address: each names the rows behind it. */
+export const REPAIRABLE: ReadonlySet<string> = new Set([
+  'pii-replay',
+  'exact-copies',
+  'canaries',
+  'rare-combinations',
+]);
+
+export interface RowScreen {
+  /** The check a row fails (one of REPAIRABLE), or undefined when it is clean. */
+  reason(row: Cell[]): string | undefined;
+}
+
+/**
+ * Names the synthetic rows behind row-level failures, for repair: a row holding an identifying
+ * value of the seed (or of a canary), exactly repeating a training row or a canary, or carrying a
+ * quasi-identifier combination that is rare in the training sample and absent from the holdout.
+ * `checks` limits it to the failures being repaired, so clean rows are not thrown away for
+ * nothing. `columns` is the output's header.
+ */
+export const createRowScreen = (
+  input: Pick<
+    PrivacyGateInput,
+    'profile' | 'train' | 'holdout' | 'piiIndex' | 'policy' | 'canaries' | 'quasiIdentifiers'
+  >,
+  columns: string[],
+  checks: ReadonlySet<string>,
+): RowScreen => {
+  const { profile, train, holdout, piiIndex, policy } = input;
+  const byName = new Map(profile.columns.map((c) => [c.name, c]));
+  const shared = train.columns.filter((name) => {
+    const column = byName.get(name);
+    return columns.includes(name) && (column === undefined || columnRole(column) !== 'skip');
+  });
+  const outAt = shared.map((n) => columns.indexOf(n));
+  const trainKeys = checks.has('exact-copies')
+    ? new Set(train.rows.map((row) => rowKey(row, indicesOf(train, shared, 'the train sample'))))
+    : new Set<string>();
+  const canaries = checks.has('canaries') ? input.canaries : undefined;
+  const canaryKeys = new Set<string>();
+  const canaryValues = new Set<string>();
+  if (canaries !== undefined) {
+    const at = shared.map((n) => canaries.columns.indexOf(n));
+    if (at.every((i) => i >= 0)) for (const row of canaries.rows) canaryKeys.add(rowKey(row, at));
+    canaries.columns.forEach((name, j) => {
+      const semantic = byName.get(name)?.semantic?.type;
+      if (semantic === undefined || !IDENTIFYING.has(semantic)) return;
+      for (const row of canaries.rows) {
+        const cell = row[j];
+        if (cell !== null && cell !== undefined && cell.trim() !== '') canaryValues.add(cell.trim());
+      }
+    });
+  }
+  let rareAt: number[] = [];
+  const rare = new Set<string>();
+  if (checks.has('rare-combinations')) {
+    const quasi = (
+      input.quasiIdentifiers?.length ? input.quasiIdentifiers : proposeQuasiIdentifiers(profile)
+    ).filter((q) => train.columns.includes(q) && holdout.columns.includes(q) && columns.includes(q));
+    if (quasi.length > 0) {
+      rareAt = quasi.map((q) => columns.indexOf(q));
+      const counts = new Map<string, number>();
+      const trainAt = quasi.map((q) => train.columns.indexOf(q));
+      for (const row of train.rows) {
+        const key = rowKey(row, trainAt);
+        counts.set(key, (counts.get(key) ?? 0) + 1);
+      }
+      const holdoutAt = quasi.map((q) => holdout.columns.indexOf(q));
+      const inHoldout = new Set(holdout.rows.map((row) => rowKey(row, holdoutAt)));
+      for (const [key, n] of counts) if (n < policy.kMin && !inHoldout.has(key)) rare.add(key);
+    }
+  }
+  const pii = checks.has('pii-replay');
+  return {
+    reason: (row) => {
+      if (pii || canaryValues.size > 0) {
+        for (const cell of row) {
+          if (cell === null || cell === undefined) continue;
+          if (canaryValues.has(cell.trim())) return 'canaries';
+          if (pii && piiIndex.has(cell)) return 'pii-replay';
+        }
+      }
+      if (outAt.length > 0 && (trainKeys.size > 0 || canaryKeys.size > 0)) {
+        const key = rowKey(row, outAt);
+        if (canaryKeys.has(key)) return 'canaries';
+        if (trainKeys.has(key)) return 'exact-copies';
+      }
+      if (rare.size > 0 && rare.has(rowKey(row, rareAt))) return 'rare-combinations';
+      return undefined;
+    },
+  };
 };
 
 const noCanaries = (): Check => ({
@@ -359,7 +556,39 @@ const decide = (drafts: Draft[], alpha: number): Check[] => {
   });
 };
 
-const piiReplayCheck = (hits: Map<string, number>, piiIndex: PiiIndex, rows: number): Check => {
+const piiReplayCheck = (
+  allHits: Map<string, number>,
+  piiIndex: PiiIndex,
+  rows: number,
+  names: {
+    columns: ReadonlySet<string>;
+    cells: number;
+    baseline: { matched: number; total: number } | undefined;
+    alpha: number;
+  },
+): Check => {
+  // Names, given the holdout's own rate: seed names recur in output as often as unseen people's
+  // names recur in the seed, or the output replays them. Every other identifier: zero tolerance.
+  let hits = allHits;
+  let nameNote = '';
+  const { baseline } = names;
+  if (baseline !== undefined && baseline.total > 0 && names.columns.size > 0) {
+    const nameHits = [...allHits].filter(([c]) => names.columns.has(c)).reduce((a, [, n]) => a + n, 0);
+    const rate = baseline.matched / baseline.total;
+    // Against the upper end of the holdout's rate, so its own sampling noise is not read as a leak.
+    const ceiling = Math.min(1, wilson(baseline.matched, baseline.total)[1]);
+    const p = binomialUpperTail(nameHits, names.cells, ceiling);
+    const replayed = nameHits > 0 && p < names.alpha;
+    if (!replayed) hits = new Map([...allHits].filter(([c]) => !names.columns.has(c)));
+    nameNote =
+      ` Names are judged against chance: ${formatCount(nameHits)} of ${formatCount(names.cells)} synthetic name ` +
+      `cells (${formatPercent(names.cells > 0 ? nameHits / names.cells : 0, 2)}) equal a seed name, while ` +
+      `${formatPercent(rate, 2)} of unseen people's names occur among the training names (one-sided binomial ` +
+      `p = ${formatP(p)} against the upper end of that rate's 95% interval, at ${formatP(names.alpha)}); ` +
+      (replayed
+        ? 'the output repeats seed names more than chance does.'
+        : 'common names recurring is not a leak.');
+  }
   const total = [...hits.values()].reduce((a, b) => a + b, 0);
   const base = {
     id: 'pii-replay',
@@ -377,7 +606,7 @@ const piiReplayCheck = (hits: Map<string, number>, piiIndex: PiiIndex, rows: num
       detail:
         `${formatCount(total)} synthetic ${total === 1 ? 'cell equals' : 'cells equal'} an identifying value ` +
         `(name, email, phone, ID number, address…) found in the seed, in ${formatList(where)}. ` +
-        'Real personal data would be published; the values themselves are not shown here.',
+        `Real personal data would be published; the values themselves are not shown here.${nameNote}`,
     };
   }
   if (rows === 0) {
@@ -398,9 +627,79 @@ const piiReplayCheck = (hits: Map<string, number>, piiIndex: PiiIndex, rows: num
     detail:
       piiIndex.size === 0
         ? 'The seed had no identifying values to index, so none can reappear in the output.'
-        : `None of the ${formatCount(rows)} synthetic rows contains any of the ${formatCount(piiIndex.size)} ` +
-          'identifying values found in the seed, in any column.',
+        : nameNote !== ''
+          ? `None of the ${formatCount(rows)} synthetic rows contains any identifying value found in the seed ` +
+            `other than names, in any column.${nameNote}`
+          : `None of the ${formatCount(rows)} synthetic rows contains any of the ${formatCount(piiIndex.size)} ` +
+            'identifying values found in the seed, in any column.',
   };
+};
+
+interface Distinctive {
+  /** Keys of train rows no other real row (train or holdout) repeats. */
+  keys: Set<string>;
+  /**
+   * Expected exact re-creations of any of them by one synthetic row drawn from the real
+   * distribution, were columns independent: the sum over those rows of their value frequencies'
+   * product.
+   */
+  chancePerRow: number;
+}
+
+/**
+ * Train rows that are one of a kind among the real rows, and how likely a model that learned only
+ * the distribution is to re-create one of them exactly by chance. A row with a value seen once in
+ * a column of many values is next to impossible to hit by chance; a copy of it is a copy.
+ */
+const distinctiveRows = (
+  train: Table,
+  trainIdx: number[],
+  holdout: Table,
+  holdoutIdx: number[],
+): Distinctive => {
+  const total = train.rows.length + holdout.rows.length;
+  const counts = new Map<string, number>();
+  const values = trainIdx.map(() => new Map<string, number>());
+  const tally = (table: Table, idx: number[]): void => {
+    for (const row of table.rows) {
+      const cells = idx.map((i) => canonical(row[i] ?? null));
+      const key = cells.join('\u0001');
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+      cells.forEach((cell, j) => {
+        values[j]!.set(cell, (values[j]!.get(cell) ?? 0) + 1);
+      });
+    }
+  };
+  tally(train, trainIdx);
+  tally(holdout, holdoutIdx);
+  const keys = new Set<string>();
+  let chancePerRow = 0;
+  for (const row of train.rows) {
+    const cells = trainIdx.map((i) => canonical(row[i] ?? null));
+    const key = cells.join('\u0001');
+    if (counts.get(key) !== 1) continue;
+    keys.add(key);
+    let logP = 0;
+    cells.forEach((cell, j) => {
+      logP += Math.log((values[j]!.get(cell) ?? 1) / total);
+    });
+    chancePerRow += Math.exp(logP);
+  }
+  return { keys, chancePerRow };
+};
+
+/** P(X ≥ k) for X ~ Poisson(mean). */
+const poissonUpperTail = (k: number, mean: number): number => {
+  if (k <= 0) return 1;
+  if (!(mean > 0)) return 0;
+  // 1 - P(X ≤ k - 1), summed in log space; for the small means it meets the terms stay exact.
+  let term = Math.exp(-mean);
+  let below = term;
+  for (let i = 1; i < k; i++) {
+    term *= mean / i;
+    below += term;
+  }
+  return below >= 1 ? Math.max(0, 1 - below) : 1 - below;
 };
 
 const exactCopiesDraft = (args: {
@@ -413,8 +712,11 @@ const exactCopiesDraft = (args: {
   size: number;
   rows: number;
   policy: Policy;
+  distinctCopies: number;
+  chancePerRow: number;
+  distinctRows: number;
 }): Draft => {
-  const { columns, train, holdout, trainKeys, copies, matched, size, rows, policy } = args;
+  const { columns, train, holdout, trainKeys, copies, matched, size, rows, policy, distinctCopies } = args;
   const names = columns.map((c) => c.name);
   let holdoutCopies = 0;
   if (trainKeys !== undefined && names.length > 0) {
@@ -449,7 +751,11 @@ const exactCopiesDraft = (args: {
   // together, the synthetic rows' part follows their share of the rows when the rates are equal.
   // This one still sees a model that memorised holdout rows as well. Bonferroni over the two.
   const pRate = binomialUpperTail(copies, copies + holdoutCopies, rows / (rows + holdout.rows.length));
-  const p = Math.min(1, 2 * Math.min(pSign, pRate));
+  // Small tables: a handful of copies is too few for either comparison with the holdout, but a copy
+  // of a one-of-a-kind row is evidence by itself, judged against what chance could re-create.
+  const expected = rows * args.chancePerRow * DEPENDENCE_MARGIN;
+  const pDistinct = poissonUpperTail(distinctCopies, expected);
+  const p = Math.min(1, 3 * Math.min(pSign, pRate, pDistinct));
   return {
     check: { ...check, interval },
     p,
@@ -462,8 +768,13 @@ const exactCopiesDraft = (args: {
       `${formatPercent(policy.exactCopyExcess, 2)} above that (at most ${formatPercent(threshold, 2)}). ` +
       `Against equal samples of ${formatCount(size)} training and ${formatCount(size)} unseen rows, ` +
       `${formatCount(matched.train)} synthetic rows repeat a training row only and ${formatCount(matched.holdout)} ` +
-      'an unseen row only; without a leak both are equally likely. Two one-sided binomial tests (copies against ' +
-      "the unseen rows' own rate, and train-only against unseen-only repeats), the smaller p-value doubled.",
+      'an unseen row only; without a leak both are equally likely. ' +
+      `${formatCount(distinctCopies)} synthetic ${distinctCopies === 1 ? 'row repeats' : 'rows repeat'} one of the ` +
+      `${formatCount(args.distinctRows)} training rows that no other real row shares, where a model that learned ` +
+      `only the distribution would re-create about ${expected < 0.01 ? expected.toExponential(1) : expected.toFixed(2)} ` +
+      `(the product of their values' frequencies, times ${DEPENDENCE_MARGIN} for dependence between columns). ` +
+      "Three one-sided tests (copies against the unseen rows' own rate, train-only against unseen-only repeats " +
+      'as binomials, and one-of-a-kind copies against chance as a Poisson count), the smallest p-value tripled.',
     failNote: 'The model reproduces real training records.',
   };
 };

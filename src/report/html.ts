@@ -101,6 +101,26 @@ const thresholdOf = (check: Check): string => {
   return `${limit} (unseen real rows: ${shownAs(check, check.baseline)})`;
 };
 
+/** Row-level repair, said plainly: the checks above are those of the repaired output when it ran. */
+const repairSection = (report: Report): string => {
+  const repair = report.privacy.repair;
+  if (repair === undefined) return '';
+  const heading =
+    repair.outcome === 'repaired'
+      ? `Repaired: ${formatCount(repair.rowsDropped)} rows replaced`
+      : repair.outcome === 'failed'
+        ? 'Repair tried, and failed'
+        : 'Not repaired';
+  return (
+    `<h3>${escapeHtml(heading)}</h3>` +
+    `<p>${escapeHtml(repair.detail)}` +
+    (repair.outcome === 'repaired'
+      ? ' The checks above were measured on the repaired output, as published.'
+      : '') +
+    '</p>'
+  );
+};
+
 const checksTable = (checks: Check[]): string => {
   const rows = checks
     .map(
@@ -709,6 +729,7 @@ export const renderReportHtml = (report: Report): string => {
 <h2 id="privacy">Privacy checks</h2>
 <p>Each check compares the synthetic rows with the real data the model was trained on and with real rows it never saw. The data is published only when no check fails.</p>
 ${checksTable(report.privacy.checks)}
+${repairSection(report)}
 ${warnings}
 ${fidelitySection(report)}
 ${settingsSection(report)}

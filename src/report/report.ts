@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { Policy, parse } from '../contracts.ts';
-import { Check, type PrivacyResult } from '../privacy/gate.ts';
+import { Check, type PrivacyResult, Repair } from '../privacy/gate.ts';
 import { Fidelity } from '../quality/fidelity.ts';
 import { formatList } from '../quality/format.ts';
 
@@ -49,7 +49,12 @@ export const Report = z.object({
     trainRows: z.number().int().min(0),
     rareCategoryMin: z.number().int().min(0),
   }),
-  privacy: z.object({ verdict: z.enum(['pass', 'fail']), checks: z.array(Check) }),
+  privacy: z.object({
+    verdict: z.enum(['pass', 'fail']),
+    checks: z.array(Check),
+    /** Row-level repair, when a check failed: what was dropped and redrawn, and how it ended. */
+    repair: Repair.optional(),
+  }),
   fidelity: ReportFidelity,
   warnings: z.array(z.string()),
 });
@@ -120,7 +125,11 @@ export const buildReport = (input: BuildReportInput): Report => {
     syntheticRows: privacy.syntheticRows,
     policy: input.policy,
     model: input.model,
-    privacy: { verdict: privacy.verdict, checks: privacy.checks },
+    privacy: {
+      verdict: privacy.verdict,
+      checks: privacy.checks,
+      ...(privacy.repair === undefined ? {} : { repair: privacy.repair }),
+    },
     fidelity: { ...input.fidelity, ceiling: ceilingOf(input.ceiling) },
     warnings: input.warnings ?? [],
   };

@@ -6,8 +6,10 @@ import type { RunRecord } from '../../src/contracts.ts';
 import { TransientError } from '../../src/errors.ts';
 import { parseCsv } from '../../src/formats/csv.ts';
 import type { Manifest } from '../../src/pipeline/gate-run.ts';
+import type { Generator } from '../../src/ports.ts';
 import type { Report } from '../../src/report/report.ts';
 import { sampleCustomers } from '../../src/sample/customers.ts';
+import { toCsv } from '../../src/table.ts';
 import { type FakeAws, fakeAws } from '../helpers/fake-aws.ts';
 import { context, landAllShards, readyEvent, SEED_ROWS, startSeedRun, TWO_SHARD_ROWS } from './fixtures.ts';
 
@@ -189,5 +191,111 @@ describe('gate-run', () => {
     expect(otherGate.runs).toEqual([{ runId, status: 'claimed-elsewhere' }]);
     expect(retry.runs[0]).toMatchObject({ runId, status: 'published' });
     expect(aws.keys(aws.buckets.curated)).toContain(`customers/${runId}/manifest.json`);
+  });
+
+  describe('row-level repair (standard policy)', () => {
+    const seedEmails = (): string[] => {
+      const seed = sampleCustomers(SEED_ROWS);
+      const c = seed.columns.indexOf('email');
+      return seed.rows.map((row) => row[c]).filter((v): v is string => v != null && v !== '');
+    };
+    /** Overwrites the email of the first `count` rows of every row set the function is given. */
+    const replayEmails = (csv: string, what: string, count: number): string => {
+      const table = parseCsv(csv, what);
+      const c = table.columns.indexOf('email');
+      const emails = seedEmails();
+      table.rows.slice(0, count).forEach((row, i) => {
+        row[c] = emails[i % emails.length]!;
+      });
+      return toCsv(table);
+    };
+    const leakShard = (aws: FakeAws, runId: string): void => {
+      const key = `runs/${runId}/shards/part-00000.csv`;
+      aws.put(aws.buckets.work, key, replayEmails(aws.text(aws.buckets.work, key), key, 5), 'text/csv');
+    };
+
+    it('drops the rows that replay seed emails, draws fresh ones and publishes the repaired output', async () => {
+      // Prepare: a landed run whose shard carries five seed emails
+      const aws = fakeAws();
+      const { runId } = await landAllShards(aws);
+      leakShard(aws, runId);
+      const prefix = `customers/${runId}/`;
+
+      // Act
+      const result = await invoke(aws, readyEvent(runId));
+
+      // Assess
+      expect(result.runs).toMatchObject([{ runId, status: 'published' }]);
+      const report = aws.json<Report>(aws.buckets.curated, `${prefix}report.json`);
+      expect(report.privacy.verdict).toBe('pass');
+      expect(report.privacy.repair).toMatchObject({
+        outcome: 'repaired',
+        failedBefore: ['pii-replay'],
+        dropped: { 'pii-replay': 5 },
+        rowsDropped: 5,
+        rowsReplaced: 5,
+      });
+      expect(aws.text(aws.buckets.curated, `${prefix}report.html`)).toContain('Repaired: 5 rows replaced');
+      const published = parseCsv(aws.text(aws.buckets.curated, `${prefix}data/part-00000.csv`), 'published');
+      const emails = new Set(seedEmails());
+      const c = published.columns.indexOf('email');
+      expect(published.rows.filter((row) => emails.has(row[c] ?? ''))).toEqual([]);
+      expect(published.rows.length).toBe(SEED_ROWS);
+      const manifest = aws.json<Manifest>(aws.buckets.curated, `${prefix}manifest.json`);
+      const part = manifest.files.find((f) => f.key === 'data/part-00000.csv')!;
+      expect(part.sha256).toBe(sha256(aws.bytes(aws.buckets.curated, `${prefix}data/part-00000.csv`)!));
+    });
+
+    /** Overwrites the first `count` rows' sampled columns with training rows: exact copies. */
+    const copyTrainRows = (aws: FakeAws, runId: string, csv: string, count: number): string => {
+      const train = parseCsv(aws.text(aws.buckets.work, `runs/${runId}/samples/train.csv`), 'train');
+      const table = parseCsv(csv, 'rows');
+      const at = train.columns.map((name) => table.columns.indexOf(name));
+      table.rows.slice(0, count).forEach((row, i) => {
+        const source = train.rows[(i * 7) % train.rows.length]!;
+        at.forEach((c, j) => {
+          row[c] = source[j] ?? null;
+        });
+      });
+      return toCsv(table);
+    };
+
+    it('quarantines the run when every replacement the generator draws copies a training row too', async () => {
+      // Prepare: a shard with five copied training rows, and a generator that answers only copies
+      const aws = fakeAws();
+      const { runId } = await landAllShards(aws);
+      const key = `runs/${runId}/shards/part-00000.csv`;
+      aws.put(
+        aws.buckets.work,
+        key,
+        copyTrainRows(aws, runId, aws.text(aws.buckets.work, key), 5),
+        'text/csv',
+      );
+      const deps = aws.handlerDeps();
+      const real: Generator = deps.generator;
+      const copying: Generator = {
+        generate: async (request) => {
+          const answer = await real.generate(request);
+          return { ...answer, body: copyTrainRows(aws, runId, answer.body, request.rows) };
+        },
+      };
+
+      // Act
+      const result = await makeHandler({ ...deps, generator: copying })(
+        readyEvent(runId),
+        context('gate-run'),
+      );
+
+      // Assess
+      expect(result.runs).toMatchObject([{ runId, status: 'quarantined' }]);
+      expect(aws.keys(aws.buckets.curated)).toEqual([]);
+      const report = aws.json<Report>(aws.buckets.quarantine, `customers/${runId}/report.json`);
+      expect(report.privacy.repair).toMatchObject({ outcome: 'failed', failedBefore: ['exact-copies'] });
+      expect(report.privacy.repair?.detail).toMatch(/still lacked clean rows after 5 rounds/);
+      expect(aws.text(aws.buckets.quarantine, `customers/${runId}/report.html`)).toContain(
+        'Repair tried, and failed',
+      );
+      expect(aws.json<RunRecord>(aws.buckets.work, `runs/${runId}/run.json`).reason).toMatch(/exact-copies/);
+    });
   });
 });

@@ -51,6 +51,23 @@ describe.each(['penguins.json', 'seattle-weather.csv'])('leaky generators on %s 
   });
 
   it.each(SEEDS)(
+    '(a) on a small output, two or three copied rows already fail exact-copies (seed %i)',
+    async (seed) => {
+      // Prepare: as many output rows as train rows, 1 in 100 a copy: too few to compare with the holdout
+      const split = await splitOf(table, seed);
+      const rows = Math.min(300, split.train.rows.length);
+
+      // Act
+      const result = await gate(split, copying(split, rows, 0.01, seed), seed);
+
+      // Assess
+      catches.push(`${table} (a) copies 1% of ${rows} rows seed ${seed}: ${failed(result).join(', ')}`);
+      expect(failed(result)).toContain('exact-copies');
+      expect(result.checks.find((c) => c.id === 'exact-copies')!.detail).toMatch(/no other real row shares/);
+    },
+  );
+
+  it.each(SEEDS)(
     '(b) train rows with noise of 0.1 sd: every distance check fails (seed %i)',
     async (seed) => {
       // Prepare
