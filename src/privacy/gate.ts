@@ -178,7 +178,7 @@ const PAIR_BUDGET = 2e9;
  * How far the chance that an honest model re-creates a row exactly may exceed the product of the
  * row's value frequencies (columns are not independent): the margin of the distinctive-copy test.
  */
-const DEPENDENCE_MARGIN = 100;
+const DEPENDENCE_MARGIN = 10;
 const PII_MEMO_PER_COLUMN = 4_096;
 /** NNDR is read at this percentile: the synthetic rows that sit most distinctly on one real row. */
 const NNDR_PERCENTILE = 0.1;
