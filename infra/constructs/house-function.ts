@@ -66,7 +66,8 @@ export class HouseFunction extends NodejsFunction {
         target: 'node22',
         mainFields: ['module', 'main'],
         banner: ESM_REQUIRE_SHIM,
-        externalModules: [],
+        // esbuild itself is only the local profiler's worker bundler, never loaded in a Lambda.
+        externalModules: ['esbuild'],
         minify: true,
         sourceMap: true,
         sourceMapMode: SourceMapMode.DEFAULT,
