@@ -12,7 +12,7 @@
  * does, text is scanned for embedded identifiers.
  */
 import { isIPv4, isIPv6 } from 'node:net';
-import { type CountryCode, parsePhoneNumberFromString } from 'libphonenumber-js/min';
+import type { CountryCode } from 'libphonenumber-js/min';
 import type { ColumnKind, SemanticType } from '../contracts.ts';
 import { snakeName } from './infer.ts';
 import { loadNameLexicon, type NameLexicon } from './name-lexicon.ts';
@@ -141,7 +141,7 @@ export const phoneValid = (value: string, hinted: boolean): boolean => {
   }
   const text = main.startsWith('00') ? `+${main.slice(2)}` : main;
   for (const country of international ? [undefined] : PHONE_COUNTRIES) {
-    const phone = parsePhoneNumberFromString(text, country);
+    const phone = phoneLib().parsePhoneNumberFromString(text, country);
     if (phone === undefined || !phone.isPossible()) continue;
     if (phone.countryCallingCode === '1' && !/^[2-9]\d{2}[2-9]/.test(phone.nationalNumber)) continue;
     return true;
@@ -243,14 +243,25 @@ const fold = (s: string): string => s.normalize('NFD').replace(/\p{M}/gu, '').to
  */
 let lexicon: NameLexicon | undefined;
 
-/** Loads what `detectSemantic` needs (the name lexicon); call it once before detecting. */
+/** libphonenumber's metadata, loaded with the lexicon for the same reason. */
+let phones: typeof import('libphonenumber-js/min') | undefined;
+
+/** Loads what `detectSemantic` needs (name lexicon, phone metadata); call it once before detecting. */
 export const preparePii = async (): Promise<void> => {
   lexicon ??= await loadNameLexicon(fold);
+  phones ??= await import('libphonenumber-js/min');
 };
 
+const NOT_PREPARED = 'detectSemantic needs `await preparePii()` first';
+
 const names = (): NameLexicon => {
-  if (lexicon === undefined) throw new Error('detectSemantic needs `await preparePii()` first');
+  if (lexicon === undefined) throw new Error(NOT_PREPARED);
   return lexicon;
+};
+
+const phoneLib = (): typeof import('libphonenumber-js/min') => {
+  if (phones === undefined) throw new Error(NOT_PREPARED);
+  return phones;
 };
 
 const TITLES = new Set('mr mrs ms miss mx dr prof sir dame rev herr frau mme mlle'.split(' '));
