@@ -215,7 +215,7 @@ export const ColumnProfile = z.object({
 });
 export type ColumnProfile = z.infer<typeof ColumnProfile>;
 
-export const SeedFormat = z.enum(['csv', 'tsv', 'jsonl', 'parquet']);
+export const SeedFormat = z.enum(['csv', 'tsv', 'jsonl', 'json', 'parquet']);
 export type SeedFormat = z.infer<typeof SeedFormat>;
 
 export const Profile = z.object({

@@ -1,5 +1,5 @@
 /**
- * JSON Lines: one flat object per line. Columns are the union of keys, in order of first
+ * JSON Lines: one flat object per line; and a JSON array of flat objects, read element by element. Columns are the union of keys, in order of first
  * appearance, over the first lines; values become text cells (nested values as JSON text).
  */
 import { BadInputError } from '../errors.ts';
@@ -47,6 +47,92 @@ export class LineSplitter {
     this.line++;
     const text = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
     if (text.trim() !== '') this.lines.push({ text, line: this.line });
+  }
+}
+
+const isSpace = (c: number): boolean => c === 32 || c === 10 || c === 13 || c === 9;
+
+/**
+ * Splits a JSON array of objects (`[{…},{…}]`, the usual "export as JSON") into its elements across
+ * chunk boundaries, each with the line it starts on, so that a large array streams like JSON Lines.
+ * Only strings and nesting are tracked; each element is then parsed on its own.
+ */
+export class JsonArraySplitter {
+  readonly lines: { text: string; line: number }[] = [];
+  private line = 1;
+  private started = false;
+  private closed = false;
+  private depth = 0;
+  private inString = false;
+  private escape = false;
+  private pending = '';
+  private elementLine = 0;
+  private elements = 0;
+
+  constructor(private readonly name = 'input') {}
+
+  push(text: string): void {
+    let start = this.depth > 0 ? 0 : -1;
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (c === 10) this.line++;
+      if (this.inString) {
+        if (this.escape) this.escape = false;
+        else if (c === 92) this.escape = true;
+        else if (c === 34) this.inString = false;
+        continue;
+      }
+      if (this.depth > 0) {
+        if (c === 34) this.inString = true;
+        else if (c === 123 || c === 91) this.depth++;
+        else if (c === 125 || c === 93) {
+          this.depth--;
+          if (this.depth === 0) {
+            this.lines.push({ text: this.pending + text.slice(start, i + 1), line: this.elementLine });
+            this.pending = '';
+            start = -1;
+          }
+        }
+        continue;
+      }
+      if (isSpace(c)) continue;
+      if (!this.started) {
+        if (c !== 91) throw new BadInputError(`${this.name}: line ${this.line} does not start a JSON array`);
+        this.started = true;
+      } else if (this.closed) {
+        throw new BadInputError(`${this.name}: line ${this.line} has text after the JSON array's closing ]`);
+      } else if (c === 44) {
+      } else if (c === 93) {
+        this.closed = true;
+      } else if (c === 123) {
+        this.depth = 1;
+        this.elements++;
+        this.elementLine = this.line;
+        start = i;
+      } else {
+        throw new BadInputError(
+          `${this.name}: element ${this.elements + 1} of the JSON array (line ${this.line}) is not an object; ` +
+            'doppel reads an array of flat objects, one per row',
+        );
+      }
+    }
+    if (this.depth > 0) {
+      this.pending += text.slice(start);
+      if (this.pending.length > MAX_LINE_CHARS) {
+        throw new BadInputError(
+          `${this.name}: the object starting on line ${this.elementLine} is longer than ` +
+            `${MAX_LINE_CHARS / 1024 / 1024} Mi characters; no table row is that long`,
+        );
+      }
+    }
+  }
+
+  finish(): void {
+    if (this.depth > 0 || this.inString || !this.closed) {
+      throw new BadInputError(
+        `${this.name}: the JSON array ends early (line ${this.line}): the file is truncated or not one JSON array`,
+      );
+    }
   }
 }
 

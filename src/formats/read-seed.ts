@@ -19,10 +19,17 @@ import { BadInputError } from '../errors.ts';
 import type { Cell } from '../table.ts';
 import { DelimitedTokenizer, sniffDelimiter } from './delimited.ts';
 import { decodeText, detectEncoding, firstInvalidUtf8 } from './encoding.ts';
-import { JSONL_SCHEMA_LINES, JsonlRows, LineSplitter, parseJsonLine, unionKeys } from './jsonl.ts';
+import {
+  JSONL_SCHEMA_LINES,
+  JsonArraySplitter,
+  JsonlRows,
+  LineSplitter,
+  parseJsonLine,
+  unionKeys,
+} from './jsonl.ts';
 import { openParquetFile, PARQUET_MAGIC, type ParquetSource, spoolToTemp } from './parquet.ts';
 
-export type SeedFormatName = 'csv' | 'tsv' | 'jsonl' | 'parquet';
+export type SeedFormatName = 'csv' | 'tsv' | 'jsonl' | 'json' | 'parquet';
 
 export interface SeedReader {
   format: SeedFormatName;
@@ -324,11 +331,6 @@ export const openSeed = async (
   }
 
   const first = headText.trimStart()[0];
-  if (first === '[') {
-    throw new BadInputError(
-      `${name} is a JSON array; doppel reads JSON Lines (one object per line), CSV, TSV or Parquet`,
-    );
-  }
   const text = textChunks();
   let once = false;
   const claim = () => {
@@ -339,8 +341,8 @@ export const openSeed = async (
     await text.return(undefined);
   };
 
-  if (first === '{') {
-    const splitter = new LineSplitter(name);
+  if (first === '{' || first === '[') {
+    const splitter = first === '[' ? new JsonArraySplitter(name) : new LineSplitter(name);
     let ended = false;
     while (splitter.lines.length < JSONL_SCHEMA_LINES && !ended) {
       const next = await text.next();
@@ -352,10 +354,10 @@ export const openSeed = async (
     const early = splitter.lines.splice(0, splitter.lines.length);
     const objects = early.map((l) => parseJsonLine(l.text, l.line, name));
     const columns = unionKeys(objects.slice(0, JSONL_SCHEMA_LINES));
-    if (columns.length === 0) throw new BadInputError(`${name}: the first JSON Lines objects have no keys`);
+    if (columns.length === 0) throw new BadInputError(`${name}: the first JSON objects have no keys`);
     const rows = new JsonlRows(columns, name);
     return {
-      format: 'jsonl',
+      format: first === '[' ? 'json' : 'jsonl',
       compression,
       columns,
       warnings,

@@ -153,12 +153,57 @@ describe('openSeed: JSON Lines', () => {
   });
 });
 
+describe('openSeed: a JSON array of objects', () => {
+  it('reads it element by element across any chunk boundary, strings with brackets and escapes included', async () => {
+    // Prepare: the usual "export as JSON", pretty-printed, in 3-byte chunks
+    const array = JSON.stringify(
+      [
+        { id: 1, note: 'a } inside', tags: ['x', 'y'] },
+        { id: 2, note: 'say "hi" [ok]', nested: { k: [1, { z: 2 }] } },
+        { id: 3, note: null },
+      ],
+      null,
+      2,
+    );
+
+    // Act
+    const reader = await open(array, 'export.json', 3);
+    const rows = await readAll(reader);
+
+    // Assess
+    expect(reader.format).toBe('json');
+    expect(reader.columns).toEqual(['id', 'note', 'tags', 'nested']);
+    expect(rows).toEqual([
+      ['1', 'a } inside', '["x","y"]', null],
+      ['2', 'say "hi" [ok]', null, '{"k":[1,{"z":2}]}'],
+      ['3', null, null, null],
+    ]);
+  });
+
+  it.each([
+    [
+      'an element that is not an object',
+      '[{"a":1}, 2]',
+      /^x\.json: element 2 of the JSON array \(line 1\) is not an object/,
+    ],
+    ['an array cut short', '[{"a":1},\n{"a":2', /^x\.json: the JSON array ends early \(line 2\)/],
+    [
+      'text after the array',
+      '[{"a":1}]\n[{"a":2}]',
+      /^x\.json: line 2 has text after the JSON array's closing \]/,
+    ],
+    ['an element that is not valid JSON', '[{"a":1},\n{"a":}]', /^x\.json: line 2 is not valid JSON/],
+  ])('rejects %s, naming the line', async (_what, data, message) => {
+    const error = await failure(data, 'x.json');
+    expect(error.message).toMatch(message);
+  });
+});
+
 describe('openSeed: bad input', () => {
   it.each([
     ['an empty file', '', /^seed\.csv is empty/],
     ['a file of whitespace', '  \n\n \t\n', /^seed\.csv is empty/],
     ['a header without rows', 'a,b,c\n\n', /^seed\.csv has a header but no data rows/],
-    ['a JSON array', '[{"a":1}]', /^seed\.csv is a JSON array/],
   ])('rejects %s', async (_what, data, message) => {
     // Act
     const error = await failure(data);
