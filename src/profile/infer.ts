@@ -10,7 +10,7 @@
 import type { ColumnKind } from '../contracts.ts';
 import { hash32 } from '../random.ts';
 import type { Cell } from '../table.ts';
-import { HyperLogLog, QuantileSketch, weightedQuantiles } from './sketches.ts';
+import { HyperLogLog, QuantileSketch, TopK, weightedQuantiles } from './sketches.ts';
 
 /** Written for "no value"; null in typed (numeric, date, boolean) columns, a value in text ones. */
 export const NULL_TOKENS: ReadonlySet<string> = new Set([
@@ -291,6 +291,8 @@ export class ColumnStats {
   /** Past the cap: distinct values by HyperLogLog, numbers not counted exactly by KLL. */
   private sketch: HyperLogLog | undefined;
   private numbers: QuantileSketch | undefined;
+  /** Past the cap: the most frequent of the values not counted exactly (Space-Saving). */
+  private heavy: TopK | undefined;
   private duplicates = false;
   private settled = false;
 
@@ -350,6 +352,11 @@ export class ColumnStats {
       return;
     } else {
       this.sketch!.add(entry.hash);
+      // The most frequent values matter for categories and text; a column still numeric or dated
+      // is summed up by its quantiles, and skipping it keeps the per-row cost where it was.
+      if (!(this.floatOk || this.datetimeOk || this.isoDateOk || this.slashOk || this.namedOk !== 0)) {
+        this.heavy!.add(entry.value);
+      }
       if (!entry.token) {
         if (this.floatOk && !Number.isNaN(entry.x)) this.numbers!.update(entry.x);
         this.pastCapShapes[this.intOk ? INTEGER_SHAPE : this.shapeOf(entry)]!++;
@@ -790,6 +797,10 @@ export class ColumnStats {
       if (summary.sample.length < PII_SAMPLE) summary.sample.push(value);
     }
     if (options.keepTop) {
+      // Values past the distinct cap join with the occurrences Space-Saving vouches for.
+      for (const [value, c] of this.heavy?.entries() ?? []) {
+        if (!(tokensAreNull && NULL_TOKENS.has(value))) entries.push([value, c]);
+      }
       // A value seen once is not "frequent", and on its own it may single someone out.
       summary.top = entries
         .filter(([, c]) => c >= 2)
@@ -885,6 +896,7 @@ export class ColumnStats {
     }
     if (stats.sketch !== undefined) HyperLogLog.revive(stats.sketch);
     if (stats.numbers !== undefined) QuantileSketch.revive(stats.numbers);
+    if (stats.heavy !== undefined) TopK.revive(stats.heavy);
     return stats;
   }
 
@@ -932,6 +944,7 @@ export class ColumnStats {
     if (other.capped) this.cap();
     if (other.sketch !== undefined) this.sketch!.merge(other.sketch);
     if (other.numbers !== undefined) this.numbers!.merge(other.numbers);
+    if (other.heavy !== undefined) this.heavy!.merge(other.heavy);
     for (const [value, entry] of other.counts) {
       const mine = this.counts.get(value);
       if (mine !== undefined) {
@@ -951,6 +964,7 @@ export class ColumnStats {
         continue;
       }
       this.sketch!.add(entry.hash);
+      this.heavy!.add(entry.value, entry.count);
       if (!entry.token) this.pastCapShapes[this.shapeOf(entry)]! += entry.count;
       if (entry.count > 1) this.duplicates = true;
       if (!entry.token && !Number.isNaN(entry.x)) this.numbers!.add(entry.x, entry.count);
@@ -964,6 +978,7 @@ export class ColumnStats {
     this.capped = true;
     this.sketch = new HyperLogLog();
     this.numbers = new QuantileSketch();
+    this.heavy = new TopK();
     for (const e of this.counts.values()) this.sketch.add(e.hash);
   }
 

@@ -3,7 +3,9 @@
  * - HyperLogLog (2^14 registers, 16 KiB): distinct counts, about 0.8 % standard error;
  * - KLL quantiles (k = 400): rank error under 1 % with high probability, a few thousand numbers.
  * Both merge: sketches of parts of a column merged give the sketch of the whole, within its error.
- * Both are deterministic: the same values in the same order give the same figures.
+ * - Space-Saving (Metwally, Agrawal, El Abbadi 2005; 64 counters): the most frequent values, each
+ *   count over by at most its recorded error.
+ * All are deterministic: the same values in the same order give the same figures.
  */
 
 const P = 14;
@@ -155,3 +157,61 @@ export const weightedQuantiles = (items: [number, number][], probs: readonly num
     return items[items.length - 1]![0];
   });
 };
+
+const TOP_CAPACITY = 64;
+
+/**
+ * Space-Saving heavy hitters: up to 64 values with counts; a new value when full takes the place
+ * of the smallest counter and inherits its count as its error. Any value more frequent than
+ * total / 64 is among the counters. Merging adds counters and keeps the 64 largest.
+ */
+export class TopK {
+  private readonly counts = new Map<string, { count: number; error: number }>();
+
+  static revive(state: TopK): TopK {
+    return Object.setPrototypeOf(state, TopK.prototype);
+  }
+
+  add(value: string, weight = 1): void {
+    const seen = this.counts.get(value);
+    if (seen !== undefined) {
+      seen.count += weight;
+      return;
+    }
+    if (this.counts.size < TOP_CAPACITY) {
+      this.counts.set(value, { count: weight, error: 0 });
+      return;
+    }
+    let min: string | undefined;
+    let minCount = Number.POSITIVE_INFINITY;
+    for (const [v, c] of this.counts) {
+      if (c.count < minCount) {
+        minCount = c.count;
+        min = v;
+      }
+    }
+    this.counts.delete(min!);
+    this.counts.set(value, { count: minCount + weight, error: minCount });
+  }
+
+  merge(other: TopK): void {
+    for (const [value, c] of other.counts) {
+      const mine = this.counts.get(value);
+      if (mine !== undefined) {
+        mine.count += c.count;
+        mine.error += c.error;
+      } else this.counts.set(value, { ...c });
+    }
+    if (this.counts.size <= TOP_CAPACITY) return;
+    const kept = [...this.counts].sort((a, b) => b[1].count - a[1].count).slice(0, TOP_CAPACITY);
+    this.counts.clear();
+    for (const [value, c] of kept) this.counts.set(value, c);
+  }
+
+  /** Values with the occurrences they surely have (count less error), largest first. */
+  entries(): [string, number][] {
+    return [...this.counts]
+      .map(([value, c]): [string, number] => [value, c.count - c.error])
+      .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+  }
+}

@@ -122,6 +122,27 @@ describe('profileFile in chunks (byte ranges on worker threads)', () => {
     }
   });
 
+  it('finds a frequent value that first appears past the distinct cap (Space-Saving), chunked or not', async () => {
+    // Prepare: 12,000 codes seen 3 times each (a category column past the 10,000 counted exactly),
+    // then 'HOT' 600 times among 3,000 one-off codes
+    const codes = Array.from({ length: 36_000 }, (_, i) => `c${Math.floor(i / 3)}`);
+    for (let i = 0; i < 3600; i++) codes.push(i % 6 === 0 ? 'HOT' : `d${i}`);
+    const path = join(dir, 'late-hitter.csv');
+    writeFileSync(path, `code,n\n${codes.map((c, i) => `${c},${i % 3}`).join('\n')}\n`);
+
+    // Act
+    const chunked = await profileFile(path, 'late-hitter.csv', { seed: 1, threads: 2, chunkBytes: 32 << 10 });
+    const streamed = await profileSource(stream(path), 'late-hitter.csv', { seed: 1 });
+
+    // Assess: HOT leads the most frequent values, with no more occurrences than it has
+    for (const { profile } of [chunked, streamed]) {
+      const top = profile.columns[0]!.top;
+      expect(top[0]!.value).toBe('HOT');
+      expect(top[0]!.count).toBeGreaterThan(500);
+      expect(top[0]!.count).toBeLessThanOrEqual(600);
+    }
+  });
+
   it('raises no duplicate-rows alert on a table without repeated rows', async () => {
     const path = join(dir, 'unique.csv');
     writeFileSync(path, `a,b\n${Array.from({ length: 3000 }, (_, i) => `${i % 10},${i}`).join('\n')}\n`);
