@@ -232,6 +232,11 @@ export const Profile = z.object({
   duplicateRows: z.object({ count: z.number().int(), estimated: z.boolean() }).optional(),
   /** Rows in the train part (the only rows the model sees) and in the holdout the gate measures against. */
   split: z.object({ train: z.number().int(), holdout: z.number().int() }).optional(),
+  /**
+   * Person-name cells of the holdout sample, and how many of them also occur among the train
+   * sample's names: how often a name recurs by chance, the gate's yardstick for names in the output.
+   */
+  nameRecurrence: z.object({ matched: z.number().int(), total: z.number().int() }).optional(),
   columns: z.array(ColumnProfile),
   /** Alerts about the table as a whole (duplicate rows); column alerts sit on their columns. */
   alerts: z.array(z.string()).default([]),

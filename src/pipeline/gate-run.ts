@@ -139,6 +139,7 @@ export const gateRun = async (
     seed: run.seed,
     ...(canaries === undefined ? {} : { canaries }),
     quasiIdentifiers: run.spec.quasiIdentifiers,
+    ...(profile.nameRecurrence === undefined ? {} : { nameBaseline: profile.nameRecurrence }),
   };
   /** One pass of the gate and the fidelity scores over shards read one at a time. */
   const gateShards = async (keyOf: (shard: number) => string) => {

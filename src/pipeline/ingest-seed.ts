@@ -23,6 +23,7 @@ import {
 import { BadInputError, DoppelError, errorMessage, NotFoundError } from '../errors.ts';
 import { openSeed } from '../formats/read-seed.ts';
 import { plantCanaries } from '../privacy/canaries.ts';
+import { nameBaselineOf } from '../privacy/gate.ts';
 import { PiiIndex } from '../privacy/pii-index.ts';
 import { profileSource } from '../profile/profile-seed.ts';
 import { hash32 } from '../random.ts';
@@ -220,8 +221,11 @@ export const ingestSeed = async (deps: IngestDeps, object: SeedObject): Promise<
     progress({ stage: 'fit', runId, message: `fitted a Gaussian copula on ${train.rows.length} train rows` });
 
     const sampled = profile.columns.filter(isSampledColumn).map((c) => c.name);
+    // The samples at rest hold no PII column: the names' chance recurrence is counted here, once.
+    const names = nameBaselineOf(profile, train, holdout);
+    const stored = names.total > 0 ? { ...profile, nameRecurrence: names } : profile;
     await Promise.all([
-      writeJson(store, buckets.work, keys.profile, profile),
+      writeJson(store, buckets.work, keys.profile, stored),
       writeJson(store, buckets.work, keys.model, model),
       writeJson(store, buckets.work, keys.piiIndex, index.toJSON()),
       store.put(buckets.work, keys.train, toCsv(project(train, sampled)), { contentType: 'text/csv' }),

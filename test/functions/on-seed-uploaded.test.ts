@@ -1,7 +1,7 @@
 import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { describe, expect, it } from 'vitest';
 import { makeHandler } from '../../functions/on-seed-uploaded/handler.ts';
-import type { RunRecord } from '../../src/contracts.ts';
+import type { Profile, RunRecord } from '../../src/contracts.ts';
 import { parseCsv } from '../../src/formats/csv.ts';
 import type { ModelArtifact } from '../../src/synth/model.ts';
 import { fakeAws } from '../helpers/fake-aws.ts';
@@ -47,6 +47,10 @@ describe('on-seed-uploaded', () => {
       ]),
     );
     expect(aws.json(aws.buckets.work, 'datasets/customers/latest.json')).toMatchObject({ runId });
+    // The gate's yardstick for names: how often a holdout name recurs among train names (no name stored)
+    const profile = aws.json<Profile>(aws.buckets.work, `runs/${runId}/profile.json`);
+    expect(profile.nameRecurrence!.total).toBeGreaterThan(0);
+    expect(profile.nameRecurrence!.matched).toBeLessThan(profile.nameRecurrence!.total);
     const jobs = aws.sentJobs();
     expect(jobs).toHaveLength(run.shards!);
     expect(jobs.map((j) => j.shard)).toEqual([...Array(run.shards).keys()]);
