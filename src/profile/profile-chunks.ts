@@ -21,8 +21,9 @@ import { ColumnStats, mix32 } from './infer.ts';
 import { Fallback, type ScanRange, scanDelimitedFile } from './scan-file.ts';
 
 /**
- * Chunks per file: one per 256 MiB, 2 to 8, each of at least 16 MiB. Each chunk costs a warm-up
- * (its samples and tables fill again), so there are few; an even count keeps 2 threads busy alike.
+ * Chunks per file: about one per 256 MiB, an even number from 2 to 8, each of at least 16 MiB.
+ * Each chunk costs a warm-up (its samples and tables fill again), so there are few; an even count
+ * keeps 2 threads busy alike.
  */
 const MIN_CHUNK = 16 << 20;
 const BYTES_PER_CHUNK = 256 << 20;
@@ -224,14 +225,14 @@ export interface ChunkedProfile {
 export interface ChunkOptions {
   /** Worker threads (default: the cores available, at most 4); 1 scans every chunk on this thread. */
   threads?: number;
-  /** Bytes per chunk (default: one chunk per 256 MiB, 2 to 8 chunks, at least 16 MiB each). */
+  /** Bytes per chunk (default: about one chunk per 256 MiB, an even 2 to 8, at least 16 MiB each). */
   chunkBytes?: number;
 }
 
 /** Chunk boundaries over the data bytes [from, size). */
 export const chunkRanges = (from: number, size: number, chunkBytes?: number): [number, number][] => {
   const bytes = Math.max(0, size - from);
-  const count = Math.min(MAX_CHUNKS, Math.max(2, Math.round(bytes / BYTES_PER_CHUNK)));
+  const count = Math.min(MAX_CHUNKS, 2 * Math.max(1, Math.round(bytes / (2 * BYTES_PER_CHUNK))));
   const chunk = chunkBytes ?? Math.max(MIN_CHUNK, Math.ceil(bytes / count));
   const ranges: [number, number][] = [];
   for (let start = from; start < size || ranges.length === 0; start += chunk) {

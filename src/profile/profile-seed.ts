@@ -50,7 +50,7 @@ export interface ProfileOptions {
   overrides?: DatasetSpec['columns'];
   /** Local files: worker threads (default: the cores available, at most 4). */
   threads?: number;
-  /** Local files: bytes per chunk (default: one chunk per 256 MiB, 2 to 8 chunks, at least 16 MiB each). */
+  /** Local files: bytes per chunk (default: about one chunk per 256 MiB, an even 2 to 8, at least 16 MiB each). */
   chunkBytes?: number;
 }
 
