@@ -12,7 +12,8 @@ export const SHARD_BYTES_TARGET = Math.floor(ENDPOINT_PAYLOAD_LIMIT * 0.6);
 /** Beyond this, a shard's generation time dominates a Lambda invocation; more shards fan out better. */
 export const MAX_ROWS_PER_SHARD = 50_000;
 
-const PII_WIDTH: Record<string, number> = {
+/** Average CSV bytes of a fake value, per semantic type (others: 24); row-size estimates use them. */
+export const PII_WIDTH: Record<string, number> = {
   email: 36,
   person_name: 24,
   street_address: 36,
@@ -20,6 +21,8 @@ const PII_WIDTH: Record<string, number> = {
   uuid: 36,
   ipv6: 39,
   iban: 34,
+  // A faker sentence (lorem) in place of notes that carried identifiers: up to about 80 characters.
+  free_text_pii: 80,
 };
 
 /** An upper estimate of one row's CSV bytes, from the model alone. */

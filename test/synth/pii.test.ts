@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SemanticType } from '../../src/contracts.ts';
 import { BadInputError } from '../../src/errors.ts';
+import { PII_WIDTH } from '../../src/pipeline/plan-run.ts';
 import { dateParser } from '../../src/synth/datetime.ts';
 import { createPiiGenerator, fakeValue } from '../../src/synth/pii.ts';
 
@@ -20,6 +21,14 @@ const luhnValid = (digits: string): boolean => {
 };
 
 describe('fake PII', () => {
+  it('draws values no wider on average than the shard planner assumes for their type', () => {
+    for (const [semantic, width] of Object.entries(PII_WIDTH)) {
+      const values = draw(semantic, 2000);
+      const mean = values.reduce((sum, v) => sum + v.length, 0) / values.length;
+      expect(mean, semantic).toBeLessThanOrEqual(width);
+    }
+  });
+
   it('has a generator for every semantic type, drawing varied values', () => {
     for (const semantic of SemanticType.options) {
       const values = draw(semantic, 200);
