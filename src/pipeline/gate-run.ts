@@ -177,8 +177,7 @@ export const gateRun = async (
       gated.privacyResult = { ...gated.privacyResult, repair: skip };
     } else {
       progress({ stage: 'gate', runId, message: `repairing rows behind: ${failed.join(', ')}` });
-      const repairedKey = (shard: number) =>
-        `runs/${runId}/repaired/part-${String(shard).padStart(5, '0')}.csv`;
+      const repairedKey = keys.repairedShard;
       const screened = await repairShards({
         deps: { ...deps, generator: deps.generator! },
         screenFor: (columns) => createRowScreen(gateInput, columns, new Set(failed)),

@@ -62,6 +62,8 @@ export const runKeys = (runId: string) => {
     piiIndex: `${base}pii-index.json`,
     shardsPrefix: `${base}shards/`,
     shard: (index: number) => `${base}shards/part-${String(index).padStart(5, '0')}.csv`,
+    /** A shard after row-level repair at the gate, beside the original. */
+    repairedShard: (index: number) => `${base}repaired/part-${String(index).padStart(5, '0')}.csv`,
     gateClaim: `${base}gate.claim`,
     ready: `${READY_PREFIX}${runId}.json`,
   };

@@ -130,15 +130,19 @@ export interface PrivacyGateInput {
 /** Semantic types judged against the holdout's own rate of recurring, not zero tolerance. */
 export const NAME_TYPES: ReadonlySet<string> = new Set(['person_name', 'first_name', 'last_name']);
 
+/** The profile's columns of person names. */
+const nameColumnsOf = (profile: Profile): string[] =>
+  profile.columns
+    .filter((c) => c.semantic !== undefined && NAME_TYPES.has(c.semantic.type))
+    .map((c) => c.name);
+
 /** The nameBaseline of two tables: holdout name cells whose value some train name cell has. */
 export const nameBaselineOf = (
   profile: Profile,
   train: Table,
   holdout: Table,
 ): { matched: number; total: number } => {
-  const names = profile.columns
-    .filter((c) => c.semantic !== undefined && NAME_TYPES.has(c.semantic.type))
-    .map((c) => c.name);
+  const names = nameColumnsOf(profile);
   const seen = new Set<string>();
   for (const name of names) {
     const i = train.columns.indexOf(name);
@@ -264,11 +268,7 @@ export const createPrivacyGate = (input: PrivacyGateInput): PrivacyGate => {
   let shards = 0;
   /** Non-empty cells of name columns, the denominator of the names' replay rate. */
   let nameCells = 0;
-  const nameColumns = new Set(
-    profile.columns
-      .filter((c) => c.semantic !== undefined && NAME_TYPES.has(c.semantic.type))
-      .map((c) => c.name),
-  );
+  const nameColumns = new Set(nameColumnsOf(profile));
   let copies = 0;
   const matched = { train: 0, holdout: 0 };
   const hits = new Map<string, number>();
@@ -453,9 +453,8 @@ export const createRowScreen = (
     return columns.includes(name) && (column === undefined || columnRole(column) !== 'skip');
   });
   const outAt = shared.map((n) => columns.indexOf(n));
-  const trainKeys = checks.has('exact-copies')
-    ? new Set(train.rows.map((row) => rowKey(row, indicesOf(train, shared, 'the train sample'))))
-    : new Set<string>();
+  const copyAt = checks.has('exact-copies') ? indicesOf(train, shared, 'the train sample') : [];
+  const trainKeys = new Set(checks.has('exact-copies') ? train.rows.map((row) => rowKey(row, copyAt)) : []);
   const canaries = checks.has('canaries') ? input.canaries : undefined;
   const canaryKeys = new Set<string>();
   const canaryValues = new Set<string>();

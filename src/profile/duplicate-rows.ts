@@ -13,21 +13,14 @@ export const EMPTY_CELL = 0x6b43a9b5;
 /** Rows whose keys are kept exactly; a 53-bit key makes a false duplicate among them unlikely (< 1e-5). */
 const EXACT_ROWS = 1 << 18;
 
-/** The row key lanes' starting values (scan-file.ts computes the same key inline). */
+/**
+ * A row's key is two 32-bit lanes folded over its cells' value hashes (EMPTY_CELL for an empty
+ * cell), from these starting values; 21 + 32 bits of them are kept. scan-file.ts folds them inline.
+ */
 export const ROW_KEY_A = 0x2545f491;
 export const ROW_KEY_B = 0x9e3779b9;
-
-/** A row's 53-bit key from its cells' value hashes (two 32-bit lanes; 21 + 32 bits kept). */
-export const rowKey = (hashes: readonly number[], width: number): number => {
-  let a = ROW_KEY_A;
-  let b = ROW_KEY_B;
-  for (let c = 0; c < width; c++) {
-    const h = hashes[c]!;
-    a = Math.imul(a ^ h, 0x01000193);
-    b = Math.imul((b + h) ^ (b >>> 15), 0x5bd1e995);
-  }
-  return (mix32(a) >>> 11) * 4294967296 + mix32(b);
-};
+export const laneA = (a: number, hash: number): number => Math.imul(a ^ hash, 0x01000193);
+export const laneB = (b: number, hash: number): number => Math.imul((b + hash) ^ (b >>> 15), 0x5bd1e995);
 
 export interface DuplicateCount {
   rows: number;
@@ -54,14 +47,18 @@ export class DuplicateRows {
     return revived;
   }
 
-  add(key: number): void {
-    this.rows++;
-    const lo = key >>> 0;
-    this.sketch.add(lo);
-    if (this.exact) this.insert(Math.floor(key / 4294967296) + 1, lo | 0);
+  /** Adds the row whose cells have these value hashes. */
+  addRow(hashes: readonly number[], width: number): void {
+    let a = ROW_KEY_A;
+    let b = ROW_KEY_B;
+    for (let c = 0; c < width; c++) {
+      a = laneA(a, hashes[c]!);
+      b = laneB(b, hashes[c]!);
+    }
+    this.addLanes(a, b);
   }
 
-  /** `add(rowKey(...))` from the key's two lanes before mixing (no 53-bit number is built). */
+  /** Adds a row by its key's two lanes, folded over all its cells. */
   addLanes(a: number, b: number): void {
     this.rows++;
     const lo = mix32(b);

@@ -350,17 +350,16 @@ export class ColumnStats {
       entry.count++;
       this.duplicates = true;
       return;
-    } else {
-      this.sketch!.add(entry.hash);
-      // The most frequent values matter for categories and text; a column still numeric or dated
-      // is summed up by its quantiles, and skipping it keeps the per-row cost where it was.
-      if (!(this.floatOk || this.datetimeOk || this.isoDateOk || this.slashOk || this.namedOk !== 0)) {
-        this.heavy!.add(entry.value);
-      }
-      if (!entry.token) {
-        if (this.floatOk && !Number.isNaN(entry.x)) this.numbers!.update(entry.x);
-        this.pastCapShapes[this.intOk ? INTEGER_SHAPE : this.shapeOf(entry)]!++;
-      }
+    }
+    this.sketch!.add(entry.hash);
+    // The most frequent values matter for categories and text; a column still numeric or dated
+    // is summed up by its quantiles, and skipping it keeps the per-row cost where it was.
+    if (!(this.floatOk || this.datetimeOk || this.isoDateOk || this.slashOk || this.namedOk !== 0)) {
+      this.heavy!.add(entry.value);
+    }
+    if (!entry.token) {
+      if (this.floatOk && !Number.isNaN(entry.x)) this.numbers!.update(entry.x);
+      this.pastCapShapes[this.intOk ? INTEGER_SHAPE : this.shapeOf(entry)]!++;
     }
     this.apply(entry);
   }

@@ -28,7 +28,7 @@ import {
 } from '../formats/read-seed.ts';
 import { createRng, deriveSeed } from '../random.ts';
 import type { Cell, Table } from '../table.ts';
-import { type DuplicateCount, DuplicateRows, EMPTY_CELL, rowKey } from './duplicate-rows.ts';
+import { type DuplicateCount, DuplicateRows, EMPTY_CELL } from './duplicate-rows.ts';
 import { ColumnStats, detach, type Inferred, NULL_TOKENS } from './infer.ts';
 import { detectSemantic, preparePii, type SemanticDetection } from './pii.ts';
 import { chunkSamplers, profileChunks, type Sample, type SampleOptions, unpack } from './profile-chunks.ts';
@@ -181,7 +181,7 @@ const profileReader = async (
   for await (const batch of reader.batches()) {
     for (const row of batch) {
       for (let c = 0; c < width; c++) hashes[c] = stats[c]!.add(row[c]!)?.hash ?? EMPTY_CELL;
-      duplicates.add(rowKey(hashes, width));
+      duplicates.addRow(hashes, width);
       const part = inHoldout(index) ? holdout : train;
       if (part.wants()) part.keep(row.map((cell) => (cell === null ? null : detach(cell))));
       index++;

@@ -12,7 +12,7 @@
  */
 import { open } from 'node:fs/promises';
 import type { Cell } from '../table.ts';
-import { EMPTY_CELL, ROW_KEY_A, ROW_KEY_B } from './duplicate-rows.ts';
+import { EMPTY_CELL, laneA, laneB, ROW_KEY_A, ROW_KEY_B } from './duplicate-rows.ts';
 import type { ColumnStats, ValueEntry } from './infer.ts';
 import { mix32 } from './infer.ts';
 
@@ -125,7 +125,7 @@ export interface ScanSink {
   wants(index: number): boolean;
   /** The wanted row's cells (trimmed values; null for empty). */
   keep(cells: Cell[]): void;
-  /** Every data row's content key as its two 32-bit lanes (see rowKey), for duplicate rows. */
+  /** Every data row's content key as its two 32-bit lanes (see duplicate-rows.ts). */
   row(a: number, b: number): void;
 }
 
@@ -334,10 +334,10 @@ export const scanDelimitedFile = async (
             }
           }
           cellEntries[c] = entry;
-          // The row's key, as rowKey computes it, lane by lane as the cells come.
+          // The row's key (see duplicate-rows.ts), lane by lane as the cells come.
           const eh = entry === undefined ? EMPTY_CELL : entry.hash;
-          ka = Math.imul(ka ^ eh, 0x01000193);
-          kb = Math.imul((kb + eh) ^ (kb >>> 15), 0x5bd1e995);
+          ka = laneA(ka, eh);
+          kb = laneB(kb, eh);
         }
         sink.row(ka, kb);
         if (wanted) {
