@@ -28,15 +28,13 @@ export interface Rng {
 
 /** sfc32: small, fast, passes PractRand well beyond what we draw. */
 export const createRng = (seed: number): Rng => {
-  let a = 0x9e3779b9;
-  let b = 0x243f6a88;
-  let c = 0xb7e15162;
-  let d = seed >>> 0;
+  // The state stays in int32 (small integers to V8, never boxed): every step is 32-bit arithmetic,
+  // so signed or unsigned state gives the same bits.
+  let a = 0x9e3779b9 | 0;
+  let b = 0x243f6a88 | 0;
+  let c = 0xb7e15162 | 0;
+  let d = seed | 0;
   const next32 = (): number => {
-    a >>>= 0;
-    b >>>= 0;
-    c >>>= 0;
-    d >>>= 0;
     let t = (a + b) | 0;
     a = b ^ (b >>> 9);
     b = (c + (c << 3)) | 0;
