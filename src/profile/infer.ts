@@ -284,6 +284,9 @@ export class ColumnStats {
   /** Shapes of the values seen past the distinct cap (the counted ones are shaped at the end). */
   private readonly pastCapShapes = [0, 0, 0, 0, 0];
   private readonly datetimeLayouts = new Map<number, number>();
+  /** The layout of the latest past-cap datetime values and how many in a row had it (not yet in the map). */
+  private layoutRun = -1;
+  private layoutRunCount = 0;
 
   private readonly counts = new Map<string, ValueEntry>();
   private countedChars = 0;
@@ -342,6 +345,16 @@ export class ColumnStats {
     return entry;
   }
 
+  /**
+   * Adds `times` more occurrences of a counted value (one whose `count` is above 0): what `repeat`
+   * does for it, in one step. The byte scanner tallies repeats per value and hands them over here.
+   */
+  repeatCounted(entry: ValueEntry, times: number): void {
+    this.rows += times;
+    entry.count += times;
+    this.duplicates = true;
+  }
+
   /** Adds one more occurrence of a value whose entry `add` returned. */
   repeat(entry: ValueEntry): void {
     this.rows++;
@@ -376,8 +389,21 @@ export class ColumnStats {
     // Only values that parsed as numbers, while the column may still be numeric.
     if (this.floatOk && !Number.isNaN(entry.x)) this.moments(entry.x);
     if (this.datetimeOk && entry.layout >= 0) {
-      this.datetimeLayouts.set(entry.layout, (this.datetimeLayouts.get(entry.layout) ?? 0) + 1);
+      // Rows of one column mostly share a layout: count the run, and touch the map when it changes.
+      if (entry.layout === this.layoutRun) this.layoutRunCount++;
+      else {
+        this.flushLayoutRun();
+        this.layoutRun = entry.layout;
+        this.layoutRunCount = 1;
+      }
     }
+  }
+
+  private flushLayoutRun(): void {
+    if (this.layoutRunCount === 0) return;
+    const layouts = this.datetimeLayouts;
+    layouts.set(this.layoutRun, (layouts.get(this.layoutRun) ?? 0) + this.layoutRunCount);
+    this.layoutRunCount = 0;
   }
 
   /** The facts of `count` occurrences of one value at once. */
@@ -737,6 +763,7 @@ export class ColumnStats {
       return this.epochFormat();
     }
     if (kind === 'datetime') {
+      this.flushLayoutRun();
       let best: number | undefined;
       let bestCount = 0;
       for (const [layout, count] of this.datetimeLayouts) {
@@ -933,6 +960,8 @@ export class ColumnStats {
     this.ymdRange.merge(other.ymdRange);
     this.namedRange.merge(other.namedRange);
     for (let i = 0; i < this.pastCapShapes.length; i++) this.pastCapShapes[i]! += other.pastCapShapes[i]!;
+    this.flushLayoutRun();
+    other.flushLayoutRun();
     for (const [layout, count] of other.datetimeLayouts) {
       this.datetimeLayouts.set(layout, (this.datetimeLayouts.get(layout) ?? 0) + count);
     }

@@ -80,7 +80,12 @@ export interface ChunkResult {
  * kept costs a counter increment (it is never copied, and on the file path never decoded).
  */
 export class Reservoir {
-  readonly rows: Cell[][] = [];
+  /**
+   * The kept rows' cells, row after row in one array: a kept row is copied in, so replacing a row
+   * allocates nothing (rows that live a while, then die, are what makes a bounded heap collect).
+   */
+  private cells: Cell[] = [];
+  private width = -1;
   private offered = 0;
   private next = 0;
   private w = 1;
@@ -110,14 +115,28 @@ export class Reservoir {
     return true;
   }
 
-  /** Stores the wanted row; its strings must not view a larger buffer (see `detach`). */
+  /**
+   * Stores (copies) the wanted row; its strings must not view a larger buffer (see `detach`). The
+   * caller may reuse the array.
+   */
   keep(row: Cell[]): void {
-    this.rows[this.slot] = row;
+    const width = row.length;
+    if (this.width !== width) {
+      if (this.width !== -1)
+        throw new Error(`Reservoir: a row of ${width} cells after rows of ${this.width}`);
+      this.width = width;
+    }
+    const at = this.slot * width;
+    for (let c = 0; c < width; c++) this.cells[at + c] = row[c] ?? null;
   }
 
   /** The sample, each row as its JSON text: a fraction of the memory of an array of strings. */
   sample(): Packed {
-    return { rows: this.rows.map((row) => JSON.stringify(row)), offered: this.offered };
+    const kept = Math.min(this.size, this.offered);
+    const rows: string[] = new Array(kept);
+    const w = Math.max(0, this.width);
+    for (let i = 0; i < kept; i++) rows[i] = JSON.stringify(this.cells.slice(i * w, (i + 1) * w));
+    return { rows, offered: this.offered };
   }
 
   private uniform(): number {
@@ -192,7 +211,7 @@ export const scanChunk = async (task: ChunkTask): Promise<ChunkResult> => {
         return part.wants();
       },
       keep: (cells) => part.keep(cells),
-      row: (a, b) => duplicates.addLanes(a, b),
+      duplicates,
     },
     { ...task.range, stats },
   );

@@ -253,7 +253,7 @@ export const profileFile = async (
         },
         wants: () => false,
         keep: () => {},
-        row: () => {},
+        duplicates: new DuplicateRows(),
       },
       { start: 0, end: 1, aligned: true },
     );

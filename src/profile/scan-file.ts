@@ -12,7 +12,7 @@
  */
 import { open } from 'node:fs/promises';
 import type { Cell } from '../table.ts';
-import { EMPTY_CELL, laneA, laneB, ROW_KEY_A, ROW_KEY_B } from './duplicate-rows.ts';
+import { type DuplicateRows, EMPTY_CELL, laneA, laneB, ROW_KEY_A, ROW_KEY_B } from './duplicate-rows.ts';
 import type { ColumnStats, ValueEntry } from './infer.ts';
 import { mix32 } from './infer.ts';
 
@@ -27,6 +27,10 @@ const TABLE_BITS = 15;
 const FIRST_BITS = 8;
 /** Slots of the recent-values cache used once a column is past its distinct cap. */
 const CACHE_BITS = 12;
+const CACHE_KEY_BYTES = 32;
+/** `Interner.find`'s answers besides a table slot. */
+const MISSING = -1;
+const CACHED = -2;
 
 export class Fallback extends Error {
   constructor(reason: string) {
@@ -43,29 +47,64 @@ class Interner {
   private hashes = new Int32Array(1 << FIRST_BITS);
   private starts = new Int32Array(1 << FIRST_BITS);
   private lengths = new Int32Array(1 << FIRST_BITS).fill(-1);
-  private entries: (ValueEntry | undefined)[] = new Array(1 << FIRST_BITS);
+  entries: (ValueEntry | undefined)[] = new Array(1 << FIRST_BITS);
+  /** Per slot: the entry's value hash (for the row key), and repeats not yet handed to the column. */
+  valueHashes = new Int32Array(1 << FIRST_BITS);
+  pending = new Int32Array(1 << FIRST_BITS);
+  /** The entry of the latest CACHED answer of `find`. */
+  cached: ValueEntry | undefined;
   private arena = new Uint8Array(1 << 10);
   private used = 0;
   private size = 0;
+  /**
+   * The recent-values cache, direct-mapped by hash: keys of up to CACHE_KEY_BYTES in one arena (no
+   * allocation per value), longer ones copied.
+   */
   private cacheHashes: Int32Array | undefined;
-  private cacheKeys: (Uint8Array | undefined)[] = [];
+  private cacheLengths = new Int32Array(0);
+  private cacheArena = new Uint8Array(0);
+  private cacheLong: (Uint8Array | undefined)[] = [];
   private cacheEntries: (ValueEntry | undefined)[] = [];
 
-  find(buf: Uint8Array, s: number, e: number, h: number): ValueEntry | undefined {
+  /**
+   * The table slot of these bytes (a counted value: its repeats go to `pending[slot]`), CACHED
+   * (a value past the cap, its entry in `cached`), or MISSING.
+   */
+  find(buf: Uint8Array, s: number, e: number, h: number): number {
     const mask = (1 << this.bits) - 1;
     const n = e - s;
     for (let slot = h & mask; ; slot = (slot + 1) & mask) {
       const len = this.lengths[slot]!;
       if (len === -1) break;
-      if (this.hashes[slot] === h && len === n && same(buf, s, this.arena, this.starts[slot]!, n))
-        return this.entries[slot];
+      // Up to 4 bytes the key is the bytes themselves and mix32 is one-to-one: equal hashes, equal bytes.
+      if (this.hashes[slot] === h && len === n && (n <= 4 || same(buf, s, this.arena, this.starts[slot]!, n)))
+        return slot;
     }
-    if (this.cacheHashes === undefined) return undefined;
+    if (this.cacheHashes === undefined) return MISSING;
     const c = h & ((1 << CACHE_BITS) - 1);
-    const key = this.cacheKeys[c];
-    if (key !== undefined && this.cacheHashes[c] === h && key.length === n && same(buf, s, key, 0, n))
-      return this.cacheEntries[c];
-    return undefined;
+    if (
+      this.cacheHashes[c] === h &&
+      this.cacheLengths[c] === n &&
+      (n <= 4 ||
+        (n <= CACHE_KEY_BYTES
+          ? same(buf, s, this.cacheArena, c * CACHE_KEY_BYTES, n)
+          : same(buf, s, this.cacheLong[c]!, 0, n)))
+    ) {
+      this.cached = this.cacheEntries[c];
+      return CACHED;
+    }
+    return MISSING;
+  }
+
+  /** Hands the tallied repeats of counted values to their column. */
+  flush(column: ColumnStats): void {
+    const { pending, entries } = this;
+    for (let slot = 0; slot < pending.length; slot++) {
+      const times = pending[slot]!;
+      if (times === 0) continue;
+      column.repeatCounted(entries[slot]!, times);
+      pending[slot] = 0;
+    }
   }
 
   remember(buf: Uint8Array, s: number, e: number, h: number, entry: ValueEntry): void {
@@ -78,19 +117,30 @@ class Interner {
         this.arena = grown;
       }
       this.arena.set(buf.subarray(s, e), this.used);
-      this.place(h, this.used, n, entry);
+      this.place(h, this.used, n, entry, 0);
       this.used += n;
       this.size++;
       return;
     }
-    this.cacheHashes ??= new Int32Array(1 << CACHE_BITS);
+    if (this.cacheHashes === undefined) {
+      this.cacheHashes = new Int32Array(1 << CACHE_BITS);
+      this.cacheLengths = new Int32Array(1 << CACHE_BITS).fill(-1);
+      this.cacheArena = new Uint8Array(CACHE_KEY_BYTES << CACHE_BITS);
+    }
     const c = h & ((1 << CACHE_BITS) - 1);
     this.cacheHashes[c] = h;
-    this.cacheKeys[c] = Uint8Array.prototype.slice.call(buf, s, e); // a copy: buf is reused
+    this.cacheLengths[c] = n;
+    // Copies: buf is reused.
+    if (n <= CACHE_KEY_BYTES) {
+      const arena = this.cacheArena;
+      const at = c * CACHE_KEY_BYTES;
+      for (let k = 0; k < n; k++) arena[at + k] = buf[s + k]!;
+      this.cacheLong[c] = undefined;
+    } else this.cacheLong[c] = Uint8Array.prototype.slice.call(buf, s, e);
     this.cacheEntries[c] = entry;
   }
 
-  private place(h: number, start: number, n: number, entry: ValueEntry | undefined): void {
+  private place(h: number, start: number, n: number, entry: ValueEntry, pending: number): void {
     const mask = (1 << this.bits) - 1;
     let slot = h & mask;
     while (this.lengths[slot] !== -1) slot = (slot + 1) & mask;
@@ -98,20 +148,44 @@ class Interner {
     this.starts[slot] = start;
     this.lengths[slot] = n;
     this.entries[slot] = entry;
+    this.valueHashes[slot] = entry.hash;
+    this.pending[slot] = pending;
   }
 
   private grow(): void {
-    const { hashes, starts, lengths, entries } = this;
+    const { hashes, starts, lengths, entries, pending } = this;
     this.bits++;
-    this.hashes = new Int32Array(1 << this.bits);
-    this.starts = new Int32Array(1 << this.bits);
-    this.lengths = new Int32Array(1 << this.bits).fill(-1);
-    this.entries = new Array(1 << this.bits);
+    const slots = 1 << this.bits;
+    this.hashes = new Int32Array(slots);
+    this.starts = new Int32Array(slots);
+    this.lengths = new Int32Array(slots).fill(-1);
+    this.entries = new Array(slots);
+    this.valueHashes = new Int32Array(slots);
+    this.pending = new Int32Array(slots);
     for (let i = 0; i < lengths.length; i++) {
-      if (lengths[i] !== -1) this.place(hashes[i]!, starts[i]!, lengths[i]!, entries[i]);
+      if (lengths[i] !== -1) this.place(hashes[i]!, starts[i]!, lengths[i]!, entries[i]!, pending[i]!);
     }
   }
 }
+
+/**
+ * The interning key of bytes [s, e) before mixing: up to 4 bytes, the bytes themselves (so equal
+ * keys of equal length are equal bytes, no comparison needed); longer, a hash over 4-byte words.
+ * Bytes decide the value whether quoted or not (a bare field holds no quote), so both share keys.
+ */
+const keyOf = (buf: Uint8Array, view: DataView, s: number, e: number): number => {
+  const n = e - s;
+  if (n <= 4) {
+    let v = 0;
+    for (let k = s; k < e; k++) v = (v << 8) | buf[k]!;
+    return v;
+  }
+  let h = n;
+  let k = s;
+  for (; k + 4 <= e; k += 4) h = Math.imul(((h << 5) | (h >>> 27)) ^ view.getInt32(k, true), 0x9e3779b1);
+  for (; k < e; k++) h = Math.imul(h ^ buf[k]!, 16777619);
+  return h;
+};
 
 const same = (a: Uint8Array, i: number, b: Uint8Array, j: number, n: number): boolean => {
   for (let k = 0; k < n; k++) if (a[i + k] !== b[j + k]) return false;
@@ -123,10 +197,13 @@ export interface ScanSink {
   header(cells: Cell[]): ColumnStats[];
   /** Before each data row (0-based index): whether its cells are wanted as strings. */
   wants(index: number): boolean;
-  /** The wanted row's cells (trimmed values; null for empty). */
+  /** The wanted row's cells (trimmed values; null for empty), in an array reused for the next row. */
   keep(cells: Cell[]): void;
-  /** Every data row's content key as its two 32-bit lanes (see duplicate-rows.ts). */
-  row(a: number, b: number): void;
+  /**
+   * Takes every data row's content key (see duplicate-rows.ts). An object, not a callback: a call
+   * the compiler cannot inline would box the two 32-bit lanes on every row.
+   */
+  duplicates: DuplicateRows;
 }
 
 /**
@@ -159,11 +236,13 @@ export const scanDelimitedFile = async (
   range: ScanRange = { start: 0, end: Number.POSITIVE_INFINITY, aligned: true },
 ): Promise<ScanResult> => {
   const d = delimiter.charCodeAt(0);
+  const { duplicates } = sink;
   const special = new Uint8Array(256);
   for (const b of [d, LF, CR, QUOTE]) special[b] = 1;
   const handle = await open(path, 'r');
   try {
     let buf = Buffer.allocUnsafe(BLOCK);
+    let view = new DataView(buf.buffer, buf.byteOffset, buf.length);
     let filled = 0;
     let eof = false;
     let bytes = 0;
@@ -183,6 +262,10 @@ export const scanDelimitedFile = async (
     const fh = new Int32Array(MAX_COLUMNS);
     const fflags = new Uint8Array(MAX_COLUMNS); // 1 quoted, 2 doubled quotes inside, 4 non-ASCII
     const cellEntries: (ValueEntry | undefined)[] = [];
+    /** The interner's table slot of each cell of the row, or -1 (its entry is in cellEntries). */
+    const cellSlots = new Int32Array(MAX_COLUMNS);
+    /** A wanted row's cells, handed to `keep` (which copies them). */
+    let cells: Cell[] = [];
 
     const decode = (f: number): string => {
       const flags = fflags[f]!;
@@ -199,6 +282,7 @@ export const scanDelimitedFile = async (
           const grown = Buffer.allocUnsafe(buf.length * 2);
           buf.copy(grown, 0, 0, filled);
           buf = grown;
+          view = new DataView(buf.buffer, buf.byteOffset, buf.length);
         }
         const { bytesRead } = await handle.read(buf, filled, buf.length - filled, position);
         if (bytesRead === 0) eof = true;
@@ -233,7 +317,6 @@ export const scanDelimitedFile = async (
         let f = 0;
         for (;;) {
           if (f >= MAX_COLUMNS) throw new Fallback('too many columns');
-          let h = 0x811c9dc5;
           let high = 0;
           let flags = 0;
           let s = i;
@@ -256,12 +339,7 @@ export const scanDelimitedFile = async (
               break;
             }
             e = q;
-            for (let k = s; k < e; k++) {
-              const b = buf[k]!;
-              h = Math.imul(h ^ b, 16777619);
-              high |= b;
-            }
-            h = Math.imul(h ^ 0xff, 16777619); // a quoted value is a different key from the bare one
+            for (let k = s; k < e; k++) high |= buf[k]!;
             i = q + 1;
             const b = buf[i];
             if (i < filled && b !== d && b !== LF && b !== CR)
@@ -275,7 +353,6 @@ export const scanDelimitedFile = async (
                 if (b === QUOTE) throw new Fallback('a quote inside an unquoted field');
                 break;
               }
-              h = Math.imul(h ^ b, 16777619);
               high |= b;
             }
             e = k;
@@ -284,7 +361,7 @@ export const scanDelimitedFile = async (
           if (high & 0x80) flags |= 4;
           fs[f] = s;
           fe[f] = e;
-          fh[f] = mix32(h);
+          fh[f] = mix32(keyOf(buf, view, s, e));
           fflags[f] = flags;
           f++;
           if (i >= filled) {
@@ -318,31 +395,48 @@ export const scanDelimitedFile = async (
         let ka = ROW_KEY_A;
         let kb = ROW_KEY_B;
         for (let c = 0; c < width; c++) {
-          const column = stats[c]!;
           const s = fs[c]!;
           const e = fe[c]!;
-          let entry: ValueEntry | undefined;
-          if (e === s && fflags[c] === 0) column.add(null);
-          else {
+          let eh: number;
+          cellSlots[c] = -1;
+          if (e === s && fflags[c] === 0) {
+            stats[c]!.add(null);
+            cellEntries[c] = undefined;
+            eh = EMPTY_CELL;
+          } else {
             const h = fh[c]!;
             const interner = interners[c]!;
-            entry = interner.find(buf, s, e, h);
-            if (entry !== undefined) column.repeat(entry);
-            else {
-              entry = column.add(decode(c));
-              if (entry !== undefined) interner.remember(buf, s, e, h, entry);
+            const slot = interner.find(buf, s, e, h);
+            if (slot >= 0) {
+              // A counted value seen before: a tally, handed to the column at the end.
+              interner.pending[slot]!++;
+              cellSlots[c] = slot;
+              eh = interner.valueHashes[slot]!;
+            } else {
+              let entry: ValueEntry | undefined;
+              if (slot === CACHED) {
+                entry = interner.cached!;
+                stats[c]!.repeat(entry);
+              } else {
+                entry = stats[c]!.add(decode(c));
+                if (entry !== undefined) interner.remember(buf, s, e, h, entry);
+              }
+              cellEntries[c] = entry;
+              eh = entry === undefined ? EMPTY_CELL : entry.hash;
             }
           }
-          cellEntries[c] = entry;
           // The row's key (see duplicate-rows.ts), lane by lane as the cells come.
-          const eh = entry === undefined ? EMPTY_CELL : entry.hash;
           ka = laneA(ka, eh);
           kb = laneB(kb, eh);
         }
-        sink.row(ka, kb);
+        duplicates.addLanes(ka, kb);
         if (wanted) {
-          const cells: Cell[] = new Array(width);
-          for (let c = 0; c < width; c++) cells[c] = cellEntries[c]?.value ?? null;
+          if (cells.length !== width) cells = new Array(width);
+          for (let c = 0; c < width; c++) {
+            const slot = cellSlots[c]!;
+            const entry = slot >= 0 ? interners[c]!.entries[slot] : cellEntries[c];
+            cells[c] = entry?.value ?? null;
+          }
           sink.keep(cells);
         }
         rows++;
@@ -362,6 +456,7 @@ export const scanDelimitedFile = async (
       base += pos;
     }
     if (stats === undefined) throw new Fallback('no header');
+    for (let c = 0; c < interners.length; c++) interners[c]!.flush(stats[c]!);
     return { rows, bytes, start: seeking ? base : start, end: base };
   } finally {
     await handle.close();
