@@ -187,7 +187,6 @@ const profileReader = async (
       index++;
     }
   }
-  await preparePii();
   return summarizePass(name, options, {
     columns,
     stats,
@@ -264,7 +263,6 @@ export const profileFile = async (
       { threads: options.threads, chunkBytes: options.chunkBytes },
     );
     if (chunks.rows === 0) return stream(); // the streaming path names the problem
-    await preparePii();
     return summarizePass(name, options, {
       columns,
       stats: chunks.stats,
@@ -324,7 +322,7 @@ const tableAlerts = (duplicates: DuplicateCount): string[] => {
   ];
 };
 
-const summarizePass = (name: string, options: ProfileOptions, pass: Pass): ProfiledSeed => {
+const summarizePass = async (name: string, options: ProfileOptions, pass: Pass): Promise<ProfiledSeed> => {
   const overrides = options.overrides ?? {};
   const { columns, stats } = pass;
   const { train, holdout } = topUpHoldout(pass, options);
@@ -338,11 +336,24 @@ const summarizePass = (name: string, options: ProfileOptions, pass: Pass): Profi
 
   const tokensAreNull: boolean[] = [];
   const quantiles: ([number, number][] | undefined)[] = [];
+  const firsts = stats.map((s, i) => {
+    const inferred = s.infer(overrides[s.name]?.kind);
+    tokensAreNull[i] = inferred.tokensAreNull;
+    return { inferred, first: s.summarize(inferred, { keepTop: false }) };
+  });
+  // Dates go to the birth-date check alone; the other columns' samples say what detection needs.
+  await preparePii(
+    firsts.flatMap(({ inferred, first }, i) =>
+      overrides[stats[i]!.name]?.semantic !== undefined ||
+      inferred.kind === 'date' ||
+      inferred.kind === 'datetime'
+        ? []
+        : first.sample,
+    ),
+  );
   const profiles = stats.map((s, i): ColumnProfile => {
     const override = overrides[s.name];
-    const inferred = s.infer(override?.kind);
-    tokensAreNull[i] = inferred.tokensAreNull;
-    const first = s.summarize(inferred, { keepTop: false });
+    const { inferred, first } = firsts[i]!;
     let semantic: SemanticDetection | undefined;
     if (override?.semantic === null) semantic = undefined;
     else if (override?.semantic !== undefined) {

@@ -1,5 +1,5 @@
 import { gzipSync } from 'node:zlib';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { ColumnProfile } from '../../src/contracts.ts';
 import { BadInputError } from '../../src/errors.ts';
 import { profileSource } from '../../src/profile/profile-seed.ts';
@@ -386,5 +386,38 @@ describe('profileSource: formats', () => {
     // Assess
     await expect(attempt).rejects.toBeInstanceOf(BadInputError);
     await expect(attempt).rejects.toThrow('short.csv: row 2 (line 3) has 1 fields, the header has 2');
+  });
+});
+
+describe('the phone metadata, loaded only where a value could be a phone number', () => {
+  it('profiles a seed without seven-digit values without loading it, and still finds the next seed’s phones', async () => {
+    // Prepare: a fresh module graph whose phone library counts its loads.
+    vi.resetModules();
+    let loads = 0;
+    vi.doMock('libphonenumber-js/min', async () => {
+      loads++;
+      return vi.importActual('libphonenumber-js/min');
+    });
+    const fresh = await import('../../src/profile/profile-seed.ts');
+    const profile = (csv: string, name: string) => fresh.profileSource(chunked(csv, 4096), name, { seed: 3 });
+    const rows = (make: (i: number) => string) => Array.from({ length: 200 }, (_, i) => make(i)).join('\n');
+
+    // Act: flights-like codes and small numbers (and a date, whose eight digits are no phone), then phones.
+    const codes = await profile(
+      `origin,delay,day\n${rows((i) => `${['ATL', 'ORD', 'SEA'][i % 3]},${(i % 90) - 20},2001-01-${10 + (i % 20)}`)}\n`,
+      'codes.csv',
+    );
+    const loadsAfterCodes = loads;
+    const phones = await profile(
+      `id,contact\n${rows((i) => `${i},+44 20 7946 ${String(1000 + i).padStart(4, '0')}`)}\n`,
+      'contacts.csv',
+    );
+
+    // Assess
+    expect(codes.profile.columns.every((c) => c.semantic === undefined)).toBe(true);
+    expect(loadsAfterCodes).toBe(0);
+    expect(phones.profile.columns.find((c) => c.name === 'contact')?.semantic?.type).toBe('phone');
+    expect(loads).toBe(1);
+    vi.doUnmock('libphonenumber-js/min');
   });
 });
