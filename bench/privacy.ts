@@ -6,10 +6,16 @@
  *     sample customers (the one table with identifiers), over several seeds: how often the gate fails
  *     them, and by which checks.
  *  3. False alarms: the honest generator (the copula fitted on train plus planted canaries, as the
- *     pipeline runs it) over 20 seeds per table, standard policy: pass rate, and which checks alarmed.
+ *     pipeline runs it) over 20 seeds per table: pass rate, and which checks alarmed.
+ *  4. Detection limit: on flights-200k (the table where the 10 %-noise leaks pass), leaks (b) and (e)
+ *     at 1, 3, 5 and 10 % noise beside the honest generator, same seeds: where the gate stops
+ *     catching them, and the distance figures (DCR share, membership AUC) that say why.
+ *
+ * Every part runs under one policy: standard unless --policy strict.
  *
  * Options: --tables a,b  --leak-ids a,b (only these leaks)  --leak-seeds N  --honest-seeds N  --cap N
- * --no-timing  --no-leaks  --no-honest  --seed N  --detail (every check's figure for each leak run).
+ * --policy standard|strict  --sweep-seeds N  --no-timing  --no-leaks  --no-honest  --no-sweep
+ * --seed N  --detail (every check's figure for each leak run).
  * Targets: timing < 30 s; every leak caught on every seed; honest pass rate >= 95 % per table.
  */
 import { IDENTIFYING, POLICIES, type Policy, type Profile } from '../src/contracts.ts';
@@ -36,10 +42,9 @@ import { count, fixed, type Row, since, textTable } from './lib/print.ts';
 import { byteStream, readVegaTable, splitTable } from './lib/tables.ts';
 
 export const description =
-  'privacy gate: 100k-row timing, leak-catch table over leaky generators, honest false-alarm rate';
+  'privacy gate: 100k-row timing, leak-catch table, honest false-alarm rate, detection limit by noise';
 
 const TRAIN_SHARE = 0.8;
-const POLICY: Policy = POLICIES.standard;
 const TIMING_TARGET_S = 30;
 const HONEST_PASS_TARGET = 0.95;
 const CUSTOMER_ROWS = 5_000;
@@ -142,6 +147,7 @@ const identifying = (profile: Profile): string[] =>
 
 /** The gate as the gate stage runs it: PII index of the seed, reference samples without PII or keys. */
 const runGate = (
+  policy: Policy,
   split: Split,
   synthetic: Table,
   seed: number,
@@ -167,7 +173,7 @@ const runGate = (
     train: project(train, sampled),
     holdout: project(holdout, sampled),
     piiIndex: index,
-    policy: POLICY,
+    policy,
     seed,
     ...(canaries === undefined ? {} : { canaries }),
   });
@@ -283,13 +289,13 @@ interface TimingResult {
   pass: boolean;
 }
 
-const timingOf = async (seed: number): Promise<TimingResult> => {
+const timingOf = async (seed: number, policy: Policy): Promise<TimingResult> => {
   let start = performance.now();
   const parts = splitTable(mixedTable(100_000, seed), 0.5, seed);
   const { profile, train } = await profiled(parts.train, 'mixed.train.csv', seed);
   const holdout = (await profiled(parts.holdout, 'mixed.holdout.csv', seed)).train;
   const planted = plantCanaries(train, profile, seed);
-  const model = fitModel(profile, planted.train, { seed, rareCategoryMin: POLICY.rareCategoryMin });
+  const model = fitModel(profile, planted.train, { seed, rareCategoryMin: policy.rareCategoryMin });
   const shards: Table[] = [];
   for (let s = 0; s < 10; s++) shards.push(sampleShard(model, { rows: 10_000, seed, shard: s }));
   const prepareSeconds = since(start);
@@ -300,7 +306,7 @@ const timingOf = async (seed: number): Promise<TimingResult> => {
     train,
     holdout,
     piiIndex: new PiiIndex(`bench-${seed}`),
-    policy: POLICY,
+    policy,
     seed,
     canaries: planted.canaries,
   });
@@ -328,11 +334,11 @@ const timingOf = async (seed: number): Promise<TimingResult> => {
   };
 };
 
-const printTiming = (t: TimingResult): void => {
+const printTiming = (t: TimingResult, policy: Policy): void => {
   console.log(
     `1. Timing: ${count(t.syntheticRows)} synthetic rows vs ${count(t.trainRows)} train + ` +
       `${count(t.holdoutRows)} holdout rows, ${t.columns} mixed columns (${t.comparedColumns} compared), ` +
-      'standard policy, gate defaults (10,000-row samples, 2 threads)',
+      `${policy.name} policy, gate defaults (10,000-row samples, 2 threads)`,
   );
   const rows: Row[] = Object.entries(t.checks).map(([step, ms]) => [step, fixed(ms / 1000, 2)]);
   rows.push(['add (streaming 10 shards: PII, exact copies, reservoirs)', fixed(t.addSeconds, 2)]);
@@ -381,6 +387,9 @@ interface Options {
   only: string[];
   /** Print every check's figure and verdict for each leak run. */
   detail: boolean;
+  sweep: boolean;
+  sweepSeeds: number;
+  policy: Policy;
 }
 
 const optionsOf = (args: string[]): Options => {
@@ -396,6 +405,9 @@ const optionsOf = (args: string[]): Options => {
     customers: true,
     only: LEAKS.map((l) => l.id),
     detail: false,
+    sweep: true,
+    sweepSeeds: 3,
+    policy: POLICIES.standard,
   };
   const whole = (name: string, value: string | undefined): number => {
     const n = Number(value);
@@ -408,12 +420,20 @@ const optionsOf = (args: string[]): Options => {
     if (arg === '--no-timing') options.timing = false;
     else if (arg === '--no-leaks') options.leaks = false;
     else if (arg === '--no-honest') options.honest = false;
+    else if (arg === '--no-sweep') options.sweep = false;
+    else if (arg === '--sweep-seeds') options.sweepSeeds = whole(arg, args[++i]);
     else if (arg === '--leak-seeds') options.leakSeeds = whole(arg, args[++i]);
     else if (arg === '--honest-seeds') options.honestSeeds = whole(arg, args[++i]);
     else if (arg === '--cap') options.cap = whole(arg, args[++i]);
     else if (arg === '--seed') options.seed = whole(arg, args[++i]);
     else if (arg === '--detail') options.detail = true;
-    else if (arg === '--leak-ids' && value !== undefined) {
+    else if (arg === '--policy' && value !== undefined) {
+      const policy = POLICIES[value as keyof typeof POLICIES];
+      if (policy === undefined)
+        throw new Error(`unknown policy '${value}'; known: ${Object.keys(POLICIES).join(', ')}`);
+      options.policy = policy;
+      i++;
+    } else if (arg === '--leak-ids' && value !== undefined) {
       options.only = value.split(',');
       i++;
     } else if (arg === '--tables' && value !== undefined) {
@@ -429,7 +449,7 @@ const optionsOf = (args: string[]): Options => {
     } else
       throw new Error(
         `unknown option ${arg}; options: --tables a,b  --leak-ids a,b  --leak-seeds N  --honest-seeds N  ` +
-          '--cap N  --no-timing  --no-leaks  --no-honest  --seed N  --detail',
+          '--cap N  --policy NAME  --sweep-seeds N  --no-timing  --no-leaks  --no-honest  --no-sweep  --seed N  --detail',
       );
   }
   return options;
@@ -460,7 +480,7 @@ const leaksOf = async (options: Options, cache: Map<string, Table>): Promise<Lea
         if (leak.needsPii === true && !hasPii) continue;
         if (!options.only.includes(leak.id)) continue;
         const { synthetic, canaries } = leak.make(split, split.train.rows.length, seed);
-        const result = runGate(split, synthetic, seed, canaries);
+        const result = runGate(options.policy, split, synthetic, seed, canaries);
         if (options.detail) printDetail(`(${leak.id}) ${spec.name} seed ${seed}`, result);
         let cell = byLeak.get(leak.id);
         if (cell === undefined) {
@@ -479,7 +499,7 @@ const leaksOf = async (options: Options, cache: Map<string, Table>): Promise<Lea
 
 const printLeaks = (cells: LeakCell[], options: Options): boolean => {
   console.log(
-    `\n2. Leak catch: leaky generators, ${options.leakSeeds} seeds each, standard policy; 80/20 split ` +
+    `\n2. Leak catch: leaky generators, ${options.leakSeeds} seeds each, ${options.policy.name} policy; 80/20 split ` +
       `(train and holdout capped at ${count(options.cap)} rows each), as many synthetic rows as train; ` +
       `customers = src/sample/customers.ts, ${count(CUSTOMER_ROWS)} rows, the one table with PII`,
   );
@@ -514,7 +534,7 @@ const honestOf = async (options: Options, cache: Map<string, Table>): Promise<Ho
       // As the pipeline runs it: canaries planted in train before fitting, the gate told of them.
       const planted = plantCanaries(split.train, split.profile, seed);
       const synthetic = copula(split, planted.train, trainRows, seed);
-      const result = runGate(split, synthetic, seed, planted.canaries);
+      const result = runGate(options.policy, split, synthetic, seed, planted.canaries);
       if (result.verdict === 'pass') passed++;
       else alarms.push(failedChecks(result));
     }
@@ -535,7 +555,7 @@ const honestOf = async (options: Options, cache: Map<string, Table>): Promise<Ho
 const printHonest = (results: HonestResult[], options: Options): boolean => {
   console.log(
     `\n3. False alarms: the honest generator (copula fitted on train + planted canaries), ` +
-      `${options.honestSeeds} seeds per table, standard policy, gate defaults; ` +
+      `${options.honestSeeds} seeds per table, ${options.policy.name} policy, gate defaults; ` +
       `train/holdout capped at ${count(options.cap)} rows each (flights-200k: 160k/40k cut to the cap)`,
   );
   const rows: Row[] = results.map((r) => [
@@ -553,6 +573,104 @@ const printHonest = (results: HonestResult[], options: Options): boolean => {
   return results.every((r) => r.passRate >= HONEST_PASS_TARGET);
 };
 
+// ---------------------------------------------------------------- 4. detection limit
+
+const SWEEP_TABLE = 'flights-200k';
+const SWEEP_NOISE = [0.01, 0.03, 0.05, 0.1];
+/** The distance checks whose figures say how near the output sits to train rather than holdout. */
+const SWEEP_FIGURES = ['dcr-share', 'membership-inference', 'nndr', 'closeness'];
+
+interface SweepCell {
+  generator: string;
+  /** Noise in standard deviations of each numeric column (none for the honest generator). */
+  noise?: number;
+  seeds: number;
+  caught: number;
+  /** Mean over the seeds of each figure in SWEEP_FIGURES. */
+  figures: Record<string, number>;
+  failedChecks: string[][];
+}
+
+const sweepOf = async (options: Options, cache: Map<string, Table>): Promise<SweepCell[]> => {
+  const spec = VEGA.find((t) => t.name === SWEEP_TABLE)!;
+  const makers: {
+    generator: string;
+    noise?: number;
+    make(split: Split, rows: number, seed: number): Table;
+  }[] = [
+    { generator: 'honest', make: (split, rows, seed) => copula(split, split.train, rows, seed) },
+    ...SWEEP_NOISE.flatMap((noise) => [
+      {
+        generator: '(b) train + noise',
+        noise,
+        make: (split: Split, rows: number, seed: number) => perturbed(split, split.train, rows, noise, seed),
+      },
+      {
+        generator: '(e) train+holdout + noise',
+        noise,
+        make: (split: Split, rows: number, seed: number) => perturbed(split, both(split), rows, noise, seed),
+      },
+    ]),
+  ];
+  const cells = makers.map(
+    ({ generator, noise }): SweepCell => ({
+      generator,
+      ...(noise === undefined ? {} : { noise }),
+      seeds: 0,
+      caught: 0,
+      figures: Object.fromEntries(SWEEP_FIGURES.map((id) => [id, 0])),
+      failedChecks: [],
+    }),
+  );
+  for (let s = 0; s < options.sweepSeeds; s++) {
+    const seed = options.seed + 200 + s;
+    const split = await splitFor(spec, seed, options.cap, cache);
+    makers.forEach((maker, i) => {
+      const result = runGate(options.policy, split, maker.make(split, split.train.rows.length, seed), seed);
+      const cell = cells[i]!;
+      cell.seeds++;
+      if (result.verdict === 'fail') cell.caught++;
+      cell.failedChecks.push(failedChecks(result));
+      for (const id of SWEEP_FIGURES) {
+        const check = result.checks.find((c) => c.id === id);
+        if (check === undefined) throw new Error(`the gate reported no '${id}' check`);
+        cell.figures[id]! += check.figure / options.sweepSeeds;
+      }
+    });
+  }
+  return cells;
+};
+
+const printSweep = (cells: SweepCell[], options: Options): void => {
+  console.log(
+    `\n4. Detection limit on ${SWEEP_TABLE}: leaks (b) and (e) with less noise (in standard deviations ` +
+      `of each numeric column), beside the honest generator; ${options.sweepSeeds} seeds, ${options.policy.name} policy, ` +
+      `means of the figures (limits: dcr-share ${options.policy.dcrShareMax}, membership AUC ${options.policy.miaAucMax}, closeness ${options.policy.closenessAucMax})`,
+  );
+  const rows: Row[] = cells.map((c) => [
+    c.generator,
+    c.noise === undefined ? '—' : `${100 * c.noise} %`,
+    `${c.caught}/${c.seeds}`,
+    ...SWEEP_FIGURES.map((id) => fixed(c.figures[id]!, 3)),
+    tally(c.failedChecks),
+  ]);
+  console.log(
+    textTable(
+      [
+        'generator',
+        'noise',
+        'failed gate',
+        'dcr-share',
+        'MIA AUC',
+        'nndr',
+        'closeness',
+        'failed checks (runs)',
+      ],
+      rows,
+    ),
+  );
+};
+
 export const run = async (args: string[]) => {
   const options = optionsOf(args);
   const cache = new Map<string, Table>();
@@ -561,8 +679,8 @@ export const run = async (args: string[]) => {
   let leaks: LeakCell[] | undefined;
   let honestResults: HonestResult[] | undefined;
   if (options.timing) {
-    timing = await timingOf(options.seed);
-    printTiming(timing);
+    timing = await timingOf(options.seed, options.policy);
+    printTiming(timing, options.policy);
     lines.push(
       `${verdict(timing.pass)} gate on 100k synthetic vs 50k+50k rows, 20 columns: ${fixed(timing.gateSeconds, 1)} s (target < ${TIMING_TARGET_S} s)`,
     );
@@ -584,13 +702,21 @@ export const run = async (args: string[]) => {
       `${verdict(all)} honest pass rate >= ${100 * HONEST_PASS_TARGET}% on every table (lowest ${(100 * worst).toFixed(0)}%)`,
     );
   }
+  let sweep: SweepCell[] | undefined;
+  if (options.sweep) {
+    const start = performance.now();
+    sweep = await sweepOf(options, cache);
+    printSweep(sweep, options);
+    console.log(`(${fixed(since(start), 1)} s)`);
+  }
   console.log('');
   for (const line of lines) console.log(line);
   return {
-    policy: POLICY.name,
+    policy: options.policy.name,
     options: { ...options, tables: options.tables.map((t) => t.name) },
     timing,
     leaks,
     honest: honestResults,
+    sweep,
   };
 };
