@@ -381,9 +381,35 @@ const piiFormat = (semantic: string, texts: string[], profile: ColumnProfile): s
     }
     case 'date_of_birth':
       return profile.format ?? detectDateFormat(texts, true);
+    case 'uuid':
+      return keyFamily(texts);
     default:
       return undefined;
   }
+};
+
+/** Unique-key families (src/profile/pii.ts detects them all as 'uuid'), each the format of its fakes. */
+const KEY_FAMILIES: [string, RegExp][] = [
+  ['uuid', /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/],
+  ['UUID', /^[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}$/],
+  ['uuid-compact', /^[0-9a-f]{32}$/],
+  ['UUID-compact', /^[0-9A-F]{32}$/],
+  ['objectid', /^[0-9a-f]{24}$/],
+  ['ulid', /^[0-7][0-9A-HJKMNP-TV-Z]{25}$/],
+];
+
+/**
+ * The family most keys belong to (at least 90 %), so generated keys look like the seed's: a column
+ * of MongoDB ObjectIds or ULIDs stays one. Undefined (hyphenated lowercase UUIDs) otherwise.
+ */
+const keyFamily = (texts: string[]): string | undefined => {
+  if (texts.length === 0) return undefined;
+  for (const [family, shape] of KEY_FAMILIES) {
+    let matching = 0;
+    for (const t of texts) if (shape.test(t.trim())) matching++;
+    if (matching >= 0.9 * texts.length) return family;
+  }
+  return undefined;
 };
 
 const fitPii = (profile: ColumnProfile, semantic: string, cells: Cell[], locale: string): Fitted => {

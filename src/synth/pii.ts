@@ -103,6 +103,32 @@ const ascii = (name: string): string =>
     .replace(/[^A-Za-z]/g, '')
     .toLowerCase();
 
+/** Creation times of generated ObjectIds and ULIDs: 2015 to 2025, drawn (never the clock's). */
+const KEY_EPOCH_S = Date.UTC(2015, 0, 1) / 1000;
+const KEY_SPAN_S = 10 * 365 * 86_400;
+
+/** Fresh unique keys of the seed's family (`keyFamily` in src/synth/fit.ts); UUIDs v4 by default. */
+const uniqueKey = (faker: Faker, family: string | undefined): (() => string) => {
+  const seconds = (): number => KEY_EPOCH_S + faker.number.int(KEY_SPAN_S);
+  switch (family) {
+    case 'UUID':
+      return () => faker.string.uuid().toUpperCase();
+    case 'uuid-compact':
+      return () => faker.string.uuid().replaceAll('-', '');
+    case 'UUID-compact':
+      return () => faker.string.uuid().replaceAll('-', '').toUpperCase();
+    case 'objectid':
+      // A MongoDB ObjectId: 4 bytes of creation time in seconds, then 8 random bytes.
+      return () =>
+        seconds().toString(16).padStart(8, '0') +
+        faker.string.hexadecimal({ length: 16, casing: 'lower', prefix: '' });
+    case 'ulid':
+      return () => faker.string.ulid({ refDate: seconds() * 1000 + faker.number.int(999) });
+    default:
+      return () => faker.string.uuid();
+  }
+};
+
 const makeGenerator = (
   faker: Faker,
   semantic: string,
@@ -186,7 +212,7 @@ const makeGenerator = (
     case 'url':
       return () => faker.internet.url();
     case 'uuid':
-      return () => faker.string.uuid();
+      return uniqueKey(faker, format);
     case 'free_text_pii':
       // Text that carried identifiers is replaced whole: none of its words are kept.
       return () => faker.lorem.sentence();
