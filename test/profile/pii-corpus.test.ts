@@ -418,7 +418,7 @@ interface Outcome {
 }
 
 // The name lexicon loads once, before any detection.
-beforeAll(preparePii);
+beforeAll(() => preparePii());
 
 describe('semantic detection on a labelled corpus', async () => {
   // Prepare (shared): the name lexicon, every column's profiler input, and one detection each, timed.

@@ -17,7 +17,7 @@ const many = (n: number, make: (i: number) => string): string[] =>
   Array.from({ length: n }, (_, i) => make(i));
 
 // The name lexicon loads once, before any detection.
-beforeAll(preparePii);
+beforeAll(() => preparePii());
 
 describe('validators', () => {
   it('checks card numbers with Luhn, IBANs with mod-97 and SSNs against the invalid ranges', () => {
