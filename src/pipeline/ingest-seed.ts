@@ -4,7 +4,8 @@
  *  1. ignore what is not a seed (specs, folders, keys outside `datasets/<dataset>/`);
  *  2. read the optional dataset spec beside it; derive the run id from the seed object and spec,
  *     so a duplicate event finds its run and stops;
- *  3. profile the seed in one streaming pass (types, statistics, PII, train/holdout samples);
+ *  3. profile the seed in one streaming pass (types, statistics, PII, train/holdout samples; CSV and
+ *     TSV through the byte-level fast path);
  *  4. stream it once more to index the identifying values (salted hashes only) for the gate;
  *  5. plant a few canary rows in the train sample and fit the model on it; store profile, model,
  *     samples (PII columns dropped) and the canaries;
@@ -25,7 +26,7 @@ import { openSeed } from '../formats/read-seed.ts';
 import { plantCanaries } from '../privacy/canaries.ts';
 import { nameBaselineOf } from '../privacy/gate.ts';
 import { PiiIndex } from '../privacy/pii-index.ts';
-import { profileSource } from '../profile/profile-seed.ts';
+import { profileStream } from '../profile/profile-seed.ts';
 import { hash32 } from '../random.ts';
 import { compileConditions } from '../synth/conditions.ts';
 import { fitModel } from '../synth/fit.ts';
@@ -180,16 +181,18 @@ export const ingestSeed = async (deps: IngestDeps, object: SeedObject): Promise<
 
   try {
     if (specError !== undefined) throw new BadInputError(specError);
-    const source = reportingReads(await store.getStream(seedRef.bucket, seedRef.key), size, (done) =>
-      progress({
-        stage: 'profile',
-        runId,
-        message: `read ${Math.round((100 * done) / size)}% of ${file}`,
-        done,
-        total: size,
-      }),
-    );
-    const { profile, train, holdout } = await profileSource(source, file, {
+    // Opened again only when the byte-level fast path gives up midway (see profileStream).
+    const open = async () =>
+      reportingReads(await store.getStream(seedRef.bucket, seedRef.key), size, (done) =>
+        progress({
+          stage: 'profile',
+          runId,
+          message: `read ${Math.round((100 * done) / size)}% of ${file}`,
+          done,
+          total: size,
+        }),
+      );
+    const { profile, train, holdout } = await profileStream(open, file, {
       seed: run.seed,
       bytes: size,
       overrides: spec.columns,

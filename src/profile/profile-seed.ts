@@ -32,7 +32,7 @@ import { type DuplicateCount, DuplicateRows, EMPTY_CELL } from './duplicate-rows
 import { ColumnStats, detach, type Inferred, NULL_TOKENS } from './infer.ts';
 import { detectSemantic, preparePii, type SemanticDetection } from './pii.ts';
 import { chunkSamplers, profileChunks, type Sample, type SampleOptions, unpack } from './profile-chunks.ts';
-import { Fallback, scanDelimitedFile } from './scan-file.ts';
+import { Fallback, StreamSource, scanDelimitedFile } from './scan-file.ts';
 
 export interface ProfileOptions {
   seed: number;
@@ -206,6 +206,24 @@ const profileReader = async (
 };
 
 /**
+ * The delimiter when the first bytes are plain delimited text the fast path (scan-file.ts) may
+ * read: not gzip, not JSON, UTF-8 (checkHead); undefined otherwise. `complete`: these are all the
+ * bytes there are.
+ */
+const fastDelimiter = (bytes: Uint8Array, name: string, complete: boolean): string | undefined => {
+  if (bytes.length === 0 || (bytes[0] === 0x1f && bytes[1] === 0x8b)) return undefined;
+  const text = new TextDecoder('utf-8').decode(bytes, { stream: true });
+  const lead = text.trimStart()[0];
+  if (lead === undefined || lead === '{' || lead === '[') return undefined;
+  try {
+    checkHead(bytes, name, complete);
+  } catch {
+    return undefined;
+  }
+  return sniffDelimiter(text, name);
+};
+
+/**
  * Profiles a local file: delimited text through the byte-level fast path (scan-file.ts), in
  * chunks on worker threads when it is large (profile-chunks.ts); anything else — gzip, JSON
  * Lines, input the fast path declines — through `profileSource`. A file of one chunk gives
@@ -228,17 +246,8 @@ export const profileFile = async (
   } finally {
     await handle.close();
   }
-  const bytes = head.subarray(0, headBytes);
-  if (headBytes === 0 || (bytes[0] === 0x1f && bytes[1] === 0x8b)) return stream();
-  const text = new TextDecoder('utf-8').decode(bytes, { stream: true });
-  const lead = text.trimStart()[0];
-  if (lead === undefined || lead === '{' || lead === '[') return stream();
-  try {
-    checkHead(bytes, name, headBytes < SNIFF_BYTES);
-  } catch {
-    return stream();
-  }
-  const delimiter = sniffDelimiter(text, name);
+  const delimiter = fastDelimiter(head.subarray(0, headBytes), name, headBytes < SNIFF_BYTES);
+  if (delimiter === undefined) return stream();
   try {
     let columns: string[] = [];
     let warnings: string[] = [];
@@ -282,6 +291,89 @@ export const profileFile = async (
   } catch (error) {
     if (error instanceof Fallback) return stream();
     throw error;
+  }
+};
+
+/**
+ * Profiles a seed that can only be streamed (the pipeline's path: an S3 object, a local bucket):
+ * plain delimited text through the byte-level fast path on this thread, in one pass; anything
+ * else, or input the fast path declines, through `profileSource` — on the same stream when the
+ * format says so at once, on a fresh one from `open` when the fast path gave up midway. The
+ * result is exactly `profileSource`'s.
+ */
+export const profileStream = async (
+  open: () => Promise<AsyncIterable<Uint8Array>>,
+  name: string,
+  options: ProfileOptions,
+): Promise<ProfiledSeed> => {
+  const chunks = (await open())[Symbol.asyncIterator]();
+  const head: Uint8Array[] = [];
+  let headBytes = 0;
+  let ended = false;
+  while (headBytes < SNIFF_BYTES) {
+    const next = await chunks.next();
+    if (next.done === true) {
+      ended = true;
+      break;
+    }
+    head.push(next.value);
+    headBytes += next.value.byteLength;
+  }
+  // The bytes read so far, then the rest of the stream; stopping early releases the stream.
+  const replay = async function* (): AsyncGenerator<Uint8Array> {
+    try {
+      yield* head;
+      if (ended) return;
+      for (let next = await chunks.next(); next.done !== true; next = await chunks.next()) yield next.value;
+    } finally {
+      await chunks.return?.();
+    }
+  };
+  const first = Buffer.concat(head).subarray(0, SNIFF_BYTES);
+  const delimiter = fastDelimiter(first, name, ended && headBytes <= SNIFF_BYTES);
+  if (delimiter === undefined) return profileSource(replay(), name, options);
+  const source = new StreamSource(replay());
+  try {
+    let columns: string[] = [];
+    let warnings: string[] = [];
+    let stats: ColumnStats[] = [];
+    const { inHoldout, train, holdout } = chunkSamplers(sampling(options), 0);
+    const duplicates = new DuplicateRows();
+    let part = train;
+    const scanned = await scanDelimitedFile(source, delimiter, {
+      header: (cells) => {
+        ({ columns, warnings } = uniqueColumns(cells, name));
+        stats = columns.map((c) => new ColumnStats(c));
+        return stats;
+      },
+      wants: (index) => {
+        part = inHoldout(index) ? holdout : train;
+        return part.wants();
+      },
+      keep: (cells) => part.keep(cells),
+      duplicates,
+    });
+    if (scanned.rows === 0) throw new Fallback('no data rows'); // the streaming path names the problem
+    return summarizePass(name, options, {
+      columns,
+      stats,
+      duplicates,
+      train: unpack(train.sample()),
+      holdout: unpack(holdout.sample()),
+      rows: scanned.rows,
+      warnings,
+      source: {
+        name,
+        bytes: options.bytes ?? scanned.bytes,
+        format: delimiter === '\t' ? 'tsv' : 'csv',
+        compression: 'none',
+        delimiter,
+      },
+    });
+  } catch (error) {
+    if (!(error instanceof Fallback)) throw error;
+    await source.close();
+    return profileSource(await open(), name, options);
   }
 };
 

@@ -228,9 +228,64 @@ export interface ScanResult {
   end: number;
 }
 
-/** Reads `path` as delimited text (delimiter known) into `sink`; throws Fallback where it may not. */
+/**
+ * Where the scanner's bytes come from: a file (a `FileHandle` is one) or a stream read in order
+ * (`StreamSource`). Reads come in file order, each starting where the previous one ended.
+ */
+export interface ByteSource {
+  read(buffer: Uint8Array, offset: number, length: number, position: number): Promise<{ bytesRead: number }>;
+}
+
+/**
+ * A stream as a ByteSource, for a seed that is only a stream (an S3 object, a local bucket's
+ * file behind the store port): reads must come in order from position 0.
+ */
+export class StreamSource implements ByteSource {
+  private readonly chunks: AsyncIterator<Uint8Array>;
+  private pending: Uint8Array | undefined;
+  private consumed = 0;
+
+  constructor(stream: AsyncIterable<Uint8Array>) {
+    this.chunks = stream[Symbol.asyncIterator]();
+  }
+
+  async read(
+    buffer: Uint8Array,
+    offset: number,
+    length: number,
+    position: number,
+  ): Promise<{ bytesRead: number }> {
+    if (position !== this.consumed)
+      throw new Error(`StreamSource reads in order: asked for byte ${position}, at ${this.consumed}`);
+    let bytesRead = 0;
+    while (bytesRead < length) {
+      if (this.pending === undefined || this.pending.byteLength === 0) {
+        const next = await this.chunks.next();
+        if (next.done === true) break;
+        this.pending = next.value;
+        continue;
+      }
+      const take = Math.min(length - bytesRead, this.pending.byteLength);
+      buffer.set(this.pending.subarray(0, take), offset + bytesRead);
+      this.pending = this.pending.subarray(take);
+      bytesRead += take;
+    }
+    this.consumed += bytesRead;
+    return { bytesRead };
+  }
+
+  /** Stops the stream early (an S3 body is released). */
+  async close(): Promise<void> {
+    await this.chunks.return?.();
+  }
+}
+
+/**
+ * Reads a file (by path) or a ByteSource as delimited text (delimiter known) into `sink`; throws
+ * Fallback where it may not. A source passed in stays open: its owner closes it.
+ */
 export const scanDelimitedFile = async (
-  path: string,
+  input: string | ByteSource,
   delimiter: string,
   sink: ScanSink,
   range: ScanRange = { start: 0, end: Number.POSITIVE_INFINITY, aligned: true },
@@ -239,7 +294,8 @@ export const scanDelimitedFile = async (
   const { duplicates } = sink;
   const special = new Uint8Array(256);
   for (const b of [d, LF, CR, QUOTE]) special[b] = 1;
-  const handle = await open(path, 'r');
+  const file = typeof input === 'string' ? await open(input, 'r') : undefined;
+  const handle: ByteSource = file ?? (input as ByteSource);
   try {
     let buf = Buffer.allocUnsafe(BLOCK);
     let view = new DataView(buf.buffer, buf.byteOffset, buf.length);
@@ -459,6 +515,6 @@ export const scanDelimitedFile = async (
     for (let c = 0; c < interners.length; c++) interners[c]!.flush(stats[c]!);
     return { rows, bytes, start: seeking ? base : start, end: base };
   } finally {
-    await handle.close();
+    await file?.close();
   }
 };

@@ -1,3 +1,4 @@
+import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { describe, expect, it } from 'vitest';
 import { makeHandler } from '../../functions/on-seed-uploaded/handler.ts';
@@ -101,6 +102,39 @@ describe('on-seed-uploaded', () => {
     expect(again.outcomes).toEqual([{ key: SEED_KEY, status: 'duplicate', runId: first.outcomes[0]!.runId }]);
     expect(aws.sqsMock.commandCalls(SendMessageBatchCommand)).toHaveLength(batches);
     expect(aws.keys(aws.buckets.work, 'runs/').filter((k) => k.endsWith('/run.json'))).toEqual(runs);
+  });
+
+  it('profiles CSV on the byte-level fast path, and a seed it declines midway from a fresh read, to the same profile', async () => {
+    // Prepare: the sample customers, and the same rows with a stray quote in an unquoted field
+    // near the end (the fast path gives up there; the row reader takes it as text).
+    const csv = customersCsv();
+    const lines = csv.split('\n');
+    const at = lines.length - 5;
+    lines[at] = lines[at]!.replace(/,([A-Za-z]+),/, ',$1"s,');
+    const stray = lines.join('\n');
+    expect(stray).not.toBe(csv);
+    const seedReads = (aws: ReturnType<typeof fakeAws>) =>
+      aws.s3Mock.commandCalls(GetObjectCommand).filter((c) => c.args[0].input.Key === SEED_KEY).length;
+    const plain = fakeAws();
+    const declined = fakeAws();
+
+    // Act
+    const plainRun = await invoke(plain, putCustomersSeed(plain, csv));
+    const declinedRun = await invoke(declined, putCustomersSeed(declined, stray));
+
+    // Assess: one read to profile and one to index the PII; the declined seed one more.
+    const profileOf = (aws: ReturnType<typeof fakeAws>, runId: string) =>
+      aws.json<Profile>(aws.buckets.work, `runs/${runId}/profile.json`);
+    expect(plainRun.outcomes[0]).toMatchObject({ status: 'started' });
+    expect(declinedRun.outcomes[0]).toMatchObject({ status: 'started' });
+    expect(seedReads(plain)).toBe(2);
+    expect(seedReads(declined)).toBe(3);
+    const a = profileOf(plain, plainRun.outcomes[0]!.runId!);
+    const b = profileOf(declined, declinedRun.outcomes[0]!.runId!);
+    expect(b.rows).toBe(a.rows);
+    expect(b.columns.map((c) => [c.name, c.kind, c.semantic?.type])).toEqual(
+      a.columns.map((c) => [c.name, c.kind, c.semantic?.type]),
+    );
   });
 
   it('ignores the dataset spec landing beside the seed', async () => {

@@ -5,7 +5,7 @@ import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { BadInputError } from '../../src/errors.ts';
 import { holdoutSplitter, Reservoir, unpack } from '../../src/profile/profile-chunks.ts';
-import { profileFile, profileSource } from '../../src/profile/profile-seed.ts';
+import { profileFile, profileSource, profileStream } from '../../src/profile/profile-seed.ts';
 import { createRng } from '../../src/random.ts';
 import { sampleCustomers } from '../../src/sample/customers.ts';
 import { toCsv } from '../../src/table.ts';
@@ -20,15 +20,36 @@ const fileOf = (content: string | Uint8Array, name = 'seed.csv'): string => {
   return path;
 };
 
-/** The file path and the stream path over the same bytes, with the same seed. */
+/** A stream opener that counts how often the seed was opened, as the pipeline's store would be. */
+const opener = (content: string | Uint8Array, size = 4096) => {
+  const opened = { count: 0 };
+  return {
+    opened,
+    open: async () => {
+      opened.count++;
+      return chunked(content, size);
+    },
+  };
+};
+
+/**
+ * The file path, the stream path and the stream fast path over the same bytes, with the same seed;
+ * the stream fast path (the pipeline's) must give exactly the stream path's result.
+ */
 const both = async (content: string | Uint8Array, name = 'seed.csv', options = {}) => {
   const path = fileOf(content, name);
   const file = await profileFile(path, name, { seed: 3, ...options });
   const stream = await profileSource(chunked(content, 4096), name, { seed: 3, ...options });
-  return { file, stream };
+  const { open, opened } = opener(content);
+  const fast = await profileStream(open, name, { seed: 3, ...options });
+  expect(fast.profile).toEqual(stream.profile);
+  expect(fast.train).toEqual(stream.train);
+  expect(fast.holdout).toEqual(stream.holdout);
+  expect(fast.quantiles).toEqual(stream.quantiles);
+  return { file, stream, opens: opened.count };
 };
 
-describe('profileFile', () => {
+describe('profileFile and profileStream', () => {
   it('gives the same profile and samples as profileSource on the customer sample', async () => {
     // Prepare
     const csv = toCsv(sampleCustomers(3000));
@@ -109,6 +130,10 @@ describe('profileFile', () => {
     const gz = await profileFile(fileOf(gzipSync(csv), 'seed.csv.gz'), 'seed.csv.gz', { seed: 3 });
     const lines = await profileFile(fileOf(jsonl, 'seed.jsonl'), 'seed.jsonl', { seed: 3 });
     const tsv = await both('a\tb\n1\tx\n2\ty\n', 'seed.tsv');
+    const gzStream = opener(gzipSync(csv));
+    const gzFast = await profileStream(gzStream.open, 'seed.csv.gz', { seed: 3 });
+    const linesStream = opener(jsonl);
+    const linesFast = await profileStream(linesStream.open, 'seed.jsonl', { seed: 3 });
 
     // Assess
     expect(stray.file.profile).toEqual(stray.stream.profile);
@@ -118,6 +143,12 @@ describe('profileFile', () => {
     expect(lines.profile.source.format).toBe('jsonl');
     expect(tsv.file.profile.source.format).toBe('tsv');
     expect(tsv.file.profile.columns).toEqual(tsv.stream.profile.columns);
+    // The stream fast path: opened again only when it gave up midway (the stray quote).
+    expect(stray.opens).toBe(2);
+    expect(tsv.opens).toBe(1);
+    expect(gzFast.profile).toEqual(gz.profile);
+    expect(linesFast.profile).toEqual(lines.profile);
+    expect([gzStream.opened.count, linesStream.opened.count]).toEqual([1, 1]);
   });
 
   it("fails on bad input with the stream path's message naming the row and line", async () => {
@@ -130,6 +161,12 @@ describe('profileFile', () => {
       /ragged\.csv: row 2 \(line 3\) has 1 fields, the header has 2/,
     );
     await expect(profileFile(unterminated, 'open.csv', { seed: 1 })).rejects.toBeInstanceOf(BadInputError);
+    await expect(profileStream(opener('a,b\n1,2\n3\n').open, 'ragged.csv', { seed: 1 })).rejects.toThrow(
+      /ragged\.csv: row 2 \(line 3\) has 1 fields, the header has 2/,
+    );
+    await expect(
+      profileStream(opener('a,b\n1,"open\n2,3\n').open, 'open.csv', { seed: 1 }),
+    ).rejects.toBeInstanceOf(BadInputError);
   });
 });
 
