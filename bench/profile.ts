@@ -3,6 +3,9 @@
  * the same run (machine load moves both), each tool in its own child process at 2 threads/workers.
  * Inputs, built once and cached under .bench/ (git-ignored): flights-3m.parquet (vega-datasets)
  * as CSV by DuckDB's COPY (about 106 MB), and that CSV's data rows repeated to >= 1 GB.
+ * Then the pipeline's profile stage on the 106 MB file: one thread, the seed read as a stream
+ * (profileStream, as ingest runs it; profileSource, the row reader gzip, JSON Lines and Parquet
+ * take), against DuckDB at 1 thread.
  * Accuracy on the 106 MB file against DuckDB's exact figures: null counts exact, distinct counts
  * within 2 %, each reported quantile's rank within 1 % of its target.
  *
@@ -95,12 +98,12 @@ interface Measured {
   result: any;
 }
 
-const measure = (tool: string, file: string, options: Options): Measured => {
+const measure = (tool: string, file: string, options: Options, threads = options.workers): Measured => {
   let best: Measured | undefined;
   for (let r = 0; r < options.runs; r++) {
     const out = execFileSync(
       process.execPath,
-      ['--import', 'tsx', 'bench/lib/profile-child.ts', tool, file, String(options.workers)],
+      ['--import', 'tsx', 'bench/lib/profile-child.ts', tool, file, String(threads)],
       { encoding: 'utf8', maxBuffer: 64 << 20 },
     );
     const { seconds, rssMiB, result } = JSON.parse(out.trim().split('\n').pop()!);
@@ -205,6 +208,31 @@ export const run = async (args: string[]): Promise<unknown> => {
   console.log(`Profiling throughput, ${options.workers} workers/threads each, fastest of ${options.runs}`);
   console.log(textTable(['tool', 'file', 'MB', 's', 'MB/s', 'peak RSS MiB', 'ratio'], rows));
 
+  // The pipeline's profile stage reads the seed as a stream (S3, a local bucket) on one thread.
+  const streamed = ['doppel-stream', 'doppel-rows', 'duckdb'].map((tool) => measure(tool, SMALL, options, 1));
+  const streamDuck = streamed[2]!;
+  console.log(
+    `\nThe pipeline's profile stage on ${SMALL}: one thread, the seed read as a stream ` +
+      '(doppel-stream: byte-level fast path, as ingest runs it; doppel-rows: the row reader it ' +
+      'replaced, still the path of gzip, JSON Lines and Parquet), against DuckDB at 1 thread',
+  );
+  console.log(
+    textTable(
+      ['tool', 'MB', 's', 'MB/s', 'peak RSS MiB', 'ratio'],
+      streamed.map((m) => [
+        m.tool,
+        fixed(m.mb, 0),
+        fixed(m.seconds, 2),
+        fixed(m.mbPerSecond, 1),
+        fixed(m.rssMiB, 0),
+        m === streamDuck ? null : fixed(m.mbPerSecond / streamDuck.mbPerSecond, 2),
+      ]),
+    ),
+  );
+  for (const m of streamed)
+    if (m !== streamDuck && m.result.rows !== results[0]!.result.rows)
+      throw new Error(`${m.tool} counted ${m.result.rows} rows, doppel ${results[0]!.result.rows}`);
+
   const checks = await accuracy(SMALL, results[0]!);
   console.log(`\nAccuracy on ${SMALL} (doppel vs DuckDB's exact figures)`);
   console.log(
@@ -250,6 +278,7 @@ export const run = async (args: string[]): Promise<unknown> => {
       rankError: RANK_ERROR,
     },
     runs: results.map(({ result, ...m }) => m),
+    stream: streamed.map(({ result, ...m }) => m),
     ratios,
     accuracy: checks,
     seconds,

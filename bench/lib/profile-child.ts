@@ -1,21 +1,28 @@
 /**
  * One measured profiling run in its own process, so its peak RSS is that tool's alone:
- * `node --import tsx bench/lib/profile-child.ts <doppel|doppel-stream|duckdb> <file> [threads]`.
+ * `node --import tsx bench/lib/profile-child.ts <tool> <file> [threads]`, the tool one of
+ * doppel (profileFile: chunks on worker threads), doppel-stream (profileStream: the pipeline's
+ * one-thread stream path), doppel-rows (profileSource: the row reader every format shares), duckdb.
  * Prints one JSON line: seconds (opening the file to the finished profile, process start-up
  * excluded), peak RSS in MiB, and the figures the bench compares.
  */
 import { createReadStream } from 'node:fs';
-import { profileFile, profileSource } from '../../src/profile/profile-seed.ts';
+import { profileFile, profileSource, profileStream } from '../../src/profile/profile-seed.ts';
 
 const [tool, file, threadsArg] = process.argv.slice(2);
-if (file === undefined) throw new Error('usage: profile-child.ts <doppel|doppel-stream|duckdb> <file>');
+if (file === undefined)
+  throw new Error('usage: profile-child.ts <doppel|doppel-stream|doppel-rows|duckdb> <file> [threads]');
 const threads = Number(threadsArg ?? 2);
 
-const doppel = async (stream: boolean): Promise<unknown> => {
+const doppel = async (path: 'file' | 'stream' | 'rows'): Promise<unknown> => {
   const options = { seed: 2026 };
-  const profiled = stream
-    ? await profileSource(createReadStream(file, { highWaterMark: 1 << 20 }), file, options)
-    : await profileFile(file, file, options);
+  const open = async () => createReadStream(file, { highWaterMark: 1 << 20 });
+  const profiled =
+    path === 'file'
+      ? await profileFile(file, file, options)
+      : path === 'stream'
+        ? await profileStream(open, file, options)
+        : await profileSource(await open(), file, options);
   return {
     rows: profiled.profile.rows,
     trainSample: profiled.train.rows.length,
@@ -43,7 +50,10 @@ const duckdb = async (): Promise<unknown> => {
 };
 
 const started = performance.now();
-const result = tool === 'duckdb' ? await duckdb() : await doppel(tool === 'doppel-stream');
+const result =
+  tool === 'duckdb'
+    ? await duckdb()
+    : await doppel(tool === 'doppel-stream' ? 'stream' : tool === 'doppel-rows' ? 'rows' : 'file');
 const seconds = (performance.now() - started) / 1000;
 const rssMiB = process.resourceUsage().maxRSS / 1024;
 process.stdout.write(`${JSON.stringify({ seconds, rssMiB, result })}\n`);
