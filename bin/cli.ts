@@ -195,12 +195,34 @@ const exportRun = async (runtime: LocalRuntime, run: RunRecord, out: string): Pr
   return run.status === 'published' ? EXIT.ok : EXIT.quarantined;
 };
 
+/** Files from this size on show their headway on stderr (stdout stays the profile's JSON). */
+const PROGRESS_BYTES = 8 << 20;
+
+/** A progress callback printing one line per tenth of the file profiled. */
+const tenthsOf = (name: string, started: number) => {
+  let shown = 0;
+  return (done: number, total: number): void => {
+    const tenths = Math.floor((10 * done) / total);
+    if (tenths <= shown) return;
+    shown = tenths;
+    const mb = (bytes: number) => (bytes / 1e6).toFixed(0);
+    const seconds = ((Date.now() - started) / 1000).toFixed(1);
+    process.stderr.write(
+      `profiling ${name}: ${10 * tenths}% (${mb(done)} of ${mb(total)} MB, ${seconds} s)\n`,
+    );
+  };
+};
+
 const commandProfile = async (args: string[]): Promise<number> => {
   const { positionals } = parseArgs({ args, allowPositionals: true, options: {} });
   const file = await seedFileOf(positionals[0]);
   const { size } = await stat(file);
   // The file path allows the byte-level scanner (it falls back to the stream reader when it must).
-  const { profile } = await profileFile(file, basename(file), { seed: 0, bytes: size });
+  const { profile } = await profileFile(file, basename(file), {
+    seed: 0,
+    bytes: size,
+    ...(size >= PROGRESS_BYTES ? { progress: tenthsOf(basename(file), Date.now()) } : {}),
+  });
   process.stdout.write(`${JSON.stringify(profile, null, 2)}\n`);
   return EXIT.ok;
 };

@@ -246,6 +246,8 @@ export interface ChunkOptions {
   threads?: number;
   /** Bytes per chunk (default: about one chunk per 256 MiB, an even 2 to 8, at least 16 MiB each). */
   chunkBytes?: number;
+  /** Told, as each chunk is scanned, the bytes scanned so far (the header's included), and the file's size. */
+  progress?: (done: number, total: number) => void;
 }
 
 /** Chunk boundaries over the data bytes [from, size). */
@@ -394,9 +396,23 @@ export const profileChunks = async (
   const pool =
     threads > 1 ? await ChunkPool.start(threads, base.columns.length).catch(() => undefined) : undefined;
   const run = (t: ChunkTask) => (pool === undefined ? local(t) : pool.run(t));
+  // Headway: the bytes of the chunks scanned so far, in whatever order the threads finish them.
+  const counted = new Set<number>();
+  let scanned = dataStart;
+  const tick = (i: number): void => {
+    if (counted.has(i)) return;
+    counted.add(i);
+    scanned += ranges[i]![1] - ranges[i]![0];
+    options.progress?.(scanned, size);
+  };
   // With workers, every chunk is queued at once; on this thread they run one by one as merged.
   const pending = ranges.map((_, i) =>
-    pool === undefined ? undefined : run(task(i, ranges[i]![0], i === 0)),
+    pool === undefined
+      ? undefined
+      : run(task(i, ranges[i]![0], i === 0)).then((outcome) => {
+          tick(i);
+          return outcome;
+        }),
   );
   const merge = createRng(deriveSeed(base.sampling.seed, 'sample', 'merge'));
   let merged: ChunkResult | undefined;
@@ -418,6 +434,7 @@ export const profileChunks = async (
       const chunk = outcome.result;
       end = chunk.end;
       chunks++;
+      tick(i);
       if (merged === undefined) {
         merged = chunk;
         continue;

@@ -52,6 +52,11 @@ export interface ProfileOptions {
   threads?: number;
   /** Local files: bytes per chunk (default: about one chunk per 256 MiB, an even 2 to 8, at least 16 MiB each). */
   chunkBytes?: number;
+  /**
+   * Local files: told the bytes profiled so far and the file's size, as the work goes on (a chunk
+   * merged, a batch of rows read), the last time with done = total.
+   */
+  progress?: (done: number, total: number) => void;
 }
 
 export interface ProfiledSeed {
@@ -169,6 +174,8 @@ const profileReader = async (
   reader: SeedReader,
   name: string,
   options: ProfileOptions,
+  /** The source's size, for `options.progress` (a local file's; unknown for a bare stream). */
+  total?: number,
 ): Promise<ProfiledSeed> => {
   const { columns } = reader;
   const width = columns.length;
@@ -186,7 +193,9 @@ const profileReader = async (
       if (part.wants()) part.keep(row.map((cell) => (cell === null ? null : detach(cell))));
       index++;
     }
+    if (total !== undefined) options.progress?.(Math.min(reader.bytesRead, total), total);
   }
+  if (total !== undefined) options.progress?.(total, total);
   return summarizePass(name, options, {
     columns,
     stats,
@@ -235,7 +244,6 @@ export const profileFile = async (
   name: string,
   options: ProfileOptions,
 ): Promise<ProfiledSeed> => {
-  const stream = async () => profileReader(await openSeedFile(path, name), name, options);
   const head = Buffer.alloc(SNIFF_BYTES);
   const handle = await open(path, 'r');
   let headBytes: number;
@@ -246,6 +254,7 @@ export const profileFile = async (
   } finally {
     await handle.close();
   }
+  const stream = async () => profileReader(await openSeedFile(path, name), name, options, size);
   const delimiter = fastDelimiter(head.subarray(0, headBytes), name, headBytes < SNIFF_BYTES);
   if (delimiter === undefined) return stream();
   try {
@@ -269,7 +278,11 @@ export const profileFile = async (
       { path, delimiter, columns, sampling: sampling(options) },
       header.end,
       size,
-      { threads: options.threads, chunkBytes: options.chunkBytes },
+      {
+        threads: options.threads,
+        chunkBytes: options.chunkBytes,
+        ...(options.progress === undefined ? {} : { progress: options.progress }),
+      },
     );
     if (chunks.rows === 0) return stream(); // the streaming path names the problem
     return summarizePass(name, options, {

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { type Cell, toCsv } from '../../src/table.ts';
 
-export type VegaJson = 'penguins.json' | 'cars.json' | 'movies.json';
+export type VegaJson = 'penguins.json' | 'cars.json' | 'movies.json' | 'flights-200k.json';
 
 const DATA = new URL('../../node_modules/vega-datasets/data/', import.meta.url);
 

@@ -252,3 +252,37 @@ describe('doppel run on bad input', () => {
     expect(badRows.code).toBe(2);
   });
 });
+
+describe('doppel profile', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'doppel-profile-'));
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  it('shows its headway on stderr for a large file, and nothing but the profile for a small one', async () => {
+    // Prepare: flights-200k's rows five times over (about 22 MB: two chunks), and penguins (15 kB).
+    const [header, ...rows] = vegaCsv('flights-200k.json').trimEnd().split('\n');
+    const large = join(dir, 'flights.csv');
+    await writeFile(large, `${[header, ...rows, ...rows, ...rows, ...rows, ...rows].join('\n')}\n`);
+    const small = join(dir, 'penguins.csv');
+    await writeFile(small, vegaCsv('penguins.json'));
+
+    // Act
+    const big = await doppel(['profile', large]);
+    const little = await doppel(['profile', small]);
+
+    // Assess
+    expect(big.code, big.stderr).toBe(0);
+    expect(JSON.parse(big.stdout).rows).toBe(5 * rows.length);
+    const lines = big.stderr.trim().split('\n');
+    expect(lines.length).toBeGreaterThanOrEqual(2);
+    expect(lines.every((l) => /^profiling flights\.csv: \d+0% \(\d+ of 2[0-9] MB, [\d.]+ s\)$/.test(l))).toBe(
+      true,
+    );
+    expect(lines.at(-1)).toMatch(/: 100% \((\d+) of \1 MB/);
+    expect(little.code).toBe(0);
+    expect(little.stderr).toBe('');
+    expect(JSON.parse(little.stdout).rows).toBe(344);
+  });
+});

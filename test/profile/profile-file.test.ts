@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -167,6 +167,44 @@ describe('profileFile and profileStream', () => {
     await expect(
       profileStream(opener('a,b\n1,"open\n2,3\n').open, 'open.csv', { seed: 1 }),
     ).rejects.toBeInstanceOf(BadInputError);
+  });
+});
+
+describe('profileFile progress', () => {
+  it('reports rising byte counts up to the file size, on the chunk path and the stream path (gzip)', async () => {
+    // Prepare: flights-200k as CSV (about 4.4 MB) in 1 MiB chunks; three times over gzipped (2.4 MB).
+    const csv = vegaCsv('flights-200k.json');
+    const plain = fileOf(csv, 'flights.csv');
+    const rows = csv.slice(csv.indexOf('\n') + 1);
+    const gz = fileOf(gzipSync(csv + rows + rows), 'flights.csv.gz');
+    const record = () => {
+      const calls: [number, number][] = [];
+      return { calls, progress: (done: number, total: number) => calls.push([done, total]) };
+    };
+    const chunked = record();
+    const streamed = record();
+
+    // Act
+    const a = await profileFile(plain, 'flights.csv', {
+      seed: 1,
+      chunkBytes: 1 << 20,
+      progress: chunked.progress,
+    });
+    const b = await profileFile(gz, 'flights.csv.gz', { seed: 1, progress: streamed.progress });
+
+    // Assess
+    expect(3 * a.profile.rows).toBe(b.profile.rows);
+    for (const [{ calls }, file] of [
+      [chunked, plain],
+      [streamed, gz],
+    ] as const) {
+      const size = statSync(file).size;
+      expect(calls.length).toBeGreaterThanOrEqual(4);
+      expect(calls.every(([, total]) => total === size)).toBe(true);
+      expect(calls.every(([done], i) => i === 0 || done >= calls[i - 1]![0])).toBe(true);
+      expect(calls.at(-1)).toEqual([size, size]);
+      expect(calls[0]![0]).toBeLessThan(size);
+    }
   });
 });
 
