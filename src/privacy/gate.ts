@@ -187,6 +187,17 @@ const PII_MEMO_PER_COLUMN = 4_096;
 /** NNDR is read at this percentile: the synthetic rows that sit most distinctly on one real row. */
 const NNDR_PERCENTILE = 0.1;
 
+const median = (values: ArrayLike<number>): number => {
+  if (values.length === 0) return Number.NaN;
+  const sorted = Float64Array.from(values).sort();
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+
+/** A Gower distance (0 to 1) to four decimals. */
+const formatDistance = (d: number): string =>
+  !Number.isFinite(d) ? 'unknown' : d === 0 ? '0' : d < 0.0001 ? 'below 0.0001' : d.toFixed(4);
+
 /** Canonical text of a cell for exact matching: trimmed, numbers as numbers ('1.50' equals '1.5'). */
 const canonical = (cell: Cell): string => {
   if (cell === null) return '\u0000';
@@ -1013,12 +1024,21 @@ const distanceDrafts = (args: {
       },
     );
     const limit = policy.closenessAucMax;
+    // What distance checks can see at this data's density: copies moved less than real rows lie apart.
+    // Summed over the columns; shown as the mean per column, a Gower distance from 0 to 1.
+    const spacing = median((holdoutWide ?? holdoutTrainSub)!.first) / columns.length;
+    const synthetic = median((synWide ?? synTrain)!.first) / columns.length;
     const measured =
       `Taking a synthetic row and an unseen real row at random, the synthetic one lies nearer to its closest ` +
       `training row ${formatPercent(auc)} of the time (95% bootstrap interval ${formatInterval(interval)}; ties ` +
       `count half), against ${formatCount(wide)} training rows. About 50% or less is what fresh draws from the distribution show; the policy ` +
       `allows at most ${formatPercent(limit)}. Unlike the checks against unseen rows, this one still sees ` +
-      'a model that was fitted on the unseen rows too.';
+      'a model that was fitted on the unseen rows too. ' +
+      `The median distance from an unseen real row to its closest training row is ${formatDistance(spacing)}, ` +
+      `from a synthetic row ${formatDistance(synthetic)} (Gower, the mean over the columns: 0 is identical, 1 ` +
+      "as far apart as the seed's ranges allow). Distance checks tell copies of real rows moved less than " +
+      'about that spacing from fresh draws; a copy moved further lies no nearer its source than real rows ' +
+      'lie to one another.';
     drafts.push({
       check: { ...titles.closeness, figure: auc, interval },
       p: exceedsP(auc, se, limit),

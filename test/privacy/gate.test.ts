@@ -153,6 +153,52 @@ describe('privacy gate: streaming', () => {
   });
 });
 
+describe('privacy gate: closeness', () => {
+  /** The two median distances the check's detail states: unseen real rows', then synthetic rows'. */
+  const medians = (detail: string): [number, number] => {
+    const m = detail.match(
+      /closest training row is ([\d.]+|below 0\.0001), from a synthetic row ([\d.]+|below 0\.0001)/,
+    );
+    if (m === null) throw new Error(`no distances in: ${detail}`);
+    const value = (text: string) => (text.startsWith('below') ? 0 : Number(text));
+    return [value(m[1]!), value(m[2]!)];
+  };
+
+  it('states how far apart real rows lie, and how far synthetic rows lie from them: alike for fresh draws', () => {
+    // Act
+    const closeness = check(gateRun(FRESH), 'closeness');
+
+    // Assess
+    const [spacing, synthetic] = medians(closeness.detail);
+    expect(closeness.verdict).toBe('pass');
+    expect(spacing).toBeGreaterThan(0);
+    expect(spacing).toBeLessThan(1);
+    expect(synthetic / spacing).toBeGreaterThan(0.7);
+    expect(synthetic / spacing).toBeLessThan(1.4);
+  });
+
+  it('shows copies moved by a cent far nearer the training rows than real rows lie to each other', () => {
+    // Prepare: every output row a train row with a cent added to the spend
+    const spend = SEED.columns.indexOf('total_spend');
+    const nudged: Table = {
+      columns: SEED.columns,
+      rows: TRAIN_FULL.rows.map((row) => {
+        const out = [...row];
+        out[spend] = row[spend] == null ? null : (Number(row[spend]) + 0.01).toFixed(2);
+        return out;
+      }),
+    };
+
+    // Act
+    const closeness = check(gateRun(freshPii(nudged)), 'closeness');
+
+    // Assess
+    const [spacing, synthetic] = medians(closeness.detail);
+    expect(synthetic).toBeLessThan(spacing / 10);
+    expect(closeness.verdict).toBe('fail');
+  });
+});
+
 describe('privacy gate: dcr-share', () => {
   it('is about one half and passes when synthetic rows are fresh draws from the seed distribution', () => {
     // Act
