@@ -1,5 +1,6 @@
 /**
- * A local delimited file profiled as byte ranges ("chunks") on several threads. Steps:
+ * A delimited seed (a local file, or a URL answering range requests) profiled as byte ranges
+ * ("chunks") on several threads. Steps:
  * 1. the header is read on the calling thread; the data bytes after it are cut into chunks whose
  *    size depends only on the file's size, so the result is the same whatever the thread count;
  * 2. each chunk is scanned by the byte-level fast path (scan-file.ts) on a worker thread into its
@@ -16,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { createRng, deriveSeed, type Rng } from '../random.ts';
 import type { Cell } from '../table.ts';
+import { openLocation, type SeedLocation } from './byte-source.ts';
 import { DuplicateRows } from './duplicate-rows.ts';
 import { ColumnStats, mix32 } from './infer.ts';
 import { Fallback, type ScanRange, scanDelimitedFile } from './scan-file.ts';
@@ -55,7 +57,8 @@ export interface Sample<Row = Cell[]> {
 export type Packed = Sample<string>;
 
 export interface ChunkTask {
-  path: string;
+  /** The seed: a file, or a URL read by ranges (each thread opens it itself). */
+  source: SeedLocation;
   delimiter: string;
   columns: string[];
   index: number;
@@ -199,8 +202,9 @@ export const scanChunk = async (task: ChunkTask): Promise<ChunkResult> => {
   const stats = task.columns.map((name) => new ColumnStats(name));
   const duplicates = new DuplicateRows();
   let part = train;
+  const source = await openLocation(task.source);
   const result = await scanDelimitedFile(
-    task.path,
+    source,
     task.delimiter,
     {
       header: () => {
@@ -214,7 +218,7 @@ export const scanChunk = async (task: ChunkTask): Promise<ChunkResult> => {
       duplicates,
     },
     { ...task.range, stats },
-  );
+  ).finally(() => source.close());
   return {
     index: task.index,
     start: result.start,

@@ -8,7 +8,7 @@
  * The same seed and the same bytes give the same profile and the same samples.
  */
 
-import { open } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import {
   type ColumnProfile,
   type DatasetSpec,
@@ -28,11 +28,12 @@ import {
 } from '../formats/read-seed.ts';
 import { createRng, deriveSeed } from '../random.ts';
 import type { Cell, Table } from '../table.ts';
+import { openLocation, type SeedLocation, StreamSource } from './byte-source.ts';
 import { type DuplicateCount, DuplicateRows, EMPTY_CELL } from './duplicate-rows.ts';
 import { ColumnStats, detach, type Inferred, NULL_TOKENS } from './infer.ts';
 import { detectSemantic, preparePii, type SemanticDetection } from './pii.ts';
 import { chunkSamplers, profileChunks, type Sample, type SampleOptions, unpack } from './profile-chunks.ts';
-import { Fallback, StreamSource, scanDelimitedFile } from './scan-file.ts';
+import { Fallback, scanDelimitedFile } from './scan-file.ts';
 
 export interface ProfileOptions {
   seed: number;
@@ -244,24 +245,45 @@ export const profileFile = async (
   name: string,
   options: ProfileOptions,
 ): Promise<ProfiledSeed> => {
-  const head = Buffer.alloc(SNIFF_BYTES);
-  const handle = await open(path, 'r');
-  let headBytes: number;
-  let size: number;
+  const { size } = await stat(path);
+  return profileRanges({ path }, size, name, options, () =>
+    openSeedFile(path, name).then((reader) => profileReader(reader, name, options, size)),
+  );
+};
+
+/**
+ * Profiles a seed any thread can open by itself (a file, or an object's presigned URL, read by
+ * ranges) and whose size is known: delimited text as byte ranges on worker threads, like
+ * `profileFile`; anything else, or input the fast path declines, through `fallback` (which reads
+ * it through the row reader).
+ */
+export const profileRanges = async (
+  location: SeedLocation,
+  size: number,
+  name: string,
+  options: ProfileOptions,
+  fallback: () => Promise<ProfiledSeed>,
+): Promise<ProfiledSeed> => {
+  const head = Buffer.alloc(Math.min(SNIFF_BYTES, size));
+  const source = await openLocation(location);
+  let headBytes = 0;
   try {
-    headBytes = (await handle.read(head, 0, SNIFF_BYTES, 0)).bytesRead;
-    size = (await handle.stat()).size;
+    while (headBytes < head.length) {
+      const { bytesRead } = await source.read(head, headBytes, head.length - headBytes, headBytes);
+      if (bytesRead === 0) break;
+      headBytes += bytesRead;
+    }
   } finally {
-    await handle.close();
+    await source.close();
   }
-  const stream = async () => profileReader(await openSeedFile(path, name), name, options, size);
   const delimiter = fastDelimiter(head.subarray(0, headBytes), name, headBytes < SNIFF_BYTES);
-  if (delimiter === undefined) return stream();
+  if (delimiter === undefined) return fallback();
   try {
     let columns: string[] = [];
     let warnings: string[] = [];
+    const headerSource = await openLocation(location);
     const header = await scanDelimitedFile(
-      path,
+      headerSource,
       delimiter,
       {
         header: (cells) => {
@@ -273,9 +295,9 @@ export const profileFile = async (
         duplicates: new DuplicateRows(),
       },
       { start: 0, end: 1, aligned: true },
-    );
+    ).finally(() => headerSource.close());
     const chunks = await profileChunks(
-      { path, delimiter, columns, sampling: sampling(options) },
+      { source: location, delimiter, columns, sampling: sampling(options) },
       header.end,
       size,
       {
@@ -284,7 +306,7 @@ export const profileFile = async (
         ...(options.progress === undefined ? {} : { progress: options.progress }),
       },
     );
-    if (chunks.rows === 0) return stream(); // the streaming path names the problem
+    if (chunks.rows === 0) return fallback(); // the row reader names the problem
     return summarizePass(name, options, {
       columns,
       stats: chunks.stats,
@@ -302,7 +324,7 @@ export const profileFile = async (
       },
     });
   } catch (error) {
-    if (error instanceof Fallback) return stream();
+    if (error instanceof Fallback) return fallback();
     throw error;
   }
 };

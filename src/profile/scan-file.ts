@@ -1,7 +1,7 @@
 /**
- * The fast path for a local delimited file: the bytes are tokenized and hashed in one loop, and a
- * field whose bytes were seen before in its column is matched to that value's entry without
- * decoding it (`ColumnStats.repeat`). Only new values are decoded and parsed; only rows that the
+ * The fast path for delimited text (a file, a URL read by ranges, a stream; see byte-source.ts):
+ * the bytes are tokenized and hashed in one loop, and a field whose bytes were seen before in its
+ * column is matched to that value's entry without decoding it (`ColumnStats.repeat`). Only new values are decoded and parsed; only rows that the
  * reservoir samples keep are turned into strings.
  *
  * It profiles exactly like the streaming path (tests hold the two equal). Where the input needs
@@ -10,8 +10,8 @@
  * the caller profiles the file again through the streaming path, which reads it or fails with the
  * row and line named.
  */
-import { open } from 'node:fs/promises';
 import type { Cell } from '../table.ts';
+import { type ByteSource, openLocation } from './byte-source.ts';
 import { type DuplicateRows, EMPTY_CELL, laneA, laneB, ROW_KEY_A, ROW_KEY_B } from './duplicate-rows.ts';
 import type { ColumnStats, ValueEntry } from './infer.ts';
 import { mix32 } from './infer.ts';
@@ -229,58 +229,6 @@ export interface ScanResult {
 }
 
 /**
- * Where the scanner's bytes come from: a file (a `FileHandle` is one) or a stream read in order
- * (`StreamSource`). Reads come in file order, each starting where the previous one ended.
- */
-export interface ByteSource {
-  read(buffer: Uint8Array, offset: number, length: number, position: number): Promise<{ bytesRead: number }>;
-}
-
-/**
- * A stream as a ByteSource, for a seed that is only a stream (an S3 object, a local bucket's
- * file behind the store port): reads must come in order from position 0.
- */
-export class StreamSource implements ByteSource {
-  private readonly chunks: AsyncIterator<Uint8Array>;
-  private pending: Uint8Array | undefined;
-  private consumed = 0;
-
-  constructor(stream: AsyncIterable<Uint8Array>) {
-    this.chunks = stream[Symbol.asyncIterator]();
-  }
-
-  async read(
-    buffer: Uint8Array,
-    offset: number,
-    length: number,
-    position: number,
-  ): Promise<{ bytesRead: number }> {
-    if (position !== this.consumed)
-      throw new Error(`StreamSource reads in order: asked for byte ${position}, at ${this.consumed}`);
-    let bytesRead = 0;
-    while (bytesRead < length) {
-      if (this.pending === undefined || this.pending.byteLength === 0) {
-        const next = await this.chunks.next();
-        if (next.done === true) break;
-        this.pending = next.value;
-        continue;
-      }
-      const take = Math.min(length - bytesRead, this.pending.byteLength);
-      buffer.set(this.pending.subarray(0, take), offset + bytesRead);
-      this.pending = this.pending.subarray(take);
-      bytesRead += take;
-    }
-    this.consumed += bytesRead;
-    return { bytesRead };
-  }
-
-  /** Stops the stream early (an S3 body is released). */
-  async close(): Promise<void> {
-    await this.chunks.return?.();
-  }
-}
-
-/**
  * Reads a file (by path) or a ByteSource as delimited text (delimiter known) into `sink`; throws
  * Fallback where it may not. A source passed in stays open: its owner closes it.
  */
@@ -294,7 +242,7 @@ export const scanDelimitedFile = async (
   const { duplicates } = sink;
   const special = new Uint8Array(256);
   for (const b of [d, LF, CR, QUOTE]) special[b] = 1;
-  const file = typeof input === 'string' ? await open(input, 'r') : undefined;
+  const file = typeof input === 'string' ? await openLocation({ path: input }) : undefined;
   const handle: ByteSource = file ?? (input as ByteSource);
   try {
     let buf = Buffer.allocUnsafe(BLOCK);

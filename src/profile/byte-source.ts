@@ -1,0 +1,119 @@
+/**
+ * Where the byte-level scanner (scan-file.ts) reads a seed from: a local file, a URL answering
+ * HTTP range requests (an S3 object's presigned GET), or a stream read once in order. A location
+ * (`SeedLocation`) is plain data, so a worker thread can open the same seed by itself.
+ */
+import { open } from 'node:fs/promises';
+
+/** Reads come in file order, each starting where the previous one ended (a jump reopens, where it can). */
+export interface ByteSource {
+  read(buffer: Uint8Array, offset: number, length: number, position: number): Promise<{ bytesRead: number }>;
+  close(): Promise<void>;
+}
+
+/** A seed every thread can open on its own: a file path, or a URL that answers range requests. */
+export type SeedLocation = { path: string } | { url: string };
+
+export const describeLocation = (location: SeedLocation): string =>
+  'path' in location ? location.path : new URL(location.url).pathname;
+
+/** Opens a location for reading; the caller closes it. */
+export const openLocation = async (location: SeedLocation): Promise<ByteSource> =>
+  'path' in location ? open(location.path, 'r') : new HttpRangeSource(location.url);
+
+/** A stream as a ByteSource: reads must come in order from `start` (the stream's first byte). */
+export class StreamSource implements ByteSource {
+  private readonly chunks: AsyncIterator<Uint8Array>;
+  private pending: Uint8Array | undefined;
+  private consumed: number;
+
+  constructor(stream: AsyncIterable<Uint8Array>, start = 0) {
+    this.chunks = stream[Symbol.asyncIterator]();
+    this.consumed = start;
+  }
+
+  /** Where the next read must start. */
+  get position(): number {
+    return this.consumed;
+  }
+
+  async read(
+    buffer: Uint8Array,
+    offset: number,
+    length: number,
+    position: number,
+  ): Promise<{ bytesRead: number }> {
+    if (position !== this.consumed)
+      throw new Error(`a stream reads in order: asked for byte ${position}, at ${this.consumed}`);
+    let bytesRead = 0;
+    while (bytesRead < length) {
+      if (this.pending === undefined || this.pending.byteLength === 0) {
+        const next = await this.chunks.next();
+        if (next.done === true) break;
+        this.pending = next.value;
+        continue;
+      }
+      const take = Math.min(length - bytesRead, this.pending.byteLength);
+      buffer.set(this.pending.subarray(0, take), offset + bytesRead);
+      this.pending = this.pending.subarray(take);
+      bytesRead += take;
+    }
+    this.consumed += bytesRead;
+    return { bytesRead };
+  }
+
+  /** Stops the stream early (an S3 body or an HTTP response is released). */
+  async close(): Promise<void> {
+    await this.chunks.return?.();
+  }
+}
+
+/**
+ * A URL read with HTTP range requests: one request from the first position asked for to the end,
+ * read as far as the scanner needs, then cancelled; a read elsewhere starts a new request there.
+ */
+export class HttpRangeSource implements ByteSource {
+  private stream: StreamSource | undefined;
+  private abort: AbortController | undefined;
+
+  constructor(private readonly url: string) {}
+
+  async read(
+    buffer: Uint8Array,
+    offset: number,
+    length: number,
+    position: number,
+  ): Promise<{ bytesRead: number }> {
+    if (this.stream === undefined || this.stream.position !== position) await this.openAt(position);
+    return this.stream!.read(buffer, offset, length, position);
+  }
+
+  private async openAt(position: number): Promise<void> {
+    await this.close();
+    const abort = new AbortController();
+    const response = await fetch(this.url, {
+      headers: { Range: `bytes=${position}-` },
+      signal: abort.signal,
+    });
+    const where = `${new URL(this.url).pathname} from byte ${position}`;
+    // 416: nothing at or past the position (an empty object, or a read at its end).
+    if (response.status === 416) {
+      this.stream = new StreamSource((async function* () {})(), position);
+      return;
+    }
+    if (response.status !== 206 && !(response.status === 200 && position === 0))
+      throw new Error(`reading ${where}: HTTP ${response.status} ${response.statusText}`);
+    if (response.body === null) throw new Error(`reading ${where}: the response has no body`);
+    this.abort = abort;
+    // Node's web streams are async iterable (the DOM typings do not say so).
+    this.stream = new StreamSource(response.body as unknown as AsyncIterable<Uint8Array>, position);
+  }
+
+  async close(): Promise<void> {
+    const { stream, abort } = this;
+    this.stream = undefined;
+    this.abort = undefined;
+    abort?.abort();
+    await stream?.close().catch(() => {});
+  }
+}

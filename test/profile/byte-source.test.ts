@@ -1,0 +1,113 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HttpRangeSource } from '../../src/profile/byte-source.ts';
+import { profileFile, profileRanges } from '../../src/profile/profile-seed.ts';
+import { vegaCsv } from '../helpers/vega.ts';
+
+/** An HTTP server answering range requests for named byte arrays, as S3 does for a presigned GET. */
+const rangeServer = (objects: Record<string, Uint8Array>) => {
+  const requests: string[] = [];
+  const server = createServer((req, res) => {
+    const body = objects[req.url ?? ''];
+    requests.push(`${req.url} ${req.headers.range ?? 'whole'}`);
+    if (body === undefined) {
+      res.writeHead(403, 'Forbidden').end();
+      return;
+    }
+    const match = /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
+    if (match === null) {
+      res.writeHead(200, { 'content-length': body.length }).end(body);
+      return;
+    }
+    const start = Number(match[1]);
+    if (start >= body.length) {
+      res.writeHead(416, 'Range Not Satisfiable').end();
+      return;
+    }
+    res.writeHead(206, {
+      'content-length': body.length - start,
+      'content-range': `bytes ${start}-${body.length - 1}/${body.length}`,
+    });
+    res.end(body.subarray(start));
+  });
+  return { server, requests };
+};
+
+describe('profiling a seed read by HTTP range requests', () => {
+  const csv = Buffer.from(vegaCsv('flights-200k.json'));
+  const { server, requests } = rangeServer({ '/flights.csv': csv, '/tiny.csv': Buffer.from('a,b\n1,2\n') });
+  let base: string;
+  let path: string;
+  beforeAll(async () => {
+    await new Promise<void>((resolve) => (server as Server).listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    path = join(mkdtempSync(join(tmpdir(), 'doppel-ranges-')), 'flights.csv');
+    writeFileSync(path, csv);
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  it('gives exactly the profile of the same bytes as a file, chunks scanned on worker threads', async () => {
+    // Prepare: 1 MiB chunks, so the 4.4 MB table is five ranges over two threads.
+    const options = { seed: 5, chunkBytes: 1 << 20, threads: 2 };
+    requests.length = 0;
+
+    // Act
+    const file = await profileFile(path, 'flights.csv', options);
+    const ranged = await profileRanges(
+      { url: `${base}/flights.csv` },
+      csv.length,
+      'flights.csv',
+      options,
+      () => {
+        throw new Error('the fast path should not give up on this table');
+      },
+    );
+
+    // Assess
+    expect(ranged.profile).toEqual(file.profile);
+    expect(ranged.train).toEqual(file.train);
+    expect(ranged.holdout).toEqual(file.holdout);
+    // The head and the header from byte 0, then one request per chunk (the first from the header's end).
+    const chunkRequests = requests.filter((r) => !r.endsWith('bytes=0-'));
+    expect(chunkRequests).toHaveLength(5);
+    expect(chunkRequests.every((r) => /^\/flights\.csv bytes=\d+-$/.test(r))).toBe(true);
+  });
+
+  it('reads in order from one request, starts another where a read jumps, and is empty past the end', async () => {
+    // Prepare
+    const source = new HttpRangeSource(`${base}/tiny.csv`);
+    const past = new HttpRangeSource(`${base}/tiny.csv`);
+    const buffer = new Uint8Array(16);
+    requests.length = 0;
+
+    // Act
+    const reads = [
+      await source.read(buffer, 0, 2, 0),
+      await source.read(buffer, 2, 2, 2),
+      await source.read(buffer, 4, 3, 5),
+      await source.read(buffer, 7, 4, 8),
+      await past.read(buffer, 8, 4, 8),
+    ];
+    await source.close();
+    await past.close();
+
+    // Assess
+    expect(reads.map((r) => r.bytesRead)).toEqual([2, 2, 3, 0, 0]);
+    expect(Buffer.from(buffer.subarray(0, 7)).toString()).toBe('a,b\n,2\n');
+    expect(requests).toEqual(['/tiny.csv bytes=0-', '/tiny.csv bytes=5-', '/tiny.csv bytes=8-']);
+  });
+
+  it('names the object and the status when the server refuses', async () => {
+    // Prepare
+    const source = new HttpRangeSource(`${base}/expired.csv?X-Amz-Signature=abc`);
+
+    // Act / Assess
+    await expect(source.read(new Uint8Array(4), 0, 4, 0)).rejects.toThrow(
+      /reading \/expired\.csv from byte 0: HTTP 403 Forbidden/,
+    );
+  });
+});
