@@ -136,8 +136,11 @@ export class DoppelStack extends Stack {
     const onSeedUploaded = new HouseFunction(this, 'OnSeedUploaded', {
       entry: 'functions/on-seed-uploaded/index.ts',
       description: 'Profiles a new seed, fits the model and plans the shard jobs',
-      memorySize: 2048,
+      // Lambda gives CPUs by memory: 10 GB is 6 vCPUs, so a large seed's byte ranges are profiled
+      // on 4 worker threads (about 45 GB of CSV in the 15 minutes on one thread, several times that here).
+      memorySize: 10_240,
       timeout: Duration.minutes(15),
+      profilerWorker: true,
       environment: {
         SEED_BUCKET_NAME: seed.bucketName,
         WORK_BUCKET_NAME: work.bucketName,

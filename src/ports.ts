@@ -3,6 +3,7 @@
  * and for one machine (adapters/local). Nothing here knows which one it talks to.
  */
 import type { GenerateRequest, ShardJob } from './contracts.ts';
+import type { SeedLocation } from './profile/byte-source.ts';
 
 export interface ObjectInfo {
   key: string;
@@ -37,6 +38,11 @@ export interface ObjectStore {
   putIfAbsent(bucket: string, key: string, body: Uint8Array | string, options?: PutOptions): Promise<boolean>;
   /** Object metadata, or undefined when there is none. */
   head(bucket: string, key: string): Promise<ObjectInfo | undefined>;
+  /**
+   * Where other threads can read the object by themselves, by byte ranges: a file path, or a URL
+   * (an S3 presigned GET, valid an hour). Lets a large seed be profiled in parallel ranges.
+   */
+  locate(bucket: string, key: string): Promise<SeedLocation>;
   /** Every object under a prefix, in key order. */
   list(bucket: string, prefix: string): Promise<ObjectInfo[]>;
 }

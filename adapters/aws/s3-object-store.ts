@@ -11,13 +11,18 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { ObjectInfo, ObjectStore, PutOptions } from '../../src/ports.ts';
+import type { SeedLocation } from '../../src/profile/byte-source.ts';
 import { awsErrorName, httpStatusOf, toDoppelError } from './errors.ts';
 
 /** Multipart part size: S3's minimum is 5 MiB; a little above keeps part counts low for big shards. */
 const PART_SIZE = 8 * 1024 * 1024;
 /** Parts in flight at once: memory held by putStream is about QUEUE_SIZE × PART_SIZE. */
 const QUEUE_SIZE = 2;
+
+/** How long a presigned location stays valid: longer than any Lambda runs. */
+const LOCATION_SECONDS = 3600;
 
 const where = (bucket: string, key: string): string => `s3://${bucket}/${key}`;
 
@@ -72,6 +77,18 @@ export class S3ObjectStore implements ObjectStore {
         throw toDoppelError(error, `${what} (reading)`);
       }
     })();
+  }
+
+  /** A presigned GET (SigV4, an hour): worker threads read byte ranges of it over HTTPS, no SDK needed. */
+  async locate(bucket: string, key: string): Promise<SeedLocation> {
+    try {
+      const url = await getSignedUrl(this.client, new GetObjectCommand({ Bucket: bucket, Key: key }), {
+        expiresIn: LOCATION_SECONDS,
+      });
+      return { url };
+    } catch (error) {
+      throw toDoppelError(error, `S3 presign GetObject ${where(bucket, key)}`);
+    }
   }
 
   async put(bucket: string, key: string, body: Uint8Array | string, options: PutOptions = {}): Promise<void> {

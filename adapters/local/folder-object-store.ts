@@ -10,6 +10,7 @@ import { link, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'nod
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { NotFoundError, PermanentError } from '../../src/errors.ts';
 import type { ObjectInfo, ObjectStore, PutOptions } from '../../src/ports.ts';
+import type { SeedLocation } from '../../src/profile/byte-source.ts';
 
 export type ObjectCreatedListener = (bucket: string, info: ObjectInfo) => void;
 
@@ -40,6 +41,11 @@ export class FolderObjectStore implements ObjectStore {
     if (key === '' || !path.startsWith(base + sep))
       throw new PermanentError(`invalid object key: ${bucket}/${key}`);
     return path;
+  }
+
+  /** The object's file: worker threads open it themselves. */
+  async locate(bucket: string, key: string): Promise<SeedLocation> {
+    return { path: this.pathOf(bucket, key) };
   }
 
   async get(bucket: string, key: string): Promise<Uint8Array> {

@@ -26,7 +26,15 @@ export interface HouseFunctionProps {
   readonly environment?: Record<string, string>;
   /** Default 1 month. */
   readonly logRetention?: RetentionDays;
+  /**
+   * Ships the profiler's worker-thread script (`profile-chunk-worker.cjs`) beside the handler, so a
+   * large seed is profiled as byte ranges on several threads (src/profile/profile-chunks.ts).
+   */
+  readonly profilerWorker?: boolean;
 }
+
+/** The worker script's name beside the handler bundle; src/profile/profile-chunks.ts looks for it. */
+export const PROFILER_WORKER_FILE = 'profile-chunk-worker.cjs';
 
 /**
  * A Lambda function with the house defaults: Node 22 on ARM64, an ESM bundle built by the local
@@ -72,6 +80,21 @@ export class HouseFunction extends NodejsFunction {
         sourceMap: true,
         sourceMapMode: SourceMapMode.DEFAULT,
         sourcesContent: false,
+        ...(props.profilerWorker === true
+          ? {
+              commandHooks: {
+                beforeBundling: () => [],
+                beforeInstall: () => [],
+                // The same local esbuild, one more entry: a CommonJS script a worker thread evaluates.
+                afterBundling: (inputDir: string, outputDir: string) => [
+                  `"${join(inputDir, 'node_modules', '.bin', 'esbuild')}" "${join(inputDir, 'src', 'profile', 'profile-chunk-worker.ts')}" ` +
+                    // esbuild stays out (the worker never bundles); import.meta is unused in a worker.
+                    '--bundle --platform=node --format=cjs --target=node22 --minify --external:esbuild --log-level=error ' +
+                    `--outfile="${join(outputDir, PROFILER_WORKER_FILE)}"`,
+                ],
+              },
+            }
+          : {}),
       },
     });
   }

@@ -4,8 +4,9 @@
  *  1. ignore what is not a seed (specs, folders, keys outside `datasets/<dataset>/`);
  *  2. read the optional dataset spec beside it; derive the run id from the seed object and spec,
  *     so a duplicate event finds its run and stops;
- *  3. profile the seed in one streaming pass (types, statistics, PII, train/holdout samples; CSV and
- *     TSV through the byte-level fast path);
+ *  3. profile the seed (types, statistics, PII, train/holdout samples): CSV and TSV through the
+ *     byte-level fast path, a large one as byte ranges on worker threads; anything else in one
+ *     streaming pass;
  *  4. stream it once more to index the identifying values (salted hashes only) for the gate;
  *  5. plant a few canary rows in the train sample and fit the model on it; store profile, model,
  *     samples (PII columns dropped) and the canaries;
@@ -26,7 +27,7 @@ import { openSeed } from '../formats/read-seed.ts';
 import { plantCanaries } from '../privacy/canaries.ts';
 import { nameBaselineOf } from '../privacy/gate.ts';
 import { PiiIndex } from '../privacy/pii-index.ts';
-import { profileStream } from '../profile/profile-seed.ts';
+import { type ProfileOptions, profileRanges, profileSource, profileStream } from '../profile/profile-seed.ts';
 import { hash32 } from '../random.ts';
 import { compileConditions } from '../synth/conditions.ts';
 import { fitModel } from '../synth/fit.ts';
@@ -36,7 +37,16 @@ import { latestKey, outputPrefix, parseSeedKey, runKeys, seedRunId, specKey } fr
 import { planRun } from './plan-run.ts';
 import { findRun, readText, saveRun, writeJson } from './run-store.ts';
 
-export type IngestDeps = Pick<PipelineDeps, 'store' | 'queue' | 'buckets' | 'now' | 'progress'>;
+export type IngestDeps = Pick<PipelineDeps, 'store' | 'queue' | 'buckets' | 'now' | 'progress'> & {
+  /** Seeds of this many bytes or more are profiled as byte ranges on worker threads (default 32 MiB). */
+  rangedProfileBytes?: number;
+};
+
+/**
+ * Below two chunks' worth (profile-chunks.ts cuts at least 16 MiB a chunk) one pass over the stream
+ * is as fast, and reads the object once.
+ */
+const RANGED_PROFILE_BYTES = 32 << 20;
 
 export interface SeedObject {
   bucket: string;
@@ -181,24 +191,35 @@ export const ingestSeed = async (deps: IngestDeps, object: SeedObject): Promise<
 
   try {
     if (specError !== undefined) throw new BadInputError(specError);
+    const reported = (done: number) =>
+      progress({
+        stage: 'profile',
+        runId,
+        message: `read ${Math.round((100 * done) / size)}% of ${file}`,
+        done,
+        total: size,
+      });
     // Opened again only when the byte-level fast path gives up midway (see profileStream).
     const open = async () =>
-      reportingReads(await store.getStream(seedRef.bucket, seedRef.key), size, (done) =>
-        progress({
-          stage: 'profile',
-          runId,
-          message: `read ${Math.round((100 * done) / size)}% of ${file}`,
-          done,
-          total: size,
-        }),
-      );
-    const { profile, train, holdout } = await profileStream(open, file, {
+      reportingReads(await store.getStream(seedRef.bucket, seedRef.key), size, reported);
+    const options: ProfileOptions = {
       seed: run.seed,
       bytes: size,
       overrides: spec.columns,
       holdoutShare: spec.holdout.share,
       holdoutMin: spec.holdout.minRows,
-    });
+    };
+    // A large seed is read as byte ranges on worker threads, each from the store's location of it.
+    const { profile, train, holdout } =
+      size >= (deps.rangedProfileBytes ?? RANGED_PROFILE_BYTES)
+        ? await profileRanges(
+            await store.locate(seedRef.bucket, seedRef.key),
+            size,
+            file,
+            { ...options, progress: (done) => reported(done) },
+            async () => profileSource(await open(), file, options),
+          )
+        : await profileStream(open, file, options);
     const pii = profile.columns.filter((c) => c.semantic !== undefined);
     progress({
       stage: 'profile',

@@ -11,11 +11,11 @@ export interface ByteSource {
   close(): Promise<void>;
 }
 
-/** A seed every thread can open on its own: a file path, or a URL that answers range requests. */
+/**
+ * A seed every thread can open on its own: a file path, or a URL that answers range requests. A URL
+ * may carry credentials (a presigned GET): errors name only its path, and it is never logged.
+ */
 export type SeedLocation = { path: string } | { url: string };
-
-export const describeLocation = (location: SeedLocation): string =>
-  'path' in location ? location.path : new URL(location.url).pathname;
 
 /** Opens a location for reading; the caller closes it. */
 export const openLocation = async (location: SeedLocation): Promise<ByteSource> =>

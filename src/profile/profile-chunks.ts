@@ -12,6 +12,7 @@
  * Row i of chunk k goes to the holdout by a seeded hash of (k, i); chunk 0 uses the one-pass
  * split, so a file of one chunk profiles exactly as the streaming path does.
  */
+import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -278,12 +279,18 @@ type Reply = { ok: true; result: ChunkResult } | { ok: false; fallback?: string;
 
 /**
  * The worker's code: profile-chunk-worker.ts and what it imports, bundled by esbuild into one
- * CommonJS script the thread evaluates. Plain JavaScript keeps each thread free of the TypeScript
- * loader (about 30 MiB a thread, and its start-up).
+ * CommonJS script the thread evaluates (in a Lambda, the script its deployment bundled). Plain
+ * JavaScript keeps each thread free of the TypeScript loader (about 30 MiB a thread, and its
+ * start-up).
  */
 let workerCode: Promise<string> | undefined;
 const bundleWorker = (): Promise<string> => {
   workerCode ??= (async () => {
+    // A deployed function ships the script prebuilt beside its bundle (infra/constructs/house-function.ts).
+    const prebuilt = await readFile(new URL('./profile-chunk-worker.cjs', import.meta.url), 'utf8').catch(
+      () => undefined,
+    );
+    if (prebuilt !== undefined) return prebuilt;
     const { build } = await import('esbuild');
     const entry = fileURLToPath(new URL('./profile-chunk-worker.ts', import.meta.url));
     const out = await build({

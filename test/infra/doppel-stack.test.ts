@@ -6,7 +6,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HouseFunction } from '../../infra/constructs/house-function.ts';
+import { HouseFunction, PROFILER_WORKER_FILE } from '../../infra/constructs/house-function.ts';
 import { DoppelStack } from '../../infra/doppel-stack.ts';
 import { ContractError } from '../../src/errors.ts';
 
@@ -480,5 +480,34 @@ describe('HouseFunction bundle', () => {
     expect(code).not.toMatch(/from\s*["']@aws-sdk\//);
     expect(code).toContain('GetQueueUrl');
     expect(existsSync(join(outdir, asset!, 'index.mjs.map'))).toBe(true);
+  });
+
+  it('ships the profiler worker script beside the handler when asked, a CommonJS bundle of the scanner', () => {
+    // Prepare
+    const dir = mkdtempSync(join(tmpdir(), 'doppel-cdk-worker-'));
+    const app = new App({ outdir: dir, context: CDK_CONTEXT });
+    const stack = new Stack(app, 'Bundle');
+    new HouseFunction(stack, 'Profiler', {
+      entry: 'test/infra/fixtures/sdk-handler.ts',
+      profilerWorker: true,
+    });
+    new HouseFunction(stack, 'Plain', { entry: 'test/infra/fixtures/sdk-handler.ts' });
+    try {
+      // Act
+      app.synth();
+      // Assess: one asset with the script, one without
+      const assets = readdirSync(dir).filter(
+        (d) => d.startsWith('asset.') && existsSync(join(dir, d, 'index.mjs')),
+      );
+      const withWorker = assets.filter((d) => existsSync(join(dir, d, PROFILER_WORKER_FILE)));
+      expect(assets).toHaveLength(2);
+      expect(withWorker).toHaveLength(1);
+      const script = readFileSync(join(dir, withWorker[0]!, PROFILER_WORKER_FILE), 'utf8');
+      expect(script).toContain('require("node:worker_threads")');
+      expect(script).toContain('a header inside a chunk');
+      expect(script).not.toMatch(/^import /m);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -362,3 +362,20 @@ describe('S3ObjectStore.list', () => {
     expect(objects).toEqual([]);
   });
 });
+
+describe('S3ObjectStore.locate', () => {
+  it('answers a presigned GET of the object, valid an hour, that worker threads can read by ranges', async () => {
+    // Act
+    const location = await store.locate('doppel-seed', 'datasets/flights/flights 3m.csv');
+
+    // Assess: signed for this bucket and key, no request sent
+    expect('url' in location).toBe(true);
+    const url = new URL((location as { url: string }).url);
+    expect(url.protocol).toBe('https:');
+    expect(url.hostname).toContain('doppel-seed');
+    expect(decodeURIComponent(url.pathname)).toBe('/datasets/flights/flights 3m.csv');
+    expect(url.searchParams.get('X-Amz-Expires')).toBe('3600');
+    expect(url.searchParams.get('X-Amz-Signature')).toMatch(/^[0-9a-f]{64}$/);
+    expect(s3Mock.calls()).toHaveLength(0);
+  });
+});

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -26,6 +26,16 @@ describe('FolderObjectStore', () => {
     expect(whole).toBe('hello');
     expect(Buffer.concat(chunks).toString()).toBe('hello');
     expect(info).toEqual({ key: 'a/b/c.txt', size: 5, etag: '5d41402abc4b2a76b9719d911017c592' });
+  });
+
+  it('locates an object as its file, which another thread can read by itself', async () => {
+    // Prepare
+    await store.put('b', 'datasets/x/seed.csv', 'a,b\n1,2\n');
+    // Act
+    const location = await store.locate('b', 'datasets/x/seed.csv');
+    // Assess
+    expect(location).toEqual({ path: join(root, 'b', 'datasets', 'x', 'seed.csv') });
+    expect(await readFile((location as { path: string }).path, 'utf8')).toBe('a,b\n1,2\n');
   });
 
   it('claims a key once: the second conditional write loses and leaves the first body', async () => {

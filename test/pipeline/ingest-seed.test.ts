@@ -1,0 +1,91 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { FolderObjectStore } from '../../adapters/local/folder-object-store.ts';
+import type { ShardJob } from '../../src/contracts.ts';
+import { type IngestDeps, ingestSeed } from '../../src/pipeline/ingest-seed.ts';
+import { runKeys } from '../../src/pipeline/layout.ts';
+import type { Buckets, ObjectStore } from '../../src/ports.ts';
+import { sampleCustomers } from '../../src/sample/customers.ts';
+import { toCsv } from '../../src/table.ts';
+
+const BUCKETS: Buckets = { seed: 'seed', work: 'work', curated: 'curated', quarantine: 'quarantine' };
+const KEY = 'datasets/customers/customers.csv';
+
+describe('ingestSeed: how the seed is read', () => {
+  let root: string;
+  beforeEach(async () => {
+    root = await mkdtemp(join(tmpdir(), 'doppel-ingest-'));
+  });
+  afterEach(() => rm(root, { recursive: true, force: true }));
+
+  /** Ingests the customers seed into a fresh folder store; counts the store's locate calls. */
+  const ingest = async (csv: string, rangedProfileBytes?: number) => {
+    const folder = new FolderObjectStore(join(root, String(rangedProfileBytes)));
+    await folder.put(BUCKETS.seed, KEY, csv);
+    let located = 0;
+    const store: ObjectStore = Object.assign(Object.create(folder) as FolderObjectStore, {
+      locate: (bucket: string, key: string) => {
+        located++;
+        return folder.locate(bucket, key);
+      },
+    });
+    const jobs: ShardJob[] = [];
+    const messages: string[] = [];
+    const deps: IngestDeps = {
+      store,
+      queue: { send: async (sent) => void jobs.push(...sent) },
+      buckets: BUCKETS,
+      now: () => new Date('2026-12-03T00:00:00Z'),
+      progress: (event) => void messages.push(event.message),
+      ...(rangedProfileBytes === undefined ? {} : { rangedProfileBytes }),
+    };
+    const outcome = await ingestSeed(deps, { bucket: BUCKETS.seed, key: KEY });
+    if (outcome.status !== 'started') throw new Error(`ingest ${outcome.status}`);
+    const keys = runKeys(outcome.run.runId);
+    const text = async (key: string) => new TextDecoder().decode(await folder.get(BUCKETS.work, key));
+    return {
+      located,
+      messages,
+      jobs,
+      profile: JSON.parse(await text(keys.profile)),
+      train: await text(keys.train),
+      holdout: await text(keys.holdout),
+    };
+  };
+
+  it('reads a seed past the size limit as byte ranges from its location, to the same profile and samples', async () => {
+    // Prepare
+    const csv = toCsv(sampleCustomers(2000, 4));
+
+    // Act: the default (a small seed streams), then every seed as ranges
+    const streamed = await ingest(csv);
+    const ranged = await ingest(csv, 1);
+
+    // Assess
+    expect(streamed.located).toBe(0);
+    expect(ranged.located).toBe(1);
+    expect(ranged.profile).toEqual(streamed.profile);
+    expect(ranged.train).toBe(streamed.train);
+    expect(ranged.holdout).toBe(streamed.holdout);
+    expect(ranged.jobs).toEqual(streamed.jobs);
+    expect(ranged.messages).toContain('read 100% of customers.csv');
+  });
+
+  it('reads a seed the byte-level scanner declines through the row reader, to the same profile', async () => {
+    // Prepare: a stray quote in an unquoted field, which the byte-level scanner leaves to the row reader
+    const lines = toCsv(sampleCustomers(500, 4)).split('\n');
+    lines[400] = lines[400]!.replace(/,([A-Za-z]+),/, ',$1"s,');
+    const csv = lines.join('\n');
+
+    // Act
+    const streamed = await ingest(csv);
+    const ranged = await ingest(csv, 1);
+
+    // Assess
+    expect(ranged.located).toBe(1);
+    expect(ranged.profile).toEqual(streamed.profile);
+    expect(ranged.profile.rows).toBe(500);
+  });
+});
