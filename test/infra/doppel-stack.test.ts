@@ -267,6 +267,16 @@ describe('DoppelStack', () => {
       expect(Object.keys(variables).sort()).toEqual(['NODE_OPTIONS', ...names].sort());
     });
 
+    it('gives the profiling function 6 vCPUs (10 GB) and its 15 minutes, for seeds profiled on worker threads', () => {
+      const p = props(
+        base.template.findResources('AWS::Lambda::Function')[
+          idOf(base.stack, fn(base.stack, 'OnSeedUploaded'))
+        ],
+      );
+      expect(p.MemorySize).toBe(10_240);
+      expect(p.Timeout).toBe(900);
+    });
+
     it('points generate-shard at the generator endpoint', () => {
       const p = props(
         base.template.findResources('AWS::Lambda::Function')[
