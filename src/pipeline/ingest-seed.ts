@@ -40,6 +40,8 @@ import { findRun, readText, saveRun, writeJson } from './run-store.ts';
 export type IngestDeps = Pick<PipelineDeps, 'store' | 'queue' | 'buckets' | 'now' | 'progress'> & {
   /** Seeds of this many bytes or more are profiled as byte ranges on worker threads (default 32 MiB). */
   rangedProfileBytes?: number;
+  /** Most identifying values the PII index keeps (PiiIndex's default: 2,000,000). */
+  piiIndexCap?: number;
 };
 
 /**
@@ -119,18 +121,24 @@ async function* reportingReads(
 
 /** Streams the seed again and adds every value of its identifying columns to the index. */
 const indexPii = async (deps: IngestDeps, seed: SeedRef, name: string, profile: Profile, runId: string) => {
-  const index = new PiiIndex(runId);
+  const index = new PiiIndex(runId, deps.piiIndexCap);
   const columns = profile.columns.filter((c) => c.semantic !== undefined && IDENTIFYING.has(c.semantic.type));
   if (columns.length === 0) return index;
   const reader = await openSeed(await deps.store.getStream(seed.bucket, seed.key), name);
   const positions = columns.map((c) => c.index);
-  for await (const batch of reader.batches()) {
-    for (const row of batch) {
-      for (const i of positions) {
-        const value = row[i];
-        if (value != null) index.add(value);
+  try {
+    for await (const batch of reader.batches()) {
+      for (const row of batch) {
+        for (const i of positions) {
+          const value = row[i];
+          if (value != null) index.add(value);
+        }
       }
+      // A full index takes no more values (the gate calls its replay check inconclusive): stop reading.
+      if (index.truncated) break;
     }
+  } finally {
+    await reader.close();
   }
   return index;
 };

@@ -20,15 +20,30 @@ describe('ingestSeed: how the seed is read', () => {
   });
   afterEach(() => rm(root, { recursive: true, force: true }));
 
-  /** Ingests the customers seed into a fresh folder store; counts the store's locate calls. */
-  const ingest = async (csv: string, rangedProfileBytes?: number) => {
-    const folder = new FolderObjectStore(join(root, String(rangedProfileBytes)));
+  /**
+   * Ingests the customers seed into a fresh folder store; counts the store's locate calls and the
+   * bytes each stream of the seed handed over.
+   */
+  const ingest = async (csv: string, rangedProfileBytes?: number, piiIndexCap?: number) => {
+    const folder = new FolderObjectStore(join(root, `${rangedProfileBytes}-${piiIndexCap}`));
     await folder.put(BUCKETS.seed, KEY, csv);
     let located = 0;
+    const streamed: number[] = [];
     const store: ObjectStore = Object.assign(Object.create(folder) as FolderObjectStore, {
       locate: (bucket: string, key: string) => {
         located++;
         return folder.locate(bucket, key);
+      },
+      getStream: async (bucket: string, key: string) => {
+        const source = await folder.getStream(bucket, key);
+        if (key !== KEY) return source;
+        const at = streamed.push(0) - 1;
+        return (async function* () {
+          for await (const chunk of source) {
+            streamed[at]! += chunk.byteLength;
+            yield chunk;
+          }
+        })();
       },
     });
     const jobs: ShardJob[] = [];
@@ -40,6 +55,7 @@ describe('ingestSeed: how the seed is read', () => {
       now: () => new Date('2026-12-03T00:00:00Z'),
       progress: (event) => void messages.push(event.message),
       ...(rangedProfileBytes === undefined ? {} : { rangedProfileBytes }),
+      ...(piiIndexCap === undefined ? {} : { piiIndexCap }),
     };
     const outcome = await ingestSeed(deps, { bucket: BUCKETS.seed, key: KEY });
     if (outcome.status !== 'started') throw new Error(`ingest ${outcome.status}`);
@@ -47,6 +63,8 @@ describe('ingestSeed: how the seed is read', () => {
     const text = async (key: string) => new TextDecoder().decode(await folder.get(BUCKETS.work, key));
     return {
       located,
+      streamed,
+      piiIndex: JSON.parse(await text(keys.piiIndex)),
       messages,
       jobs,
       profile: JSON.parse(await text(keys.profile)),
@@ -87,5 +105,21 @@ describe('ingestSeed: how the seed is read', () => {
     expect(ranged.located).toBe(1);
     expect(ranged.profile).toEqual(streamed.profile);
     expect(ranged.profile.rows).toBe(500);
+  });
+
+  it('stops reading the seed for the PII index once the index is full', async () => {
+    // Prepare: 20,000 customers, each with a unique email, phone and SSN; an index of 100 values
+    const csv = toCsv(sampleCustomers(20_000, 4));
+
+    // Act
+    const full = await ingest(csv, undefined, 100);
+
+    // Assess: the profile read every byte, the index pass a fraction, and the index says it is partial
+    const size = Buffer.byteLength(csv);
+    expect(full.streamed).toHaveLength(2);
+    expect(full.streamed[0]).toBe(size);
+    expect(full.streamed[1]).toBeLessThan(size / 2);
+    expect(full.piiIndex.truncated).toBe(true);
+    expect(full.piiIndex.hashes).toHaveLength(100);
   });
 });
