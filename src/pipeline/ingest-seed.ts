@@ -26,15 +26,8 @@ import { BadInputError, DoppelError, errorMessage, NotFoundError } from '../erro
 import { openSeed } from '../formats/read-seed.ts';
 import { plantCanaries } from '../privacy/canaries.ts';
 import { nameBaselineOf } from '../privacy/gate.ts';
-import { PII_INDEX_CAP, PiiIndex } from '../privacy/pii-index.ts';
-import type { SeedLocation } from '../profile/byte-source.ts';
-import {
-  indexRanges,
-  type ProfileOptions,
-  profileRanges,
-  profileSource,
-  profileStream,
-} from '../profile/profile-seed.ts';
+import { PiiIndex } from '../privacy/pii-index.ts';
+import { type ProfileOptions, profileRanges, profileSource, profileStream } from '../profile/profile-seed.ts';
 import { hash32 } from '../random.ts';
 import { compileConditions } from '../synth/conditions.ts';
 import { fitModel } from '../synth/fit.ts';
@@ -47,7 +40,7 @@ import { findRun, readText, saveRun, writeJson } from './run-store.ts';
 export type IngestDeps = Pick<PipelineDeps, 'store' | 'queue' | 'buckets' | 'now' | 'progress'> & {
   /** Seeds of this many bytes or more are profiled as byte ranges on worker threads (default 32 MiB). */
   rangedProfileBytes?: number;
-  /** Most identifying values the PII index keeps (default PII_INDEX_CAP, 2,000,000). */
+  /** Most identifying values the PII index keeps (PiiIndex's default: 2,000,000). */
   piiIndexCap?: number;
 };
 
@@ -126,27 +119,11 @@ async function* reportingReads(
   }
 }
 
-/**
- * Reads the seed again and adds every value of its identifying columns to the index: as byte ranges
- * on worker threads when the seed was profiled so (`ranged`), else through the row reader.
- */
-const indexPii = async (
-  deps: IngestDeps,
-  seed: SeedRef,
-  name: string,
-  profile: Profile,
-  runId: string,
-  ranged?: { location: SeedLocation; size: number; seed: number },
-): Promise<PiiIndex> => {
-  const cap = deps.piiIndexCap ?? PII_INDEX_CAP;
-  const index = new PiiIndex(runId, cap);
+/** Streams the seed again and adds every value of its identifying columns to the index. */
+const indexPii = async (deps: IngestDeps, seed: SeedRef, name: string, profile: Profile, runId: string) => {
+  const index = new PiiIndex(runId, deps.piiIndexCap);
   const columns = profile.columns.filter((c) => c.semantic !== undefined && IDENTIFYING.has(c.semantic.type));
   if (columns.length === 0) return index;
-  if (ranged !== undefined) {
-    const pii = { columns: columns.map((c) => c.index), salt: runId, cap };
-    const found = await indexRanges(ranged.location, ranged.size, name, pii, { seed: ranged.seed });
-    if (found !== undefined) return found;
-  }
   const reader = await openSeed(await deps.store.getStream(seed.bucket, seed.key), name);
   const positions = columns.map((c) => c.index);
   try {
@@ -241,14 +218,10 @@ export const ingestSeed = async (deps: IngestDeps, object: SeedObject): Promise<
       holdoutMin: spec.holdout.minRows,
     };
     // A large seed is read as byte ranges on worker threads, each from the store's location of it.
-    const location =
-      size >= (deps.rangedProfileBytes ?? RANGED_PROFILE_BYTES)
-        ? await store.locate(seedRef.bucket, seedRef.key)
-        : undefined;
     const { profile, train, holdout } =
-      location !== undefined
+      size >= (deps.rangedProfileBytes ?? RANGED_PROFILE_BYTES)
         ? await profileRanges(
-            location,
+            await store.locate(seedRef.bucket, seedRef.key),
             size,
             file,
             { ...options, progress: (done) => reported(done) },
@@ -263,14 +236,7 @@ export const ingestSeed = async (deps: IngestDeps, object: SeedObject): Promise<
         pii.map((c) => `${c.name} (${c.semantic?.type})`).join(', ') || 'none'
       }`,
     });
-    const index = await indexPii(
-      deps,
-      seedRef,
-      file,
-      profile,
-      runId,
-      location === undefined ? undefined : { location, size, seed: run.seed },
-    );
+    const index = await indexPii(deps, seedRef, file, profile, runId);
     const keys = runKeys(runId);
     const drop = Object.entries(spec.columns)
       .filter(([, o]) => o.drop === true)

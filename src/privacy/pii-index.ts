@@ -11,9 +11,6 @@ export const MIN_PII_LENGTH = 6;
 /** Lowercase, letters, digits and '@' only: '(555) 123-4567' and '555.123.4567' are the same phone. */
 export const normalizePii = (value: string): string => value.toLowerCase().replace(/[^\p{L}\p{N}@]+/gu, '');
 
-/** Most values an index keeps by default; past it, replay checks say they are incomplete. */
-export const PII_INDEX_CAP = 2_000_000;
-
 export interface PiiIndexJson {
   version: 1;
   salt: string;
@@ -27,7 +24,7 @@ export class PiiIndex {
   private readonly hashes = new Set<string>();
   private overflow = false;
 
-  constructor(salt: string, cap = PII_INDEX_CAP) {
+  constructor(salt: string, cap = 2_000_000) {
     this.salt = salt;
     this.cap = cap;
   }
@@ -46,26 +43,6 @@ export class PiiIndex {
       return;
     }
     this.hashes.add(this.digest(normalized));
-  }
-
-  /**
-   * Adds another index's hashes (same salt), in its order, as if its values were added here one
-   * by one: an index built from a seed's byte ranges merged in order is the index of the whole seed.
-   */
-  merge(other: { hashes: Iterable<string>; truncated: boolean }): void {
-    for (const h of other.hashes) {
-      if (this.hashes.size >= this.cap) {
-        this.overflow = true;
-        return;
-      }
-      this.hashes.add(h);
-    }
-    if (other.truncated) this.overflow = true;
-  }
-
-  /** The hashes in the order they were added, and whether values were turned away (for `merge`). */
-  get contents(): { hashes: string[]; truncated: boolean } {
-    return { hashes: [...this.hashes], truncated: this.overflow };
   }
 
   /** True when the value, normalized, is one of the indexed seed values. */

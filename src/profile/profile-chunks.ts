@@ -16,7 +16,6 @@ import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { PiiIndex } from '../privacy/pii-index.ts';
 import { createRng, deriveSeed, type Rng } from '../random.ts';
 import type { Cell } from '../table.ts';
 import { openLocation, type SeedLocation } from './byte-source.ts';
@@ -38,10 +37,7 @@ const MAX_CHUNKS = 8;
  * error: its chunk is scanned again on the calling thread, whose heap is not bounded.
  */
 const YOUNG_MB = 4;
-/** Heap one PII index hash takes (16 characters in a Set): the index pass's threads get room for `cap` of them. */
-const PII_HASH_BYTES = 128;
-const oldGenerationMb = (columns: number, indexCap = 0): number =>
-  Math.min(2048, 24 + 2 * columns) + Math.ceil((indexCap * PII_HASH_BYTES) / 2 ** 20);
+const oldGenerationMb = (columns: number): number => Math.min(2048, 24 + 2 * columns);
 /** Worker threads at most by default: enough to outrun the disk on a Lambda's 6 vCPUs. */
 const MAX_THREADS = 4;
 
@@ -69,8 +65,6 @@ export interface ChunkTask {
   index: number;
   range: Omit<ScanRange, 'stats'>;
   sampling: SampleOptions;
-  /** Also index these columns' values (salted hashes, at most `cap`): the PII index pass. */
-  pii?: { columns: number[]; salt: string; cap: number };
 }
 
 export interface ChunkResult {
@@ -82,8 +76,6 @@ export interface ChunkResult {
   duplicates: DuplicateRows;
   train: Packed;
   holdout: Packed;
-  /** The chunk's PII index (`ChunkTask.pii`), hashes in the order their values came. */
-  pii?: { hashes: string[]; truncated: boolean };
 }
 
 /**
@@ -211,9 +203,6 @@ export const scanChunk = async (task: ChunkTask): Promise<ChunkResult> => {
   const stats = task.columns.map((name) => new ColumnStats(name));
   const duplicates = new DuplicateRows();
   let part = train;
-  let sampled = false;
-  const { pii } = task;
-  const index = pii === undefined ? undefined : new PiiIndex(pii.salt, pii.cap);
   const source = await openLocation(task.source);
   const result = await scanDelimitedFile(
     source,
@@ -222,20 +211,11 @@ export const scanChunk = async (task: ChunkTask): Promise<ChunkResult> => {
       header: () => {
         throw new Fallback('a header inside a chunk');
       },
-      // Indexing wants every row's cells; sampling only the rows its reservoir keeps.
-      wants: (i) => {
-        part = inHoldout(i) ? holdout : train;
-        sampled = part.wants();
-        return sampled || index !== undefined;
+      wants: (index) => {
+        part = inHoldout(index) ? holdout : train;
+        return part.wants();
       },
-      keep: (cells) => {
-        if (sampled) part.keep(cells);
-        if (index === undefined) return;
-        for (const c of pii!.columns) {
-          const value = cells[c];
-          if (value != null) index.add(value);
-        }
-      },
+      keep: (cells) => part.keep(cells),
       duplicates,
     },
     { ...task.range, stats },
@@ -249,7 +229,6 @@ export const scanChunk = async (task: ChunkTask): Promise<ChunkResult> => {
     duplicates,
     train: train.sample(),
     holdout: holdout.sample(),
-    ...(index === undefined ? {} : { pii: index.contents }),
   };
 };
 
@@ -259,8 +238,6 @@ export const unpack = (sample: Packed): Sample => ({
 });
 
 export interface ChunkedProfile {
-  /** The PII index of the whole seed, when the tasks asked for one (chunks merged in file order). */
-  pii?: PiiIndex;
   stats: ColumnStats[];
   duplicates: DuplicateRows;
   train: Sample;
@@ -339,11 +316,11 @@ class ChunkPool {
 
   private constructor(
     private readonly code: string,
-    private readonly heapMb: number,
+    private readonly columns: number,
   ) {}
 
-  static async start(threads: number, heapMb: number): Promise<ChunkPool> {
-    const pool = new ChunkPool(await bundleWorker(), heapMb);
+  static async start(threads: number, columns: number): Promise<ChunkPool> {
+    const pool = new ChunkPool(await bundleWorker(), columns);
     for (let i = 0; i < threads; i++) pool.idle.push(pool.spawn());
     return pool;
   }
@@ -364,7 +341,7 @@ class ChunkPool {
       eval: true,
       resourceLimits: {
         maxYoungGenerationSizeMb: YOUNG_MB,
-        maxOldGenerationSizeMb: this.heapMb,
+        maxOldGenerationSizeMb: oldGenerationMb(this.columns),
       },
     });
   }
@@ -428,11 +405,7 @@ export const profileChunks = async (
   });
   // Without a bundler at hand (a trimmed install), every chunk runs on this thread: slower, same result.
   const pool =
-    threads > 1
-      ? await ChunkPool.start(threads, oldGenerationMb(base.columns.length, base.pii?.cap)).catch(
-          () => undefined,
-        )
-      : undefined;
+    threads > 1 ? await ChunkPool.start(threads, base.columns.length).catch(() => undefined) : undefined;
   const run = (t: ChunkTask) => (pool === undefined ? local(t) : pool.run(t));
   // Headway: the bytes of the chunks scanned so far, in whatever order the threads finish them.
   const counted = new Set<number>();
@@ -453,7 +426,6 @@ export const profileChunks = async (
         }),
   );
   const merge = createRng(deriveSeed(base.sampling.seed, 'sample', 'merge'));
-  const pii = base.pii === undefined ? undefined : new PiiIndex(base.pii.salt, base.pii.cap);
   let merged: ChunkResult | undefined;
   let chunks = 0;
   let end = dataStart;
@@ -474,7 +446,6 @@ export const profileChunks = async (
       end = chunk.end;
       chunks++;
       tick(i);
-      if (chunk.pii !== undefined) pii?.merge(chunk.pii);
       if (merged === undefined) {
         merged = chunk;
         continue;
@@ -489,13 +460,5 @@ export const profileChunks = async (
     await pool?.close();
   }
   const { stats, duplicates, rows, train, holdout } = merged!;
-  return {
-    stats,
-    duplicates,
-    rows,
-    chunks,
-    train: unpack(train),
-    holdout: unpack(holdout),
-    ...(pii === undefined ? {} : { pii }),
-  };
+  return { stats, duplicates, rows, chunks, train: unpack(train), holdout: unpack(holdout) };
 };

@@ -26,22 +26,13 @@ import {
   SNIFF_BYTES,
   uniqueColumns,
 } from '../formats/read-seed.ts';
-import type { PiiIndex } from '../privacy/pii-index.ts';
 import { createRng, deriveSeed } from '../random.ts';
 import type { Cell, Table } from '../table.ts';
 import { openLocation, type SeedLocation, StreamSource } from './byte-source.ts';
 import { type DuplicateCount, DuplicateRows, EMPTY_CELL } from './duplicate-rows.ts';
 import { ColumnStats, detach, type Inferred, NULL_TOKENS } from './infer.ts';
 import { detectSemantic, preparePii, type SemanticDetection } from './pii.ts';
-import {
-  type ChunkedProfile,
-  type ChunkTask,
-  chunkSamplers,
-  profileChunks,
-  type Sample,
-  type SampleOptions,
-  unpack,
-} from './profile-chunks.ts';
+import { chunkSamplers, profileChunks, type Sample, type SampleOptions, unpack } from './profile-chunks.ts';
 import { Fallback, scanDelimitedFile } from './scan-file.ts';
 
 export interface ProfileOptions {
@@ -260,24 +251,19 @@ export const profileFile = async (
   );
 };
 
-interface ChunkedPass {
-  delimiter: string;
-  columns: string[];
-  warnings: string[];
-  chunks: ChunkedProfile;
-}
-
 /**
- * The header and the chunked scan (profile-chunks.ts) of a delimited seed at a location; undefined
- * where the fast path declines it (not plain delimited text, or input only the row reader takes).
+ * Profiles a seed any thread can open by itself (a file, or an object's presigned URL, read by
+ * ranges) and whose size is known: delimited text as byte ranges on worker threads, like
+ * `profileFile`; anything else, or input the fast path declines, through `fallback` (which reads
+ * it through the row reader).
  */
-const chunkedPass = async (
+export const profileRanges = async (
   location: SeedLocation,
   size: number,
   name: string,
   options: ProfileOptions,
-  pii?: ChunkTask['pii'],
-): Promise<ChunkedPass | undefined> => {
+  fallback: () => Promise<ProfiledSeed>,
+): Promise<ProfiledSeed> => {
   const head = Buffer.alloc(Math.min(SNIFF_BYTES, size));
   const source = await openLocation(location);
   let headBytes = 0;
@@ -291,7 +277,7 @@ const chunkedPass = async (
     await source.close();
   }
   const delimiter = fastDelimiter(head.subarray(0, headBytes), name, headBytes < SNIFF_BYTES);
-  if (delimiter === undefined) return undefined;
+  if (delimiter === undefined) return fallback();
   try {
     let columns: string[] = [];
     let warnings: string[] = [];
@@ -311,13 +297,7 @@ const chunkedPass = async (
       { start: 0, end: 1, aligned: true },
     ).finally(() => headerSource.close());
     const chunks = await profileChunks(
-      {
-        source: location,
-        delimiter,
-        columns,
-        sampling: sampling(options),
-        ...(pii === undefined ? {} : { pii }),
-      },
+      { source: location, delimiter, columns, sampling: sampling(options) },
       header.end,
       size,
       {
@@ -326,61 +306,28 @@ const chunkedPass = async (
         ...(options.progress === undefined ? {} : { progress: options.progress }),
       },
     );
-    // No data rows: the row reader names the problem.
-    return chunks.rows === 0 ? undefined : { delimiter, columns, warnings, chunks };
+    if (chunks.rows === 0) return fallback(); // the row reader names the problem
+    return summarizePass(name, options, {
+      columns,
+      stats: chunks.stats,
+      duplicates: chunks.duplicates,
+      train: chunks.train,
+      holdout: chunks.holdout,
+      rows: chunks.rows,
+      warnings,
+      source: {
+        name,
+        bytes: options.bytes ?? size,
+        format: delimiter === '\t' ? 'tsv' : 'csv',
+        compression: 'none',
+        delimiter,
+      },
+    });
   } catch (error) {
-    if (error instanceof Fallback) return undefined;
+    if (error instanceof Fallback) return fallback();
     throw error;
   }
 };
-
-/**
- * Profiles a seed any thread can open by itself (a file, or an object's presigned URL, read by
- * ranges) and whose size is known: delimited text as byte ranges on worker threads, like
- * `profileFile`; anything else, or input the fast path declines, through `fallback` (which reads
- * it through the row reader).
- */
-export const profileRanges = async (
-  location: SeedLocation,
-  size: number,
-  name: string,
-  options: ProfileOptions,
-  fallback: () => Promise<ProfiledSeed>,
-): Promise<ProfiledSeed> => {
-  const pass = await chunkedPass(location, size, name, options);
-  if (pass === undefined) return fallback();
-  const { delimiter, columns, warnings, chunks } = pass;
-  return summarizePass(name, options, {
-    columns,
-    stats: chunks.stats,
-    duplicates: chunks.duplicates,
-    train: chunks.train,
-    holdout: chunks.holdout,
-    rows: chunks.rows,
-    warnings,
-    source: {
-      name,
-      bytes: options.bytes ?? size,
-      format: delimiter === '\t' ? 'tsv' : 'csv',
-      compression: 'none',
-      delimiter,
-    },
-  });
-};
-
-/**
- * The PII index of a delimited seed at a location: every value of the columns at `columns`,
- * salted and hashed (at most `cap`), read as byte ranges on worker threads and merged in file
- * order, so it equals the index a pass over the rows in order builds. Undefined where the fast
- * path declines the seed: index it through the row reader then.
- */
-export const indexRanges = async (
-  location: SeedLocation,
-  size: number,
-  name: string,
-  pii: { columns: number[]; salt: string; cap: number },
-  options: Pick<ProfileOptions, 'seed' | 'threads' | 'chunkBytes'>,
-): Promise<PiiIndex | undefined> => (await chunkedPass(location, size, name, options, pii))?.chunks.pii;
 
 /**
  * Profiles a seed that can only be streamed (the pipeline's path: an S3 object, a local bucket):

@@ -89,11 +89,6 @@ describe('ingestSeed: how the seed is read', () => {
     expect(ranged.holdout).toBe(streamed.holdout);
     expect(ranged.jobs).toEqual(streamed.jobs);
     expect(ranged.messages).toContain('read 100% of customers.csv');
-    // The PII index too is built from the ranges: the same index, and the seed never streamed.
-    expect(ranged.piiIndex).toEqual(streamed.piiIndex);
-    expect(ranged.piiIndex.hashes.length).toBeGreaterThan(1000);
-    expect(streamed.streamed).toHaveLength(2);
-    expect(ranged.streamed).toHaveLength(0);
   });
 
   it('reads a seed the byte-level scanner declines through the row reader, to the same profile', async () => {

@@ -4,12 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseCsv } from '../../src/formats/csv.ts';
-import { PiiIndex } from '../../src/privacy/pii-index.ts';
 import { HttpRangeSource } from '../../src/profile/byte-source.ts';
-import { indexRanges, profileFile, profileRanges } from '../../src/profile/profile-seed.ts';
-import { sampleCustomers } from '../../src/sample/customers.ts';
-import { toCsv } from '../../src/table.ts';
+import { profileFile, profileRanges } from '../../src/profile/profile-seed.ts';
 import { vegaCsv } from '../helpers/vega.ts';
 
 /** An HTTP server answering range requests for named byte arrays, as S3 does for a presigned GET. */
@@ -113,47 +109,5 @@ describe('profiling a seed read by HTTP range requests', () => {
     await expect(source.read(new Uint8Array(4), 0, 4, 0)).rejects.toThrow(
       /reading \/expired\.csv from byte 0: HTTP 403 Forbidden/,
     );
-  });
-});
-
-describe('indexRanges', () => {
-  it('builds the PII index from byte ranges on worker threads, equal to one built row by row, cap included', async () => {
-    // Prepare: 6,000 customers (emails, phones, SSNs, names) in 256 KiB chunks
-    const table = sampleCustomers(6000, 9);
-    const csv = toCsv(table);
-    const path = join(mkdtempSync(join(tmpdir(), 'doppel-index-')), 'customers.csv');
-    writeFileSync(path, csv);
-    const columns = ['email', 'phone', 'ssn', 'full_name'].map((c) => table.columns.indexOf(c));
-    const rowByRow = (cap: number) => {
-      const index = new PiiIndex('run-1', cap);
-      const parsed = parseCsv(csv);
-      for (const row of parsed.rows) for (const c of columns) if (row[c] != null) index.add(row[c]!);
-      return index.toJSON();
-    };
-    const ranged = async (cap: number) =>
-      (
-        await indexRanges(
-          { path },
-          Buffer.byteLength(csv),
-          'customers.csv',
-          { columns, salt: 'run-1', cap },
-          {
-            seed: 1,
-            threads: 2,
-            chunkBytes: 256 << 10,
-          },
-        )
-      )?.toJSON();
-
-    // Act
-    const whole = await ranged(1_000_000);
-    const capped = await ranged(5000);
-
-    // Assess
-    expect(whole).toEqual(rowByRow(1_000_000));
-    expect(whole!.truncated).toBe(false);
-    expect(whole!.hashes.length).toBeGreaterThan(18_000);
-    expect(capped).toEqual(rowByRow(5000));
-    expect(capped!.truncated).toBe(true);
   });
 });
