@@ -251,6 +251,13 @@ export const profileFile = async (
   );
 };
 
+/** Bytes per line of these first bytes (the header's line included). */
+const meanLineBytes = (bytes: Uint8Array): number => {
+  let lines = 0;
+  for (let at = bytes.indexOf(10); at >= 0; at = bytes.indexOf(10, at + 1)) lines++;
+  return Math.ceil(bytes.length / Math.max(1, lines));
+};
+
 /**
  * Profiles a seed any thread can open by itself (a file, or an object's presigned URL, read by
  * ranges) and whose size is known: delimited text as byte ranges on worker threads, like
@@ -303,6 +310,7 @@ export const profileRanges = async (
       {
         threads: options.threads,
         chunkBytes: options.chunkBytes,
+        rowBytes: meanLineBytes(head.subarray(0, headBytes)),
         ...(options.progress === undefined ? {} : { progress: options.progress }),
       },
     );
