@@ -44,7 +44,7 @@ const YOUNG_MB = 4;
  * threads against 11 s on one, before the samples counted).
  */
 const oldGenerationMb = (columns: number, sampleRows: number, rowBytes: number): number =>
-  Math.min(2048, 24 + 2 * columns) + Math.ceil((sampleRows * rowBytes * 3) / 2 ** 20);
+  Math.min(2048, 24 + 2 * columns + Math.ceil((sampleRows * rowBytes * 3) / 2 ** 20));
 /** Worker threads at most by default: enough to outrun the disk on a Lambda's 6 vCPUs. */
 const MAX_THREADS = 4;
 
