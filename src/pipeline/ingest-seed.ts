@@ -224,7 +224,7 @@ export const ingestSeed = async (deps: IngestDeps, object: SeedObject): Promise<
             await store.locate(seedRef.bucket, seedRef.key),
             size,
             file,
-            { ...options, progress: (done) => reported(done) },
+            { ...options, progress: reported },
             async () => profileSource(await open(), file, options),
           )
         : await profileStream(open, file, options);

@@ -187,13 +187,6 @@ const PII_MEMO_PER_COLUMN = 4_096;
 /** NNDR is read at this percentile: the synthetic rows that sit most distinctly on one real row. */
 const NNDR_PERCENTILE = 0.1;
 
-const median = (values: ArrayLike<number>): number => {
-  if (values.length === 0) return Number.NaN;
-  const sorted = Float64Array.from(values).sort();
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
-
 /** A Gower distance (0 to 1) to four decimals. */
 const formatDistance = (d: number): string =>
   !Number.isFinite(d) ? 'unknown' : d === 0 ? '0' : d < 0.0001 ? 'below 0.0001' : d.toFixed(4);
@@ -1026,8 +1019,8 @@ const distanceDrafts = (args: {
     const limit = policy.closenessAucMax;
     // What distance checks can see at this data's density: copies moved less than real rows lie apart.
     // Summed over the columns; shown as the mean per column, a Gower distance from 0 to 1.
-    const spacing = median((holdoutWide ?? holdoutTrainSub)!.first) / columns.length;
-    const synthetic = median((synWide ?? synTrain)!.first) / columns.length;
+    const spacing = quantile((holdoutWide ?? holdoutTrainSub)!.first, 0.5) / columns.length;
+    const synthetic = quantile((synWide ?? synTrain)!.first, 0.5) / columns.length;
     const measured =
       `Taking a synthetic row and an unseen real row at random, the synthetic one lies nearer to its closest ` +
       `training row ${formatPercent(auc)} of the time (95% bootstrap interval ${formatInterval(interval)}; ties ` +

@@ -21,7 +21,7 @@ import type { Cell } from '../table.ts';
 import { openLocation, type SeedLocation } from './byte-source.ts';
 import { DuplicateRows } from './duplicate-rows.ts';
 import { ColumnStats, mix32 } from './infer.ts';
-import { Fallback, type ScanRange, scanDelimitedFile } from './scan-file.ts';
+import { Fallback, type ScanRange, type ScanSink, scanDelimitedFile } from './scan-file.ts';
 
 /**
  * Chunks per file: about one per 256 MiB, an even number from 2 to 8, each of at least 16 MiB.
@@ -204,29 +204,36 @@ export const mergeSamples = <Row>(a: Sample<Row>, b: Sample<Row>, size: number, 
   return { rows: [...pick(a.rows, fromA), ...pick(b.rows, take - fromA)], offered: total };
 };
 
-/** Scans one chunk on this thread. */
-export const scanChunk = async (task: ChunkTask): Promise<ChunkResult> => {
-  const { inHoldout, train, holdout } = chunkSamplers(task.sampling, task.index);
-  const stats = task.columns.map((name) => new ColumnStats(name));
+/**
+ * The scan sink of one pass over chunk `chunk`'s rows: each row to the train or holdout part by
+ * its index, into that part's seeded reservoir; every row's key into the duplicate sketch.
+ */
+export const samplingSink = (sampling: SampleOptions, chunk: number, header: ScanSink['header']) => {
+  const { inHoldout, train, holdout } = chunkSamplers(sampling, chunk);
   const duplicates = new DuplicateRows();
   let part = train;
-  const source = await openLocation(task.source);
-  const result = await scanDelimitedFile(
-    source,
-    task.delimiter,
-    {
-      header: () => {
-        throw new Fallback('a header inside a chunk');
-      },
-      wants: (index) => {
-        part = inHoldout(index) ? holdout : train;
-        return part.wants();
-      },
-      keep: (cells) => part.keep(cells),
-      duplicates,
+  const sink: ScanSink = {
+    header,
+    wants: (index) => {
+      part = inHoldout(index) ? holdout : train;
+      return part.wants();
     },
-    { ...task.range, stats },
-  ).finally(() => source.close());
+    keep: (cells) => part.keep(cells),
+    duplicates,
+  };
+  return { sink, train, holdout, duplicates };
+};
+
+/** Scans one chunk on this thread. */
+export const scanChunk = async (task: ChunkTask): Promise<ChunkResult> => {
+  const { sink, train, holdout, duplicates } = samplingSink(task.sampling, task.index, () => {
+    throw new Fallback('a header inside a chunk');
+  });
+  const stats = task.columns.map((name) => new ColumnStats(name));
+  const source = await openLocation(task.source);
+  const result = await scanDelimitedFile(source, task.delimiter, sink, { ...task.range, stats }).finally(() =>
+    source.close(),
+  );
   return {
     index: task.index,
     start: result.start,

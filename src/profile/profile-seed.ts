@@ -32,7 +32,14 @@ import { openLocation, type SeedLocation, StreamSource } from './byte-source.ts'
 import { type DuplicateCount, DuplicateRows, EMPTY_CELL } from './duplicate-rows.ts';
 import { ColumnStats, detach, type Inferred, NULL_TOKENS } from './infer.ts';
 import { detectSemantic, preparePii, type SemanticDetection } from './pii.ts';
-import { chunkSamplers, profileChunks, type Sample, type SampleOptions, unpack } from './profile-chunks.ts';
+import {
+  chunkSamplers,
+  profileChunks,
+  type Sample,
+  type SampleOptions,
+  samplingSink,
+  unpack,
+} from './profile-chunks.ts';
 import { Fallback, scanDelimitedFile } from './scan-file.ts';
 
 export interface ProfileOptions {
@@ -251,6 +258,15 @@ export const profileFile = async (
   );
 };
 
+/** The profile's source of uncompressed delimited text read by the byte-level scanner. */
+const delimitedSource = (name: string, bytes: number, delimiter: string): Profile['source'] => ({
+  name,
+  bytes,
+  format: delimiter === '\t' ? 'tsv' : 'csv',
+  compression: 'none',
+  delimiter,
+});
+
 /** Bytes per line of these first bytes (the header's line included). */
 const meanLineBytes = (bytes: Uint8Array): number => {
   let lines = 0;
@@ -323,13 +339,7 @@ export const profileRanges = async (
       holdout: chunks.holdout,
       rows: chunks.rows,
       warnings,
-      source: {
-        name,
-        bytes: options.bytes ?? size,
-        format: delimiter === '\t' ? 'tsv' : 'csv',
-        compression: 'none',
-        delimiter,
-      },
+      source: delimitedSource(name, options.bytes ?? size, delimiter),
     });
   } catch (error) {
     if (error instanceof Fallback) return fallback();
@@ -380,22 +390,12 @@ export const profileStream = async (
     let columns: string[] = [];
     let warnings: string[] = [];
     let stats: ColumnStats[] = [];
-    const { inHoldout, train, holdout } = chunkSamplers(sampling(options), 0);
-    const duplicates = new DuplicateRows();
-    let part = train;
-    const scanned = await scanDelimitedFile(source, delimiter, {
-      header: (cells) => {
-        ({ columns, warnings } = uniqueColumns(cells, name));
-        stats = columns.map((c) => new ColumnStats(c));
-        return stats;
-      },
-      wants: (index) => {
-        part = inHoldout(index) ? holdout : train;
-        return part.wants();
-      },
-      keep: (cells) => part.keep(cells),
-      duplicates,
+    const { sink, train, holdout, duplicates } = samplingSink(sampling(options), 0, (cells) => {
+      ({ columns, warnings } = uniqueColumns(cells, name));
+      stats = columns.map((c) => new ColumnStats(c));
+      return stats;
     });
+    const scanned = await scanDelimitedFile(source, delimiter, sink);
     if (scanned.rows === 0) throw new Fallback('no data rows'); // the streaming path names the problem
     return summarizePass(name, options, {
       columns,
@@ -405,13 +405,7 @@ export const profileStream = async (
       holdout: unpack(holdout.sample()),
       rows: scanned.rows,
       warnings,
-      source: {
-        name,
-        bytes: options.bytes ?? scanned.bytes,
-        format: delimiter === '\t' ? 'tsv' : 'csv',
-        compression: 'none',
-        delimiter,
-      },
+      source: delimitedSource(name, options.bytes ?? scanned.bytes, delimiter),
     });
   } catch (error) {
     if (!(error instanceof Fallback)) throw error;
