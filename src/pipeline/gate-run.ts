@@ -180,7 +180,7 @@ export const gateRun = async (
       const repairedKey = keys.repairedShard;
       const screened = await repairShards({
         deps: { ...deps, generator: deps.generator! },
-        screenFor: (columns) => createRowScreen(gateInput, columns, new Set(failed)),
+        screenFor: (shard) => createRowScreen(gateInput, shard, new Set(failed)),
         model,
         where: run.spec.conditions,
         piiIndex,
@@ -320,7 +320,7 @@ interface Screened {
  */
 const repairShards = async (args: {
   deps: Pick<PipelineDeps, 'store' | 'buckets' | 'generator'>;
-  screenFor: (columns: string[]) => { reason(row: Table['rows'][number]): string | undefined };
+  screenFor: (shard: Table) => { reason(row: Table['rows'][number]): string | undefined };
   model: ModelArtifact;
   where: Record<string, string>;
   piiIndex: PiiIndex;
@@ -333,7 +333,7 @@ const repairShards = async (args: {
   const out: Screened = { complete: true, dropped: {}, rowsDropped: 0, rowsReplaced: 0 };
   for (let shard = 0; shard < shards; shard++) {
     const table = parseCsv(await readText(deps.store, deps.buckets.work, args.from(shard)), args.from(shard));
-    const screen = args.screenFor(table.columns);
+    const screen = args.screenFor(table);
     const drop = (row: Table['rows'][number]): boolean => {
       const reason = screen.reason(row);
       if (reason === undefined) return false;

@@ -23,6 +23,7 @@ import {
   type AttackColumn,
   attackColumns,
   type Encoded,
+  type GowerSpace,
   gowerSpace,
   nearest,
   pickRows,
@@ -316,6 +317,8 @@ const TITLE = 'Planted canary rows do not reappear in the output';
 /** Holdout rows used as the yardstick of "typical" closeness and of chance exact twins. */
 const HOLDOUT_ROWS = 1_000;
 const NEAR_QUANTILE = 0.01;
+/** Synthetic rows kept for the nearness test. */
+const SAMPLE_ROWS = 2_000;
 /** Below this many holdout rows the 1st percentile of their distances means little. */
 const NEAR_MIN_HOLDOUT = 100;
 /** An exact replay counts when chance would give this many this rarely. */
@@ -333,11 +336,50 @@ const binomialTail = (k: number, n: number, p: number): number => {
   return Math.min(1, total);
 };
 
+/**
+ * The distance below which a canary's nearest synthetic row counts as a replay: the 1st percentile
+ * of unseen holdout rows' distances to their nearest synthetic row (0: nothing is near).
+ */
+const nearCutoff = (space: GowerSpace, holdout: Encoded, synthetic: Encoded): number => {
+  const yardstick = Array.from(
+    { length: holdout.rows },
+    (_, q) => nearest(holdout, q, synthetic, space.numeric).distance,
+  ).sort((a, b) => a - b);
+  return yardstick[Math.floor(NEAR_QUANTILE * yardstick.length)] ?? 0;
+};
+
+/**
+ * For row-level repair: whether a synthetic row lies near a canary, by the check's own yardstick
+ * measured on (a sample of) `synthetic`, the output being repaired. A row nearer to a canary than
+ * 99% of unseen holdout rows get to theirs would keep the check failing; undefined where the check
+ * cannot judge nearness (no shared columns, too few holdout rows), so nothing is dropped for it.
+ */
+export const nearCanaryTest = (
+  input: Omit<CanaryWatchInput, 'sampleSize'>,
+  synthetic: Table,
+): ((row: readonly Cell[]) => boolean) | undefined => {
+  const { profile, canaries, train, holdout, seed } = input;
+  const used = attackColumns(profile, [canaries, train, holdout, synthetic]);
+  if (used.length === 0 || canaries.rows.length === 0 || synthetic.rows.length === 0) return undefined;
+  const rng = createRng(deriveSeed(seed, 'privacy-gate', ID, 'repair'));
+  const holdoutRows = pickRows(holdout, HOLDOUT_ROWS, rng);
+  if (holdoutRows.length < NEAR_MIN_HOLDOUT) return undefined;
+  const space = gowerSpace(used, [train, holdout]);
+  const sample = space.encode(synthetic, pickRows(synthetic, SAMPLE_ROWS, rng));
+  const cutoff = nearCutoff(space, space.encode(holdout, holdoutRows), sample);
+  if (cutoff <= 0) return undefined;
+  const planted = space.encode(canaries);
+  return (row) => {
+    const encoded = space.encode({ columns: synthetic.columns, rows: [row as Cell[]] });
+    return nearest(encoded, 0, planted, space.numeric).distance < cutoff;
+  };
+};
+
 /** Streams the output shard by shard: exact and identifier replays over every row, a sample for distances. */
 export const createCanaryWatch = (input: CanaryWatchInput): CanaryWatch => {
   const { profile, canaries, train, holdout, seed } = input;
   const rng = createRng(deriveSeed(seed, 'privacy-gate', ID));
-  const reservoir = new Reservoir<Cell[]>(input.sampleSize ?? 2_000, rng);
+  const reservoir = new Reservoir<Cell[]>(input.sampleSize ?? SAMPLE_ROWS, rng);
   const byName = new Map(profile.columns.map((c) => [c.name, c]));
   // Identifying values of the canaries: made up, so any appearance in the output is a replay.
   const identifiers = new Map<string, number>();
@@ -423,17 +465,14 @@ export const createCanaryWatch = (input: CanaryWatchInput): CanaryWatch => {
     if (judgeNear) {
       const space = gowerSpace(used, [train, holdout]);
       const synth: Encoded = space.encode({ columns: used.map((c) => c.name), rows: sample });
-      const nearestTo = (encoded: Encoded) =>
-        Array.from({ length: encoded.rows }, (_, q) => nearest(encoded, q, synth, space.numeric).distance);
-      const yardstick = nearestTo(space.encode(holdout, holdoutRows)).sort((a, b) => a - b);
-      cutoff = yardstick[Math.floor(NEAR_QUANTILE * yardstick.length)] ?? 0;
-      const distances = nearestTo(space.encode(canaries));
-      distances.forEach((d, i) => {
-        if (cutoff > 0 && d < cutoff) {
+      cutoff = nearCutoff(space, space.encode(holdout, holdoutRows), synth);
+      const encoded = space.encode(canaries);
+      for (let i = 0; i < encoded.rows; i++) {
+        if (cutoff > 0 && nearest(encoded, i, synth, space.numeric).distance < cutoff) {
           near++;
           caught.add(i);
         }
-      });
+      }
     }
     const verdict = caught.size > 0 ? 'fail' : used.length === 0 || !judgeNear ? 'inconclusive' : 'pass';
     const parts = [

@@ -30,7 +30,7 @@ import { attributeInferenceCheck } from './attacks/attribute-inference.ts';
 import { createRareCombinationWatch, proposeQuasiIdentifiers } from './attacks/k-anonymity.ts';
 import { linkabilityCheck } from './attacks/linkability.ts';
 import { singlingOutCheck } from './attacks/singling-out.ts';
-import { createCanaryWatch } from './canaries.ts';
+import { createCanaryWatch, nearCanaryTest } from './canaries.ts';
 import { type Compared, gowerEncoder } from './gower.ts';
 import { nearestNeighbours } from './nearest.ts';
 import { normalizePii, type PiiIndex } from './pii-index.ts';
@@ -437,20 +437,22 @@ export interface RowScreen {
 
 /**
  * Names the synthetic rows behind row-level failures, for repair: a row holding an identifying
- * value of the seed (or of a canary), exactly repeating a training row or a canary, or carrying a
- * quasi-identifier combination that is rare in the training sample and absent from the holdout.
- * `checks` limits it to the failures being repaired, so clean rows are not thrown away for
- * nothing. `columns` is the output's header.
+ * value of the seed (or of a canary), exactly repeating a training row or a canary, lying nearer to
+ * a canary than the canary check allows, or carrying a quasi-identifier combination that is rare in
+ * the training sample and absent from the holdout. `checks` limits it to the failures being
+ * repaired, so clean rows are not thrown away for nothing. `synthetic` is the output being
+ * repaired (its header, and the sample the canary check's nearness yardstick is measured on).
  */
 export const createRowScreen = (
   input: Pick<
     PrivacyGateInput,
-    'profile' | 'train' | 'holdout' | 'piiIndex' | 'policy' | 'canaries' | 'quasiIdentifiers'
+    'profile' | 'train' | 'holdout' | 'piiIndex' | 'policy' | 'canaries' | 'quasiIdentifiers' | 'seed'
   >,
-  columns: string[],
+  synthetic: Table,
   checks: ReadonlySet<string>,
 ): RowScreen => {
   const { profile, train, holdout, piiIndex, policy } = input;
+  const { columns } = synthetic;
   const byName = new Map(profile.columns.map((c) => [c.name, c]));
   const shared = train.columns.filter((name) => {
     const column = byName.get(name);
@@ -462,7 +464,9 @@ export const createRowScreen = (
   const canaries = checks.has('canaries') ? input.canaries : undefined;
   const canaryKeys = new Set<string>();
   const canaryValues = new Set<string>();
+  let nearCanary: ((row: readonly Cell[]) => boolean) | undefined;
   if (canaries !== undefined) {
+    nearCanary = nearCanaryTest({ profile, canaries, train, holdout, seed: input.seed }, synthetic);
     const at = shared.map((n) => canaries.columns.indexOf(n));
     if (at.every((i) => i >= 0)) for (const row of canaries.rows) canaryKeys.add(rowKey(row, at));
     canaries.columns.forEach((name, j) => {
@@ -508,6 +512,7 @@ export const createRowScreen = (
         if (canaryKeys.has(key)) return 'canaries';
         if (trainKeys.has(key)) return 'exact-copies';
       }
+      if (nearCanary?.(row) === true) return 'canaries';
       if (rare.size > 0 && rare.has(rowKey(row, rareAt))) return 'rare-combinations';
       return undefined;
     },

@@ -111,9 +111,12 @@ export const putCustomersSeed = (aws: FakeAws, csv = customersCsv()): S3Event =>
 export const TWO_SHARD_ROWS = 12_500;
 
 /** Prepare: a seed run started through the real on-seed handler; answers its run id and the jobs sent. */
-export const startSeedRun = async (aws: FakeAws, options: { rows?: number } = {}) => {
+export const startSeedRun = async (aws: FakeAws, options: { rows?: number; seedRows?: number } = {}) => {
   if (options.rows !== undefined) aws.put(aws.buckets.seed, SPEC_KEY, JSON.stringify({ rows: options.rows }));
-  const result = await makeSeedHandler(aws.handlerDeps())(putCustomersSeed(aws), context('on-seed-uploaded'));
+  const result = await makeSeedHandler(aws.handlerDeps())(
+    putCustomersSeed(aws, customersCsv(options.seedRows)),
+    context('on-seed-uploaded'),
+  );
   const outcome = result.outcomes[0];
   if (outcome?.status !== 'started' || outcome.runId === undefined)
     throw new Error(`the seed run did not start: ${JSON.stringify(result)}`);
@@ -121,7 +124,7 @@ export const startSeedRun = async (aws: FakeAws, options: { rows?: number } = {}
 };
 
 /** Prepare: a seed run whose every shard has landed (through the real generate handler). */
-export const landAllShards = async (aws: FakeAws, options: { rows?: number } = {}) => {
+export const landAllShards = async (aws: FakeAws, options: { rows?: number; seedRows?: number } = {}) => {
   const started = await startSeedRun(aws, options);
   const result = await makeGenerateHandler(aws.handlerDeps())(
     sqsEvent(started.jobs),

@@ -246,6 +246,44 @@ describe('gate-run', () => {
       expect(part.sha256).toBe(sha256(aws.bytes(aws.buckets.curated, `${prefix}data/part-00000.csv`)!));
     });
 
+    it('drops the rows that lie near a planted canary, draws fresh ones and publishes the repaired output', async () => {
+      // Prepare: a seed large enough for the nearness yardstick (a holdout of 100 rows or more), and a
+      // shard whose first rows take a canary's non-identifying values, one number nudged: near, not exact
+      const aws = fakeAws();
+      const { runId } = await landAllShards(aws, { seedRows: 1_500 });
+      const canaries = parseCsv(aws.text(aws.buckets.work, `runs/${runId}/samples/canaries.csv`), 'canaries');
+      const key = `runs/${runId}/shards/part-00000.csv`;
+      const shard = parseCsv(aws.text(aws.buckets.work, key), key);
+      const copied = ['state', 'tier', 'signup_date', 'is_active', 'orders', 'total_spend', 'satisfaction'];
+      const near = Math.min(5, canaries.rows.length);
+      shard.rows.slice(0, near).forEach((row, i) => {
+        const canary = canaries.rows[i]!;
+        for (const name of copied)
+          row[shard.columns.indexOf(name)] = canary[canaries.columns.indexOf(name)] ?? null;
+        const spend = shard.columns.indexOf('total_spend');
+        row[spend] = (Number(row[spend]) + 0.01).toFixed(2);
+      });
+      aws.put(aws.buckets.work, key, toCsv(shard), 'text/csv');
+      const prefix = `customers/${runId}/`;
+
+      // Act
+      const result = await invoke(aws, readyEvent(runId));
+
+      // Assess: the canary check failed on nearness alone, and repair replaced exactly those rows
+      expect(result.runs).toMatchObject([{ runId, status: 'published' }]);
+      const report = aws.json<Report>(aws.buckets.curated, `${prefix}report.json`);
+      expect(report.privacy.repair).toMatchObject({
+        outcome: 'repaired',
+        failedBefore: ['canaries'],
+        dropped: { canaries: near },
+        rowsDropped: near,
+        rowsReplaced: near,
+      });
+      expect(report.privacy.checks.find((c) => c.id === 'canaries')?.verdict).toBe('pass');
+      const published = parseCsv(aws.text(aws.buckets.curated, `${prefix}data/part-00000.csv`), 'published');
+      expect(published.rows.length).toBe(shard.rows.length);
+    });
+
     /** Overwrites the first `count` rows' sampled columns with training rows: exact copies. */
     const copyTrainRows = (aws: FakeAws, runId: string, csv: string, count: number): string => {
       const train = parseCsv(aws.text(aws.buckets.work, `runs/${runId}/samples/train.csv`), 'train');
