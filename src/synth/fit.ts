@@ -15,7 +15,7 @@ import { BadInputError, ContractError } from '../errors.ts';
 import type { Cell, Table } from '../table.ts';
 import { detectConstraints } from './constraints.ts';
 import { dateParser, detectDateFormat, hasTime } from './datetime.ts';
-import { type Marginal, ModelArtifact, type ModelColumn } from './model.ts';
+import { type Marginal, ModelArtifact, type ModelColumn, type WordTable } from './model.ts';
 import { normalInv, pearson, quantileTable, repairCorrelation } from './stats.ts';
 
 export interface FitOptions {
@@ -167,14 +167,48 @@ const lengthTable = (texts: string[]): number[] => {
   return lengths.length > 0 ? quantileTable(lengths, LENGTH_POINTS).map(Math.round) : [0, 0];
 };
 
-const fitText = (profile: ColumnProfile, cells: Cell[]): Fitted => {
+/** Most words a text column keeps, per position (first, rest). */
+const TEXT_WORDS = 1_000;
+/** Fewer distinct common words than this make monotonous text: filler words instead. */
+const TEXT_WORDS_MIN = 5;
+
+/**
+ * The words (split at white space) that at least `rowsMin` rows of text have, first words apart
+ * from the rest, counted once per row; undefined when too few words are that common.
+ */
+const commonWords = (texts: string[], rowsMin: number): { first: WordTable; rest: WordTable } | undefined => {
+  const first = new Map<string, number>();
+  const rest = new Map<string, number>();
+  for (const text of texts) {
+    const words = text.split(/\s+/).filter((w) => w !== '');
+    if (words.length === 0) continue;
+    first.set(words[0]!, (first.get(words[0]!) ?? 0) + 1);
+    for (const word of new Set(words.slice(1))) rest.set(word, (rest.get(word) ?? 0) + 1);
+  }
+  const table = (counts: Map<string, number>): WordTable | undefined => {
+    const kept = [...counts]
+      .filter(([, n]) => n >= rowsMin)
+      .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+      .slice(0, TEXT_WORDS);
+    return kept.length === 0 ? undefined : { words: kept.map(([w]) => w), rows: kept.map(([, n]) => n) };
+  };
+  const firsts = table(first);
+  const rests = table(rest);
+  const distinct = new Set([...(firsts?.words ?? []), ...(rests?.words ?? [])]).size;
+  if (distinct < TEXT_WORDS_MIN) return undefined;
+  // One position may lack common words of its own (one-word texts have no rest): it borrows the other's.
+  return { first: (firsts ?? rests)!, rest: (rests ?? firsts)! };
+};
+
+const fitText = (profile: ColumnProfile, cells: Cell[], rareCategoryMin: number): Fitted => {
   const texts = cells.filter((c): c is string => c !== null);
+  const words = commonWords(texts, rareCategoryMin);
   return {
     column: {
       name: profile.name,
       kind: profile.kind,
       nullRate: (cells.length - texts.length) / cells.length,
-      marginal: { type: 'text', lengths: lengthTable(texts) },
+      marginal: { type: 'text', lengths: lengthTable(texts), ...(words === undefined ? {} : { words }) },
     },
   };
 };
@@ -253,7 +287,7 @@ const fitCategorical = (
   const kept = ordered.filter(([, n]) => n >= rareCategoryMin);
   if (kept.length === 0) {
     // Every category is rare: no label may be shown, so the column becomes filler text of a similar length.
-    return fitText(profile, cells);
+    return fitText(profile, cells, rareCategoryMin);
   }
   const keptTotal = kept.reduce((a, [, n]) => a + n, 0);
   const at = new Map<string, number>();
@@ -489,7 +523,7 @@ const fitColumn = (
     case 'boolean':
       return fitBoolean(profile, cells, rareCategoryMin);
     case 'text':
-      return fitText(profile, cells);
+      return fitText(profile, cells, rareCategoryMin);
     case 'id': {
       const texts = cells.filter((c): c is string => c !== null && c.trim() !== '').map((t) => t.trim());
       return {

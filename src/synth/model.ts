@@ -7,6 +7,13 @@ import { z } from 'zod';
 
 const SemanticName = z.string();
 
+/** Words and the rows each appears in, most common first. */
+export const WordTable = z.object({
+  words: z.array(z.string()).min(1),
+  rows: z.array(z.number().int().min(1)),
+});
+export type WordTable = z.infer<typeof WordTable>;
+
 export const Marginal = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('numeric'),
@@ -79,6 +86,13 @@ export const Marginal = z.discriminatedUnion('type', [
     type: z.literal('text'),
     /** Length quantiles of the seed's text, so fake text has a similar length. */
     lengths: z.array(z.number()).min(2),
+    /**
+     * The words the seed's text shares widely, each with the number of rows it appears in (at
+     * least the model's rareCategoryMin, the bar a category clears): first words apart from the
+     * rest, so fake text starts as the seed's does. A rarer word never enters the model. Absent
+     * (too few common words, or a model from before words were kept): filler words.
+     */
+    words: z.object({ first: WordTable, rest: WordTable }).optional(),
   }),
 ]);
 export type Marginal = z.infer<typeof Marginal>;

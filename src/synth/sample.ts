@@ -20,7 +20,7 @@ import type { Cell, Table } from '../table.ts';
 import { compileConditions, meets } from './conditions.ts';
 import { compileConstraints } from './constraints.ts';
 import { dateFormatter, startOfDay } from './datetime.ts';
-import type { Marginal, ModelArtifact } from './model.ts';
+import type { Marginal, ModelArtifact, WordTable } from './model.ts';
 import { createPiiGenerator } from './pii.ts';
 import { cholesky, interpolate, locate, normalCdf, normalInv, repairCorrelation } from './stats.ts';
 
@@ -480,17 +480,58 @@ const idDraw = (pattern: string, runSeed: number, shard: number, rng: Rng): ((ro
 
 let loremWords: string[] | undefined;
 
-/** Filler words (lorem) cut to a length drawn from the seed's text lengths. */
-const textDraw = (lengths: number[], rng: Rng): (() => string) => {
+/** Draws a word of a table in proportion to the rows it appears in (cumulative counts, binary search). */
+const wordDraw = (table: WordTable, rng: Rng): (() => string) => {
+  const cumulative = new Float64Array(table.rows.length);
+  let total = 0;
+  table.rows.forEach((n, i) => {
+    total += n;
+    cumulative[i] = total;
+  });
+  return () => {
+    const x = rng.next() * total;
+    let lo = 0;
+    let hi = cumulative.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (cumulative[mid]! > x) hi = mid;
+      else lo = mid + 1;
+    }
+    return table.words[lo]!;
+  };
+};
+
+/**
+ * Text of a length drawn from the seed's text lengths: the seed's common words, each drawn on its
+ * own by how many rows have it (the first word from the words that start a text), whole words
+ * while the length allows; filler words (lorem), cut to the length, where the model kept none.
+ */
+const textDraw = (marginal: Extract<Marginal, { type: 'text' }>, rng: Rng): (() => string) => {
+  const { lengths, words } = marginal;
+  if (words !== undefined) {
+    const first = wordDraw(words.first, rng);
+    const rest = wordDraw(words.rest, rng);
+    return () => {
+      const target = Math.max(0, Math.round(interpolate(lengths, rng.next())));
+      if (target === 0) return '';
+      let out = first();
+      for (;;) {
+        const word = rest();
+        // A word that would overshoot by more than half of itself ends the text instead.
+        if (out.length + 1 + word.length / 2 > target) return out;
+        out += ` ${word}`;
+      }
+    };
+  }
   loremWords ??= (new Faker({ locale: [en_US, en] }).rawDefinitions.lorem?.word as string[] | undefined) ?? [
     'lorem',
     'ipsum',
   ];
-  const words = loremWords;
+  const filler = loremWords;
   return () => {
     const target = Math.max(0, Math.round(interpolate(lengths, rng.next())));
     let out = '';
-    while (out.length < target) out += (out === '' ? '' : ' ') + (words[rng.int(words.length)] as string);
+    while (out.length < target) out += (out === '' ? '' : ' ') + (filler[rng.int(filler.length)] as string);
     return out.slice(0, target).trimEnd();
   };
 };
@@ -543,7 +584,7 @@ export const sampleShard = (model: ModelArtifact, options: SampleOptions): Table
         return standaloneWriter(column.nullRate, own, next);
       }
       case 'text': {
-        const next = textDraw(mg.lengths, createRng(deriveSeed(seed, 'shard', shard, 'text', c)));
+        const next = textDraw(mg, createRng(deriveSeed(seed, 'shard', shard, 'text', c)));
         return standaloneWriter(column.nullRate, own, () => next());
       }
       default: {

@@ -7,6 +7,7 @@ import { sampleShard } from '../../src/synth/sample.ts';
 import { cholesky, repairCorrelation } from '../../src/synth/stats.ts';
 import type { Table } from '../../src/table.ts';
 import { customerProfile, handProfile } from '../helpers/customer-profile.ts';
+import { vegaRecords } from '../helpers/vega.ts';
 
 const seed = sampleCustomers(2000, 1);
 const profile = customerProfile(seed);
@@ -119,6 +120,50 @@ describe('fitModel', () => {
     const seen = new Set(table.rows.map((r) => r[0] ?? null));
     expect(out.rows.filter((r) => seen.has(r[0] ?? null))).toEqual([]);
     expect(JSON.stringify(fitted)).not.toMatch(/K1\d{3}/);
+  });
+
+  it("writes free text from the seed's common words only: car names from makes and common model words", () => {
+    // Prepare: the 406 car names of vega's cars table, as a free-text column
+    const names = vegaRecords('cars.json').map((r) => String(r.Name));
+    const table = { columns: ['name'], rows: names.map((n) => [n]) };
+    const rowsWith = (position: 'first' | 'rest') => {
+      const counts = new Map<string, number>();
+      for (const name of names) {
+        const words = name.split(/\s+/).filter((w) => w !== '');
+        for (const w of new Set(position === 'first' ? words.slice(0, 1) : words.slice(1)))
+          counts.set(w, (counts.get(w) ?? 0) + 1);
+      }
+      return counts;
+    };
+    const firstRows = rowsWith('first');
+    const restRows = rowsWith('rest');
+
+    // Act
+    const fitted = fitModel(handProfile('cars.csv', table, { name: { kind: 'text' } }), table, {
+      seed: 3,
+      rareCategoryMin: 5,
+    });
+    const out = sampleShard(fitted, { rows: 2000, seed: 3, shard: 0 });
+
+    // Assess: every first word starts at least 5 seed names, every later word is in at least 5 of them
+    const texts = column(out, 'name').filter((t): t is string => t !== null);
+    expect(texts.length).toBe(2000);
+    const firsts = texts.map((t) => t.split(' ')[0]!);
+    expect(firsts.filter((w) => (firstRows.get(w) ?? 0) < 5)).toEqual([]);
+    expect(texts.flatMap((t) => t.split(' ').slice(1)).filter((w) => (restRows.get(w) ?? 0) < 5)).toEqual([]);
+    // the makes lead, as in the seed; a rare word (a model name seen once) never enters model.json
+    expect(firsts.filter((w) => w === 'ford').length).toBeGreaterThan(100);
+    const once = [...restRows].filter(([, n]) => n === 1).map(([w]) => w);
+    expect(once.length).toBeGreaterThan(50);
+    const marginal = marginalOf(fitted, 'name');
+    expect(marginal.type === 'text' && marginal.words !== undefined).toBe(true);
+    if (marginal.type !== 'text' || marginal.words === undefined) return;
+    const kept = new Set([...marginal.words.first.words, ...marginal.words.rest.words]);
+    expect(once.filter((w) => kept.has(w))).toEqual([]);
+    // lengths follow the seed's: the medians within a fifth
+    const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    const seedMedian = median(names.map((n) => n.length));
+    expect(Math.abs(median(texts.map((t) => t.length)) - seedMedian)).toBeLessThanOrEqual(seedMedian / 5);
   });
 
   it('drops the columns it is told to', () => {
