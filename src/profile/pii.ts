@@ -343,6 +343,13 @@ const FIRST_NAME_HINT = /(^|_)(first|given|fore|middle)_?name$|^(fname|first|giv
 const LAST_NAME_HINT = /(^|_)(last|family|sur)_?name$|^(lname|surname|last|family)$/;
 const PERSON_HINT =
   /(^|_)(full_?name|person(_name)?|(customer|client|contact|employee|patient|member|owner|holder|cardholder|recipient|sender|user|author|student|driver|applicant|beneficiary|guest|passenger)_?name)$/;
+/**
+ * Columns named for a person's role (director, lead_actor, assignee_2) hold names when their values
+ * read as names: a hint, not a verdict, so a role column of ids or codes stays what it is. Such a
+ * column repeats names (a director of many films), so it needs no share of distinct values.
+ */
+const ROLE_HINT =
+  /(^|_)(director|actor|actress|author|artist|composer|writer|producer|editor|manager|supervisor|owner|employee|patient|physician|doctor|nurse|teacher|instructor|coach|player|driver|passenger|assignee|reporter|reviewer|witness|signatory|salesperson|sales_?rep|representative|agent)s?(_\d+)?$/;
 
 /** Share of the passing values whose given (or family) name is a known one. */
 const knownShare = (passing: string[], known: (v: string) => boolean): number => {
@@ -476,7 +483,7 @@ const DETECTORS: Detector[] = [
   {
     type: 'person_name',
     label: 'person names',
-    hint: new RegExp(`${PERSON_HINT.source}|^name$|_name$`),
+    hint: new RegExp(`${PERSON_HINT.source}|${ROLE_HINT.source}|^name$|_name$`),
     antiHint:
       /(^|_)(product|item|company|business|brand|city|town|country|state|street|file|host|domain|team|org|organization|organisation|store|shop|vendor|supplier|merchant|category|project|app|device|model|event|table|column|field|display|user_?name|login|account)_?name$/,
     kinds: TEXTUAL,

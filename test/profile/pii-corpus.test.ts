@@ -396,6 +396,13 @@ col('bank_account', null, () => f.finance.accountNumber(10));
 col('gtin', null, () => `0${digits(13)}`);
 col('ratio', null, () => String(f.number.float({ min: -5, max: 5, fractionDigits: 3 })));
 col('count', null, () => String(int(0, 1_000_000)));
+// Columns named for a person's role: names that repeat (a director of many films) are still names;
+// teams and tools under a role's name are not.
+const DIRECTORS = Array.from({ length: 40 }, () => f.person.fullName());
+col('Director', 'person_name', () => pick(DIRECTORS), { nulls: 0.3 });
+col('lead_actor', 'person_name', () => `${fakers.fr.person.firstName()} ${fakers.fr.person.lastName()}`);
+col('manager', null, () => `Team ${pick(['North', 'South', 'East', 'West', 'Central', 'Online', 'Retail'])}`);
+col('editor', null, () => pick(['vim', 'emacs', 'nano', 'VS Code', 'Sublime Text', 'Notepad++']));
 
 /** The input the profiler hands detectSemantic: inferred kind and distinct sample (see profile-seed). */
 const inputOf = (column: LabelledColumn): SemanticInput => {

@@ -73,6 +73,9 @@ describe('profiles of the public vega tables', () => {
     expect(kinds(columns.Distributor)).toEqual(['high-cardinality']);
     // A handful of titles like '1776' do not make the titles a mixed column.
     expect(kinds(columns.Title)).toEqual([]);
+    // Directors are people, though each directs many films: their names are PII, the titles are not.
+    expect(columns.Director?.semantic?.type).toBe('person_name');
+    expect(columns.Title?.semantic).toBeUndefined();
     for (const name of ['MPAA Rating', 'Major Genre', 'Creative Type', 'IMDB Rating']) {
       expect(kinds(columns[name]), name).toEqual([]);
     }
