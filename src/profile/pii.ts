@@ -587,6 +587,29 @@ const EMBEDDED: Embedded[] = [
   },
 ];
 const FREE_TEXT_SHARE = 0.03;
+/**
+ * Least share of values naming a person for text to carry names: higher than for identifiers, as
+ * titles and places hold a name now and then ('Jerry Maguire', 'Grace Kelly Boulevard').
+ */
+const NAME_TEXT_SHARE = 0.1;
+/** Two capitalized words in a row, the second possibly double-barrelled. */
+const NAME_PAIR =
+  /(?<![\p{L}'’-])(\p{Lu}[\p{Ll}'’]+)\s+(\p{Lu}[\p{Ll}'’]+(?:-\p{Lu}[\p{Ll}'’]+)?)(?![\p{L}'’-])/gu;
+
+/** Whether text names a person: a known given name followed by a known family name ("… told Maria Garcia …"). */
+const mentionsName = (value: string): boolean => {
+  const lexicon = names();
+  NAME_PAIR.lastIndex = 0;
+  for (let m = NAME_PAIR.exec(value); m !== null; m = NAME_PAIR.exec(value)) {
+    if (lexicon.given.has(fold(m[1]!)) && lexicon.family.has(fold(m[2]!))) return true;
+    // Pairs overlap ('Dear Ann Lee'): the next try starts at the second word.
+    NAME_PAIR.lastIndex = m.index + m[1]!.length;
+  }
+  return false;
+};
+
+/** The bit of a value that names a person, after the identifiers' bits. */
+const NAME_BIT = 1 << EMBEDDED.length;
 
 /** Text that is not itself an identifier but whose values embed some (notes, comments, messages). */
 const detectEmbedded = (values: string[]): SemanticDetection | undefined => {
@@ -610,6 +633,7 @@ const detectEmbedded = (values: string[]): SemanticDetection | undefined => {
         }
       }
     }
+    if (/\p{Lu}/u.test(value) && mentionsName(value)) bits |= NAME_BIT;
     found.push(bits);
   }
   let trusted = 0;
@@ -618,6 +642,11 @@ const detectEmbedded = (values: string[]): SemanticDetection | undefined => {
     if (valid[k]! === 0 || valid[k]! < (kind.least ?? 0) * candidates[k]!) continue;
     trusted |= 1 << k;
     seen.push(kind.label);
+  }
+  const naming = found.filter((bits) => (bits & NAME_BIT) !== 0).length;
+  if (naming >= 2 && naming >= NAME_TEXT_SHARE * values.length) {
+    trusted |= NAME_BIT;
+    seen.push("people's names");
   }
   let carrying = 0;
   for (const bits of found) if ((bits & trusted) !== 0) carrying++;

@@ -403,6 +403,23 @@ col('Director', 'person_name', () => pick(DIRECTORS), { nulls: 0.3 });
 col('lead_actor', 'person_name', () => `${fakers.fr.person.firstName()} ${fakers.fr.person.lastName()}`);
 col('manager', null, () => `Team ${pick(['North', 'South', 'East', 'West', 'Central', 'Online', 'Retail'])}`);
 col('editor', null, () => pick(['vim', 'emacs', 'nano', 'VS Code', 'Sublime Text', 'Notepad++']));
+// Free text naming people (a given name, then a family name); headlines and streets do not.
+col('call_log', 'free_text_pii', () =>
+  note(() => `Spoke with ${f.person.firstName()} ${f.person.lastName()} about the refund`, 0.3),
+);
+col('case_notes', 'free_text_pii', () =>
+  note(
+    () =>
+      `${pick(['Dr.', 'Ms.', 'Mr.'])} ${fakers.de.person.firstName()} ${fakers.de.person.lastName()} was told`,
+    0.2,
+  ),
+);
+col(
+  'headline',
+  null,
+  () => `${f.company.name()} ${pick(['opens', 'reports', 'buys'])} ${f.commerce.productName()}`,
+);
+col('route', null, () => `Via ${f.location.street()} to ${f.location.city()}`);
 
 /** The input the profiler hands detectSemantic: inferred kind and distinct sample (see profile-seed). */
 const inputOf = (column: LabelledColumn): SemanticInput => {

@@ -209,4 +209,40 @@ describe('detectSemantic on look-alikes and free text', () => {
     });
     expect(detect('notes', tracking)).toBeUndefined();
   });
+
+  it('takes text that names people (a given name, then a family name) as free text with PII', () => {
+    // Prepare: call notes, a fifth of them naming the customer; film titles that name someone now and then
+    const people = ['Maria Garcia', 'James Miller', 'Sofia Rossi', 'Ahmed Khan', 'Anna Schmidt'];
+    const calls = many(100, (i) =>
+      i % 5 === 0
+        ? `Spoke with ${people[(i % 7) % 5]} about the refund`
+        : `Refund ${i} approved, no call needed`,
+    );
+    const titles = many(100, (i) =>
+      i === 10
+        ? 'Jerry Maguire'
+        : i === 20
+          ? 'Annie Hall'
+          : `The ${['Long', 'Green', 'Last', 'Lost'][i % 4]} Road ${i}`,
+    );
+
+    // Act
+    const detection = detectSemantic({ name: 'call_log', kind: 'text', values: calls, distinctRatio: 1 });
+
+    // Assess: the evidence names the kind of value, never a value
+    expect(detection).toMatchObject({
+      type: 'free_text_pii',
+      evidence: "20% of 100 sampled values embed people's names",
+    });
+    expect(detection?.evidence).not.toMatch(/Garcia|Miller/);
+    // two titles in a hundred that name someone are titles, not text about people
+    expect(detect('title', titles)).toBeUndefined();
+    // places, companies and streets are capitalized pairs too, but not a given name then a family name
+    expect(
+      detect(
+        'route',
+        many(100, (i) => `Via New York to San Diego, stop ${i}`),
+      ),
+    ).toBeUndefined();
+  });
 });
