@@ -82,6 +82,20 @@ const FORMATTED_TEXT =
  */
 export const detach = (s: string): string => (s.length < 13 ? s : ` ${s}`.slice(1));
 
+/** A cell as a column counts it: trimmed when it starts or ends with a space or control character. */
+export const trimValue = (cell: string): string =>
+  cell.charCodeAt(0) <= 32 || cell.charCodeAt(cell.length - 1) <= 32 ? cell.trim() : cell;
+
+/**
+ * A cell as the samples keep it, the value its column counted (trimmed; null when blank): the
+ * byte scanner keeps its entries' values, so every path samples the same cells.
+ */
+export const sampledCell = (cell: string | null): string | null => {
+  if (cell === null) return null;
+  const value = trimValue(cell);
+  return value === '' ? null : detach(value);
+};
+
 /** Murmur3's finalizer: spreads FNV's weak low bits over the whole word. */
 export const mix32 = (h: number): number => {
   h ^= h >>> 16;
@@ -314,8 +328,7 @@ export class ColumnStats {
       this.empties++;
       return undefined;
     }
-    const last = cell.length - 1;
-    const v = cell.charCodeAt(0) <= 32 || cell.charCodeAt(last) <= 32 ? cell.trim() : cell;
+    const v = trimValue(cell);
     if (v === '') {
       this.rows++;
       this.empties++;

@@ -30,7 +30,7 @@ import { createRng, deriveSeed } from '../random.ts';
 import type { Cell, Table } from '../table.ts';
 import { openLocation, type SeedLocation, StreamSource } from './byte-source.ts';
 import { type DuplicateCount, DuplicateRows, EMPTY_CELL } from './duplicate-rows.ts';
-import { ColumnStats, detach, type Inferred, NULL_TOKENS } from './infer.ts';
+import { ColumnStats, type Inferred, NULL_TOKENS, sampledCell } from './infer.ts';
 import { detectSemantic, preparePii, type SemanticDetection } from './pii.ts';
 import {
   chunkSamplers,
@@ -198,7 +198,7 @@ const profileReader = async (
       for (let c = 0; c < width; c++) hashes[c] = stats[c]!.add(row[c]!)?.hash ?? EMPTY_CELL;
       duplicates.addRow(hashes, width);
       const part = inHoldout(index) ? holdout : train;
-      if (part.wants()) part.keep(row.map((cell) => (cell === null ? null : detach(cell))));
+      if (part.wants()) part.keep(row.map(sampledCell));
       index++;
     }
     if (total !== undefined) options.progress?.(Math.min(reader.bytesRead, total), total);

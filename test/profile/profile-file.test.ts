@@ -83,6 +83,24 @@ describe('profileFile and profileStream', () => {
     }
   });
 
+  it('samples padded and blank cells as their columns count them (trimmed; null), whichever path reads the seed', async () => {
+    // Prepare: categories padded with spaces, quoted text padded inside its quotes, blank cells
+    const lines = ['id,tier,note'];
+    for (let i = 0; i < 300; i++) lines.push(`${i}, ${['gold', 'silver'][i % 2]} ,"  hi ${i % 3}  "`);
+    lines.push('300,   ,"   "');
+    const csv = `${lines.join('\n')}\n`;
+
+    // Act (both: the stream fast path must equal the row reader, samples included)
+    const { file, stream } = await both(csv, 'padded.csv', { trainSampleSize: 400, holdoutSampleSize: 100 });
+
+    // Assess
+    expect(file.train).toEqual(stream.train);
+    const sampled = [...stream.train.rows, ...stream.holdout.rows];
+    expect(new Set(sampled.map((row) => row[1]))).toEqual(new Set(['gold', 'silver', null]));
+    expect(new Set(sampled.map((row) => row[2]))).toEqual(new Set(['hi 0', 'hi 1', 'hi 2', null]));
+    expect(stream.profile.columns[1]!.top.map((t) => t.value).sort()).toEqual(['gold', 'silver']);
+  });
+
   it('reads quoted fields with delimiters, doubled quotes, newlines, CRLF, a BOM and UTF-8 across its buffer', async () => {
     // Prepare: enough rows that records straddle the 4 MiB read buffer.
     const lines = ['\uFEFFid,note,city'];
