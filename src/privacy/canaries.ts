@@ -6,8 +6,8 @@
  * (categories only among those common enough for the model to keep, drawn uniformly so the mix is
  * rare), one wide-ranging number lies a little beyond the seed's maximum, identifying values are
  * real ones with every letter and digit redrawn (card numbers and IBANs keep a valid checksum), and
- * the relations the model enforces (a ≤ b between columns, one category fixing another) still hold,
- * so planting them never costs the model a constraint.
+ * the relations the model enforces (a ≤ b between columns, one category fixing another, a total of
+ * two columns) still hold, so planting them never costs the model a constraint.
  *
  * The gate then fails when a canary reappears: exactly (on the compared columns, beyond the rate at
  * which unseen holdout rows find an exact twin by chance), by an identifying value, or as the
@@ -18,6 +18,8 @@ import { formatCount, formatPercent } from '../quality/format.ts';
 import { Reservoir } from '../quality/stats.ts';
 import { parseDate, parseNumber } from '../quality/values.ts';
 import { createRng, deriveSeed, type Rng } from '../random.ts';
+import { findSums, type NumberSeries } from '../synth/constraints.ts';
+import { formatNumber } from '../synth/stats.ts';
 import type { Cell, Table } from '../table.ts';
 import {
   type AttackColumn,
@@ -148,7 +150,10 @@ interface Fixed {
   map: Map<string, Cell>;
 }
 
-/** Relations that hold in every train row: lo ≤ hi between numbers or dates; one category fixing another. */
+/**
+ * Relations that hold in every train row: lo ≤ hi between numbers or dates; one category fixing
+ * another; a number that is two others added.
+ */
 const relationsOf = (train: Table, plans: Plan[], columns: (ColumnProfile | undefined)[]) => {
   const orders: Order[] = [];
   const fixed: Fixed[] = [];
@@ -200,7 +205,21 @@ const relationsOf = (train: Table, plans: Plan[], columns: (ColumnProfile | unde
       if (holds && support >= RELATION_SUPPORT) fixed.push({ from: a, to: b, map });
     }
   }
-  return { orders, fixed };
+  // Sums between numbers, found as the model finds them (synth/constraints.ts).
+  const series = plans.flatMap((plan, j): (NumberSeries & { at: number })[] => {
+    if (plan !== 'number') return [];
+    const texts = train.rows.map((row) => row[j] ?? null);
+    const present = texts.filter((c): c is string => c !== null);
+    const decimals = columns[j]?.kind === 'integer' ? 0 : (columns[j]?.decimals ?? decimalsOf(present));
+    return [{ name: train.columns[j]!, at: j, decimals, values: Float64Array.from(texts, parseNumber) }];
+  });
+  const sums = findSums(series).map(([t, a, b]) => ({
+    total: series[t]!.at,
+    a: series[a]!.at,
+    b: series[b]!.at,
+    decimals: series[t]!.decimals,
+  }));
+  return { orders, fixed, sums };
 };
 
 /**
@@ -241,7 +260,7 @@ export const plantCanaries = (
     return { min, max, integer, decimals: columns[j]?.decimals ?? decimalsOf(texts) };
   });
   const pushable = ranges.map((r, j) => (r === undefined ? -1 : j)).filter((j) => j >= 0);
-  const { orders, fixed } = relationsOf(train, plans, columns);
+  const { orders, fixed, sums } = relationsOf(train, plans, columns);
   const compared = plans.map((p, j) => (p === 'scramble' ? -1 : j)).filter((j) => j >= 0);
   const keys = new Set(train.rows.map((row) => rowKey(row, compared)));
   const donor = (): Cell[] => train.rows[rng.int(train.rows.length)]!;
@@ -265,6 +284,11 @@ export const plantCanaries = (
         const to = from === null ? undefined : f.map.get(from);
         if (to !== undefined) row[f.to] = to;
       }
+    }
+    // A total is its parts added, as in every train row (a pushed part pushes its total along).
+    for (const sum of sums) {
+      const x = parseNumber(row[sum.a] ?? null) + parseNumber(row[sum.b] ?? null);
+      if (!Number.isNaN(x) && row[sum.total] != null) row[sum.total] = formatNumber(x, sum.decimals);
     }
     return row;
   };

@@ -4,13 +4,15 @@
  *   decimals), or two date columns of one format (start ≤ end), when
  *   their ranges overlap (otherwise the relation is trivially true and never needs enforcing);
  * - fixed: one categorical column's value fixes another's (city → state), when the determinant has
- *   more categories than the dependent.
+ *   more categories than the dependent;
+ * - sum: one numeric column is two others added (total = subtotal + tax), the total then computed.
  * Ranges and non-negativity need no entry: numeric marginals never leave the seed's [min, max].
  */
 import type { Profile } from '../contracts.ts';
 import type { Cell, Table } from '../table.ts';
 import { dateParser } from './datetime.ts';
 import type { Constraint, ModelArtifact, ModelColumn } from './model.ts';
+import { formatNumber } from './stats.ts';
 
 /** Fewer rows with both values than this say nothing about a relation. */
 const MIN_SUPPORT = 30;
@@ -145,11 +147,89 @@ const detectFixed = (model: ModelArtifact, train: Table): Constraint[] => {
   return found;
 };
 
-/** The constraints that held in every row of the train sample. */
-export const detectConstraints = (model: ModelArtifact, train: Table, _profile?: Profile): Constraint[] => [
-  ...detectOrders(model, train),
-  ...detectFixed(model, train),
-];
+/** A numeric column for the sum search: its values (NaN where missing) and its decimals. */
+export interface NumberSeries {
+  name: string;
+  decimals: number;
+  values: Float64Array;
+}
+
+/**
+ * Sums: one numeric column equal to two others added, in every row with all three (to the total's
+ * decimals), both parts non-zero somewhere (else the total merely copies a column), as
+ * [total, part, part] indices into `series`. A column is the total of one sum at most and never
+ * also a part, so computing totals needs no order. The canaries (privacy/canaries.ts) keep to the
+ * same sums, so planting them never costs the model one.
+ */
+export const findSums = (series: readonly NumberSeries[]): [number, number, number][] => {
+  const found: [number, number, number][] = [];
+  const used = new Set<number>();
+  for (let t = 0; t < series.length; t++) {
+    if (used.has(t)) continue;
+    const total = series[t]!;
+    const tolerance = 0.5 * 10 ** -total.decimals;
+    search: for (let i = 0; i < series.length; i++) {
+      for (let j = i + 1; j < series.length; j++) {
+        if (i === t || j === t || used.has(i) || used.has(j)) continue;
+        const a = series[i]!.values;
+        const b = series[j]!.values;
+        let support = 0;
+        let aNonZero = false;
+        let bNonZero = false;
+        let holds = true;
+        for (let r = 0; r < total.values.length && holds; r++) {
+          const z = total.values[r]!;
+          const x = a[r]!;
+          const y = b[r]!;
+          if (Number.isNaN(z) || Number.isNaN(x) || Number.isNaN(y)) continue;
+          support++;
+          if (x !== 0) aNonZero = true;
+          if (y !== 0) bNonZero = true;
+          holds = Math.abs(x + y - z) <= tolerance * (1 + 1e-9) + 1e-9 * Math.abs(z);
+        }
+        if (!holds || support < MIN_SUPPORT || !aNonZero || !bNonZero) continue;
+        found.push([t, i, j]);
+        for (const k of [t, i, j]) used.add(k);
+        break search;
+      }
+    }
+  }
+  return found;
+};
+
+const detectSums = (model: ModelArtifact, train: Table): Constraint[] => {
+  const series = model.columns
+    .filter((c) => c.marginal.type === 'numeric' && train.columns.includes(c.name))
+    .map((column): NumberSeries => {
+      const m = column.marginal;
+      const at = train.columns.indexOf(column.name);
+      const values = Float64Array.from(train.rows, (row) => {
+        const cell = row[at];
+        const x = cell == null || cell.trim() === '' ? Number.NaN : Number(cell);
+        return Number.isFinite(x) ? x : Number.NaN;
+      });
+      return { name: column.name, decimals: m.type === 'numeric' && !m.integer ? m.decimals : 0, values };
+    });
+  return findSums(series).map(([t, i, j]) => ({
+    type: 'sum',
+    total: series[t]!.name,
+    parts: [series[i]!.name, series[j]!.name],
+  }));
+};
+
+/**
+ * The constraints that held in every row of the train sample. An order with a sum's total is
+ * implied by the sum (its parts keep to their seed ranges, so a part never passes the total where
+ * it did not in the seed), and left out: swapping values there would only reshuffle the parts.
+ */
+export const detectConstraints = (model: ModelArtifact, train: Table, _profile?: Profile): Constraint[] => {
+  const sums = detectSums(model, train);
+  const totals = new Set(sums.flatMap((c) => (c.type === 'sum' ? [c.total] : [])));
+  const orders = detectOrders(model, train).filter(
+    (c) => c.type !== 'order' || (!totals.has(c.lo) && !totals.has(c.hi)),
+  );
+  return [...orders, ...sums, ...detectFixed(model, train)];
+};
 
 type Enforce = (rows: Cell[][], from: number, count: number) => void;
 
@@ -165,12 +245,22 @@ export const compileConstraints = (model: ModelArtifact): Enforce | undefined =>
   const at = (name: string): number => names.indexOf(name);
   const orders: { lo: number; hi: number; greater: (a: string, b: string) => boolean }[] = [];
   const fixed: { from: number; to: number; map: Map<string, string> }[] = [];
+  const sums: { total: number; a: number; b: number; decimals: number }[] = [];
   for (const c of model.constraints) {
     if (c.type === 'order') {
       const column = model.columns.find((m) => m.name === c.lo);
       const reader = column === undefined ? undefined : readerFor(column);
       if (column === undefined || reader === undefined || at(c.lo) < 0 || at(c.hi) < 0) continue;
       orders.push({ lo: at(c.lo), hi: at(c.hi), greater: greaterThan(column, reader.read) });
+    } else if (c.type === 'sum') {
+      const m = model.columns[at(c.total)]?.marginal;
+      if (m?.type !== 'numeric' || at(c.parts[0]) < 0 || at(c.parts[1]) < 0) continue;
+      sums.push({
+        total: at(c.total),
+        a: at(c.parts[0]),
+        b: at(c.parts[1]),
+        decimals: m.integer ? 0 : m.decimals,
+      });
     } else if (at(c.determinant) >= 0 && at(c.dependent) >= 0) {
       fixed.push({ from: at(c.determinant), to: at(c.dependent), map: new Map(Object.entries(c.map)) });
     }
@@ -195,6 +285,14 @@ export const compileConstraints = (model: ModelArtifact): Enforce | undefined =>
           swapped = true;
         }
         if (!swapped) break;
+      }
+      // A total is computed from its parts, where the row has all three (null rates stay the model's).
+      for (const sum of sums) {
+        const a = row[sum.a];
+        const b = row[sum.b];
+        if (a == null || b == null || row[sum.total] == null) continue;
+        const x = Number(a) + Number(b);
+        if (Number.isFinite(x)) row[sum.total] = formatNumber(x, sum.decimals);
       }
     }
   };

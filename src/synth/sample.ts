@@ -22,7 +22,16 @@ import { compileConstraints } from './constraints.ts';
 import { dateFormatter, startOfDay } from './datetime.ts';
 import type { Marginal, ModelArtifact, WordTable } from './model.ts';
 import { createPiiGenerator } from './pii.ts';
-import { cholesky, interpolate, locate, normalCdf, normalInv, repairCorrelation } from './stats.ts';
+import {
+  cholesky,
+  formatNumber,
+  interpolate,
+  locate,
+  normalCdf,
+  normalInv,
+  POW10,
+  repairCorrelation,
+} from './stats.ts';
 
 export interface SampleOptions {
   rows: number;
@@ -38,31 +47,6 @@ export const SHARD_STRIDE = 1_000_000;
 type Numeric = Extract<Marginal, { type: 'numeric' }>;
 
 const DAY_MS = 86_400_000;
-
-const POW10 = Array.from({ length: 16 }, (_, i) => 10 ** i);
-const ZEROS = '000000000000000';
-
-/**
- * Writes a number with fixed decimals, never in exponent form and never as '-0'. Rounds half away
- * from zero on the scaled value (x·10^d), which is exact integer arithmetic below 2^53; other values
- * go through toFixed.
- */
-export const formatNumber = (x: number, decimals: number): string => {
-  if (decimals < POW10.length) {
-    const scale = POW10[decimals] as number;
-    const scaled = Math.round(Math.abs(x) * scale);
-    if (scaled < 9e15) {
-      const sign = x < 0 && scaled > 0 ? '-' : '';
-      if (decimals === 0) return sign + scaled;
-      const whole = Math.floor(scaled / scale);
-      const fraction = String(scaled - whole * scale);
-      return `${sign}${whole}.${fraction.length < decimals ? ZEROS.slice(0, decimals - fraction.length) : ''}${fraction}`;
-    }
-  }
-  if (Math.abs(x) >= 1e21) return BigInt(Math.round(x)).toString();
-  const text = x.toFixed(decimals);
-  return text.startsWith('-') && Number(text) === 0 ? text.slice(1) : text;
-};
 
 /** Fills one column's cells of a block of rows. */
 interface Writer {

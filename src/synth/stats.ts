@@ -224,3 +224,28 @@ export const repairCorrelation = (matrix: number[][]): number[][] => {
   }
   return base.map((row, i) => row.map((_, j) => (i === j ? 1 : 0)));
 };
+
+export const POW10 = Array.from({ length: 16 }, (_, i) => 10 ** i);
+const ZEROS = '000000000000000';
+
+/**
+ * Writes a number with fixed decimals, never in exponent form and never as '-0'. Rounds half away
+ * from zero on the scaled value (x·10^d), which is exact integer arithmetic below 2^53; other values
+ * go through toFixed.
+ */
+export const formatNumber = (x: number, decimals: number): string => {
+  if (decimals < POW10.length) {
+    const scale = POW10[decimals] as number;
+    const scaled = Math.round(Math.abs(x) * scale);
+    if (scaled < 9e15) {
+      const sign = x < 0 && scaled > 0 ? '-' : '';
+      if (decimals === 0) return sign + scaled;
+      const whole = Math.floor(scaled / scale);
+      const fraction = String(scaled - whole * scale);
+      return `${sign}${whole}.${fraction.length < decimals ? ZEROS.slice(0, decimals - fraction.length) : ''}${fraction}`;
+    }
+  }
+  if (Math.abs(x) >= 1e21) return BigInt(Math.round(x)).toString();
+  const text = x.toFixed(decimals);
+  return text.startsWith('-') && Number(text) === 0 ? text.slice(1) : text;
+};

@@ -101,6 +101,34 @@ describe('plantCanaries', () => {
     }
   });
 
+  it('keeps a total the sum of its parts, so the model keeps that constraint too (birdstrikes costs)', () => {
+    // Prepare: total = repair + other in every row, mostly zeros, as in vega's birdstrikes
+    const rng = createRng(5);
+    const rows: Cell[][] = Array.from({ length: 800 }, () => {
+      const repair = rng.next() < 0.3 ? rng.int(90_000) : 0;
+      const other = rng.next() < 0.2 ? rng.int(20_000) : 0;
+      return [String(repair), String(other), String(repair + other), String(rng.int(300))];
+    });
+    const table: Table = { columns: ['repair', 'other', 'total', 'speed'], rows };
+    const profile = handProfile('t.csv', table, {
+      repair: { kind: 'integer' },
+      other: { kind: 'integer' },
+      total: { kind: 'integer' },
+      speed: { kind: 'integer' },
+    });
+
+    // Act
+    const planted = plantCanaries(table, profile, 4, 20);
+    const model = fitModel(profile, planted.train, { seed: 4, rareCategoryMin: 5 });
+
+    // Assess
+    expect(planted.canaries.rows).toHaveLength(20);
+    for (const [repair, other, total] of planted.canaries.rows) {
+      expect(Number(total)).toBe(Number(repair) + Number(other));
+    }
+    expect(model.constraints).toContainEqual({ type: 'sum', total: 'total', parts: ['repair', 'other'] });
+  });
+
   it('plants the same canaries for the same seed, and others for another', () => {
     // Act + Assess
     expect(plantCanaries(TRAIN, PROFILE, 9)).toEqual(PLANTED);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createRng } from '../../src/random.ts';
 import { dateFormatter } from '../../src/synth/datetime.ts';
-import { formatNumber } from '../../src/synth/sample.ts';
+import { formatNumber } from '../../src/synth/stats.ts';
 
 describe('formatNumber', () => {
   it('writes fixed decimals, rounding half away from zero', () => {

@@ -6,7 +6,8 @@ import { dateParser } from '../../src/synth/datetime.ts';
 import { fitModel } from '../../src/synth/fit.ts';
 import type { ModelArtifact } from '../../src/synth/model.ts';
 import { fakeValue } from '../../src/synth/pii.ts';
-import { formatNumber, sampleShard } from '../../src/synth/sample.ts';
+import { sampleShard } from '../../src/synth/sample.ts';
+import { formatNumber } from '../../src/synth/stats.ts';
 import { type Table, toCsv } from '../../src/table.ts';
 import { customerProfile, handProfile } from '../helpers/customer-profile.ts';
 
