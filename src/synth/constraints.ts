@@ -147,6 +147,9 @@ const detectFixed = (model: ModelArtifact, train: Table): Constraint[] => {
   return found;
 };
 
+/** Most numeric columns searched for sums. */
+const SUM_COLUMNS_MAX = 64;
+
 /** A numeric column for the sum search: its values (NaN where missing) and its decimals. */
 export interface NumberSeries {
   name: string;
@@ -163,6 +166,8 @@ export interface NumberSeries {
  */
 export const findSums = (series: readonly NumberSeries[]): [number, number, number][] => {
   const found: [number, number, number][] = [];
+  // Every (total, part, part) triple is tried: a table this wide is not searched (n³ / 2 triples).
+  if (series.length > SUM_COLUMNS_MAX) return found;
   const used = new Set<number>();
   for (let t = 0; t < series.length; t++) {
     if (used.has(t)) continue;
