@@ -27,6 +27,7 @@ import { PiiIndex, type PiiIndexJson } from '../privacy/pii-index.ts';
 import { createFidelity } from '../quality/fidelity.ts';
 import { deriveSeed } from '../random.ts';
 import { buildReport, renderReportHtml } from '../report/report.ts';
+import { describeConstraint } from '../synth/constraints.ts';
 import type { Table } from '../table.ts';
 import { toCsv } from '../table.ts';
 import type { PipelineDeps } from './deps.ts';
@@ -218,6 +219,7 @@ export const gateRun = async (
       columns: model.columns.length,
       trainRows: model.settings.trainRows,
       rareCategoryMin: model.settings.rareCategoryMin,
+      relations: model.constraints.map(describeConstraint),
     },
     privacy: privacyResult,
     fidelity: gated.fidelity,

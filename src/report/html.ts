@@ -658,7 +658,15 @@ const fidelitySection = (report: Report): string => {
 // ---- settings --------------------------------------------------------------------------------
 
 const settingValue = (value: unknown): string =>
-  typeof value === 'number' ? formatCount(value) : typeof value === 'string' ? value : JSON.stringify(value);
+  typeof value === 'number'
+    ? formatCount(value)
+    : typeof value === 'string'
+      ? value
+      : Array.isArray(value)
+        ? value.length === 0
+          ? 'none'
+          : value.join('; ')
+        : JSON.stringify(value);
 
 const POLICY_LABELS: Record<string, (v: unknown) => [string, string]> = {
   name: (v) => ['Policy', settingValue(v)],
@@ -671,6 +679,7 @@ const MODEL_LABELS: Record<string, string> = {
   columns: 'Model columns',
   trainRows: 'Model training rows',
   rareCategoryMin: 'Model rare-category minimum',
+  relations: 'Relations the model keeps on every row',
 };
 
 const settingsSection = (report: Report): string => {

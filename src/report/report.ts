@@ -48,6 +48,8 @@ export const Report = z.object({
     columns: z.number().int().min(0),
     trainRows: z.number().int().min(0),
     rareCategoryMin: z.number().int().min(0),
+    /** The relations the model enforces on every row, in words ('start ≤ end', 'total = a + b'). */
+    relations: z.array(z.string()).default([]),
   }),
   privacy: z.object({
     verdict: z.enum(['pass', 'fail']),
@@ -66,7 +68,7 @@ export interface BuildReportInput {
   rows: number;
   shards: number;
   policy: Policy;
-  model: { columns: number; trainRows: number; rareCategoryMin: number };
+  model: { columns: number; trainRows: number; rareCategoryMin: number; relations?: string[] };
   privacy: PrivacyResult;
   fidelity: Fidelity;
   /** The same scorer run on the holdout sample instead of the synthetic rows; absent or null without one. */
@@ -124,7 +126,7 @@ export const buildReport = (input: BuildReportInput): Report => {
     shards: input.shards,
     syntheticRows: privacy.syntheticRows,
     policy: input.policy,
-    model: input.model,
+    model: { ...input.model, relations: input.model.relations ?? [] },
     privacy: {
       verdict: privacy.verdict,
       checks: privacy.checks,

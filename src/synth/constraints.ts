@@ -236,6 +236,14 @@ export const detectConstraints = (model: ModelArtifact, train: Table, _profile?:
   return [...orders, ...sums, ...detectFixed(model, train)];
 };
 
+/** A constraint in words, naming columns only (a fixed map's categories stay in the model). */
+export const describeConstraint = (c: Constraint): string =>
+  c.type === 'order'
+    ? `${c.lo} ≤ ${c.hi}`
+    : c.type === 'sum'
+      ? `${c.total} = ${c.parts[0]} + ${c.parts[1]}`
+      : `${c.determinant} determines ${c.dependent}`;
+
 type Enforce = (rows: Cell[][], from: number, count: number) => void;
 
 /**

@@ -2,13 +2,14 @@ import { createHash } from 'node:crypto';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
 import { makeHandler } from '../../functions/gate-run/handler.ts';
-import type { RunRecord } from '../../src/contracts.ts';
+import type { ModelArtifact, RunRecord } from '../../src/contracts.ts';
 import { TransientError } from '../../src/errors.ts';
 import { parseCsv } from '../../src/formats/csv.ts';
 import type { Manifest } from '../../src/pipeline/gate-run.ts';
 import type { Generator } from '../../src/ports.ts';
 import type { Report } from '../../src/report/report.ts';
 import { sampleCustomers } from '../../src/sample/customers.ts';
+import { describeConstraint } from '../../src/synth/constraints.ts';
 import { toCsv } from '../../src/table.ts';
 import { type FakeAws, fakeAws } from '../helpers/fake-aws.ts';
 import { context, landAllShards, readyEvent, SEED_ROWS, startSeedRun, TWO_SHARD_ROWS } from './fixtures.ts';
@@ -70,6 +71,12 @@ describe('gate-run', () => {
     // Beside the scores, the holdout scored the same way: what a perfect generator would reach.
     expect(report.fidelity.ceiling?.rows).toBeGreaterThan(0);
     expect(report.fidelity.ceiling?.overall).toBeGreaterThan(0.5);
+    // The relations the model kept, in words (the customer sample has none, and says so).
+    const model = aws.json<ModelArtifact>(aws.buckets.work, `runs/${runId}/model.json`);
+    expect(report.model.relations).toEqual(model.constraints.map(describeConstraint));
+    expect(aws.text(aws.buckets.curated, `${prefix}report.html`)).toContain(
+      `Relations the model keeps on every row</th><td>${report.model.relations.join('; ') || 'none'}`,
+    );
     expect(aws.json<RunRecord>(aws.buckets.work, `runs/${runId}/run.json`)).toMatchObject({
       status: 'published',
       output: { bucket: aws.buckets.curated, prefix },

@@ -178,6 +178,21 @@ describe('report.html', () => {
       expect(html).toContain(`Distribution of ${c.name.replaceAll('<', '&lt;').replaceAll('>', '&gt;')}`);
   });
 
+  it('lists the relations the model keeps on every row, escaped like any column name', () => {
+    // Prepare
+    const relations = ['start ≤ end', 'Cost Total $ = Cost Other + Cost Repair', `${EVIL} determines state`];
+    const withRelations = { ...report, model: { ...report.model, relations } };
+
+    // Act
+    const page = renderReportHtml(withRelations);
+
+    // Assess
+    expect(page).toContain(
+      'Relations the model keeps on every row</th><td>start ≤ end; Cost Total $ = Cost Other + Cost Repair; &lt;script&gt;',
+    );
+    expect(html).toContain('Relations the model keeps on every row</th><td>none</td>');
+  });
+
   it('shows the holdout ceiling next to the scores', () => {
     // Assess
     const ceiling = report.fidelity.ceiling!;
