@@ -464,24 +464,29 @@ const idDraw = (pattern: string, runSeed: number, shard: number, rng: Rng): ((ro
 
 let loremWords: string[] | undefined;
 
-/** Draws a word of a table in proportion to the rows it appears in (cumulative counts, binary search). */
-const wordDraw = (table: WordTable, rng: Rng): (() => string) => {
+/**
+ * Draws a word of a table in proportion to the rows it appears in (cumulative counts, binary
+ * search); never `avoid` where the table has another word (its neighbour in the table instead).
+ */
+const wordDraw = (table: WordTable, rng: Rng): ((avoid?: string) => string) => {
   const cumulative = new Float64Array(table.rows.length);
   let total = 0;
   table.rows.forEach((n, i) => {
     total += n;
     cumulative[i] = total;
   });
-  return () => {
+  const n = table.words.length;
+  return (avoid) => {
     const x = rng.next() * total;
     let lo = 0;
-    let hi = cumulative.length - 1;
+    let hi = n - 1;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
       if (cumulative[mid]! > x) hi = mid;
       else lo = mid + 1;
     }
-    return table.words[lo]!;
+    const word = table.words[lo]!;
+    return word === avoid && n > 1 ? table.words[(lo + 1) % n]! : word;
   };
 };
 
@@ -499,8 +504,11 @@ const textDraw = (marginal: Extract<Marginal, { type: 'text' }>, rng: Rng): (() 
       const target = Math.max(0, Math.round(interpolate(lengths, rng.next())));
       if (target === 0) return '';
       let out = first();
+      let last = out;
       for (;;) {
-        const word = rest();
+        // A word straight after itself ('the the') reads as a stutter.
+        const word = rest(last);
+        last = word;
         // A word that would overshoot by more than half of itself ends the text instead.
         if (out.length + 1 + word.length / 2 > target) return out;
         out += ` ${word}`;

@@ -150,6 +150,8 @@ describe('fitModel', () => {
     expect(texts.length).toBe(2000);
     const firsts = texts.map((t) => t.split(' ')[0]!);
     expect(firsts.filter((w) => (firstRows.get(w) ?? 0) < 5)).toEqual([]);
+    // no word straight after itself ('ford ford')
+    expect(texts.filter((t) => t.split(' ').some((w, i, words) => i > 0 && words[i - 1] === w))).toEqual([]);
     expect(texts.flatMap((t) => t.split(' ').slice(1)).filter((w) => (restRows.get(w) ?? 0) < 5)).toEqual([]);
     // the makes lead, as in the seed; a rare word (a model name seen once) never enters model.json
     expect(firsts.filter((w) => w === 'ford').length).toBeGreaterThan(100);
