@@ -233,19 +233,29 @@ const parquetReader = async (
   bytesRead: () => number,
 ): Promise<SeedReader> => {
   let once = false;
+  let rowsRead = 0;
   const { columns, warnings } = uniqueColumns(source.columns, name);
+  async function* counted(): AsyncGenerator<Cell[][]> {
+    for await (const batch of source.batches(batchSize)) {
+      rowsRead += batch.length;
+      yield batch;
+    }
+  }
   return {
     format: 'parquet',
     compression,
     columns,
     warnings,
+    // The file is at hand before a row is read (spooled, or on disk): headway is the share of rows read.
     get bytesRead() {
-      return bytesRead();
+      return source.rows > 0
+        ? Math.floor((bytesRead() * Math.min(rowsRead, source.rows)) / source.rows)
+        : bytesRead();
     },
     batches() {
       if (once) throw new Error(`${name}: SeedReader.batches() can be iterated once; open the seed again`);
       once = true;
-      return source.batches(batchSize);
+      return counted();
     },
     close: () => source.close(),
   };

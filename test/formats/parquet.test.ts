@@ -72,11 +72,13 @@ describe('Parquet seeds', () => {
     let first: Cell[] | undefined;
     let last: Cell[] | undefined;
     let maxBatch = 0;
+    const headway: number[] = [];
     for await (const batch of reader.batches()) {
       first ??= batch[0];
       last = batch.at(-1);
       rows += batch.length;
       maxBatch = Math.max(maxBatch, batch.length);
+      headway.push(reader.bytesRead);
     }
     // Assess
     expect(reader.format).toBe('parquet');
@@ -85,6 +87,9 @@ describe('Parquet seeds', () => {
     expect(rows).toBe(3_000_000);
     expect(maxBatch).toBe(50_000);
     expect(reader.bytesRead).toBe(13_493_022);
+    // Headway grows with the rows read, batch by batch (the file is on disk from the start).
+    expect(headway[0]).toBe(Math.floor((13_493_022 * 50_000) / 3_000_000));
+    expect(headway.every((b, i) => i === 0 || b > headway[i - 1]!)).toBe(true);
     // A timestamp without a time zone is written as wall-clock ISO 8601, integers as their digits.
     expect(first).toEqual(['2001-01-01T00:01:00', '33', '2176', 'LAS', 'PHL']);
     expect(last).toHaveLength(5);
