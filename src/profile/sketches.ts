@@ -160,13 +160,28 @@ export const weightedQuantiles = (items: [number, number][], probs: readonly num
 
 const TOP_CAPACITY = 64;
 
+/** One Space-Saving counter; `seq` orders counters of equal count by when their value came in. */
+interface Counter {
+  value: string;
+  count: number;
+  error: number;
+  seq: number;
+  /** Its place in the heap. */
+  at: number;
+}
+
 /**
  * Space-Saving heavy hitters: up to 64 values with counts; a new value when full takes the place
- * of the smallest counter and inherits its count as its error. Any value more frequent than
- * total / 64 is among the counters. Merging adds counters and keeps the 64 largest.
+ * of the smallest counter (of equal ones, the one whose value came in first) and inherits its count
+ * as its error. Any value more frequent than total / 64 is among the counters. Merging adds
+ * counters and keeps the 64 largest. The smallest is found through a min-heap: a column of
+ * distinct values replaces a counter on every row, and a scan of all 64 for each was the costliest
+ * step of profiling text.
  */
 export class TopK {
-  private readonly counts = new Map<string, { count: number; error: number }>();
+  private readonly counts = new Map<string, Counter>();
+  private heap: Counter[] = [];
+  private seq = 0;
 
   static revive(state: TopK): TopK {
     return Object.setPrototypeOf(state, TopK.prototype);
@@ -176,22 +191,23 @@ export class TopK {
     const seen = this.counts.get(value);
     if (seen !== undefined) {
       seen.count += weight;
+      this.down(seen.at);
       return;
     }
-    if (this.counts.size < TOP_CAPACITY) {
-      this.counts.set(value, { count: weight, error: 0 });
+    const { heap } = this;
+    if (heap.length < TOP_CAPACITY) {
+      const counter = { value, count: weight, error: 0, seq: this.seq++, at: heap.length };
+      heap.push(counter);
+      this.counts.set(value, counter);
+      this.up(counter.at);
       return;
     }
-    let min: string | undefined;
-    let minCount = Number.POSITIVE_INFINITY;
-    for (const [v, c] of this.counts) {
-      if (c.count < minCount) {
-        minCount = c.count;
-        min = v;
-      }
-    }
-    this.counts.delete(min!);
-    this.counts.set(value, { count: minCount + weight, error: minCount });
+    const min = heap[0]!;
+    this.counts.delete(min.value);
+    const counter = { value, count: min.count + weight, error: min.count, seq: this.seq++, at: 0 };
+    heap[0] = counter;
+    this.counts.set(value, counter);
+    this.down(0);
   }
 
   merge(other: TopK): void {
@@ -200,12 +216,58 @@ export class TopK {
       if (mine !== undefined) {
         mine.count += c.count;
         mine.error += c.error;
-      } else this.counts.set(value, { ...c });
+      } else this.counts.set(value, { value, count: c.count, error: c.error, seq: this.seq++, at: -1 });
     }
-    if (this.counts.size <= TOP_CAPACITY) return;
-    const kept = [...this.counts].sort((a, b) => b[1].count - a[1].count).slice(0, TOP_CAPACITY);
-    this.counts.clear();
-    for (const [value, c] of kept) this.counts.set(value, c);
+    if (this.counts.size > TOP_CAPACITY) {
+      // The largest, ties in arrival order (a stable sort), arriving again in that order.
+      const kept = [...this.counts.values()].sort((a, b) => b.count - a.count).slice(0, TOP_CAPACITY);
+      this.counts.clear();
+      for (const c of kept) {
+        c.seq = this.seq++;
+        this.counts.set(c.value, c);
+      }
+    }
+    this.heap = [...this.counts.values()];
+    this.heap.forEach((c, i) => {
+      c.at = i;
+    });
+    for (let i = (this.heap.length >> 1) - 1; i >= 0; i--) this.down(i);
+  }
+
+  private less(a: Counter, b: Counter): boolean {
+    return a.count < b.count || (a.count === b.count && a.seq < b.seq);
+  }
+
+  private swap(i: number, j: number): void {
+    const { heap } = this;
+    const a = heap[i]!;
+    const b = heap[j]!;
+    heap[i] = b;
+    heap[j] = a;
+    b.at = i;
+    a.at = j;
+  }
+
+  private up(i: number): void {
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!this.less(this.heap[i]!, this.heap[parent]!)) return;
+      this.swap(i, parent);
+      i = parent;
+    }
+  }
+
+  private down(i: number): void {
+    const { heap } = this;
+    for (;;) {
+      const left = 2 * i + 1;
+      if (left >= heap.length) return;
+      const right = left + 1;
+      const child = right < heap.length && this.less(heap[right]!, heap[left]!) ? right : left;
+      if (!this.less(heap[child]!, heap[i]!)) return;
+      this.swap(i, child);
+      i = child;
+    }
   }
 
   /** Values with the occurrences they surely have (count less error), largest first. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { mix32 } from '../../src/profile/infer.ts';
-import { HyperLogLog, QuantileSketch } from '../../src/profile/sketches.ts';
+import { HyperLogLog, QuantileSketch, TopK } from '../../src/profile/sketches.ts';
 import { createRng, hash32 } from '../../src/random.ts';
 
 const rankError = (sorted: number[], p: number, value: number): number => {
@@ -89,5 +89,68 @@ describe('QuantileSketch (KLL)', () => {
     for (const [i, p] of PROBS.entries()) expect(rankError(sorted, p, got[i]!)).toBeLessThanOrEqual(0.01);
     expect(merged.count).toBe(values.length);
     expect(again.quantiles(PROBS)).toEqual(got);
+  });
+});
+
+describe('TopK (Space-Saving)', () => {
+  /** The textbook algorithm, the smallest counter found by a scan (of equal ones, the oldest). */
+  const reference = (stream: string[], capacity = 64): [string, number][] => {
+    const counts = new Map<string, { count: number; error: number }>();
+    for (const value of stream) {
+      const seen = counts.get(value);
+      if (seen !== undefined) seen.count++;
+      else if (counts.size < capacity) counts.set(value, { count: 1, error: 0 });
+      else {
+        let min = '';
+        let minCount = Number.POSITIVE_INFINITY;
+        for (const [v, c] of counts) {
+          if (c.count < minCount) {
+            minCount = c.count;
+            min = v;
+          }
+        }
+        counts.delete(min);
+        counts.set(value, { count: minCount + 1, error: minCount });
+      }
+    }
+    return [...counts]
+      .map(([v, c]): [string, number] => [v, c.count - c.error])
+      .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+  };
+
+  it('keeps the counters the textbook algorithm keeps, on skewed and on all-distinct streams', () => {
+    // Prepare: a Zipf-like stream over 2,000 values, and 5,000 distinct values with a few heavy ones
+    const rng = createRng(11);
+    const skewed = Array.from({ length: 20_000 }, () => `v${Math.floor(2000 * rng.next() ** 3)}`);
+    const distinct = Array.from({ length: 5_000 }, (_, i) => (i % 10 === 0 ? `hot${i % 3}` : `d${i}`));
+    for (const stream of [skewed, distinct]) {
+      // Act
+      const top = new TopK();
+      for (const value of stream) top.add(value);
+      // Assess
+      expect(top.entries()).toEqual(reference(stream));
+    }
+  });
+
+  it('merges two halves into the counters of the whole, the frequent values first', () => {
+    // Prepare
+    const rng = createRng(12);
+    const stream = Array.from({ length: 10_000 }, () => `v${Math.floor(500 * rng.next() ** 4)}`);
+    const [a, b] = [new TopK(), new TopK()];
+    stream.forEach((v, i) => {
+      (i < 5_000 ? a : b).add(v);
+    });
+    // Act
+    a.merge(b);
+    // Assess: the five most frequent values lead, each with at least its true count less the error bound
+    const truth = new Map<string, number>();
+    for (const v of stream) truth.set(v, (truth.get(v) ?? 0) + 1);
+    const heaviest = [...truth].sort((x, y) => y[1] - x[1]).slice(0, 5);
+    const merged = new Map(a.entries());
+    for (const [value, n] of heaviest)
+      expect(merged.get(value)).toBeGreaterThan(n - (2 * stream.length) / 64);
+    // and adding more after a merge still evicts the smallest counter
+    for (let i = 0; i < 1000; i++) a.add(`new${i}`);
+    expect(a.entries()[0]![0]).toBe(heaviest[0]![0]);
   });
 });
