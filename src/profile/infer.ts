@@ -305,6 +305,8 @@ export class ColumnStats {
   private readonly counts = new Map<string, ValueEntry>();
   private countedChars = 0;
   private capped = false;
+  /** Whether a value of this column was trimmed (see `add`). */
+  private trimmed = false;
   /** Past the cap: distinct values by HyperLogLog, numbers not counted exactly by KLL. */
   private sketch: HyperLogLog | undefined;
   private numbers: QuantileSketch | undefined;
@@ -321,20 +323,26 @@ export class ColumnStats {
   /**
    * Adds one cell. Returns the value's entry (undefined for an empty cell): the caller may hand it
    * back to `repeat` for a later cell known to hold the same text, skipping the lookup and parse.
+   * `unseen`: the caller knows this exact text is not a counted value (the byte scanner, whose
+   * table holds every counted value's bytes): the lookup is skipped, unless a value of the column
+   * has needed trimming, when other text may trim to a counted value.
    */
-  add(cell: Cell): ValueEntry | undefined {
+  add(cell: Cell, unseen = false): ValueEntry | undefined {
     if (cell === null) {
       this.rows++;
       this.empties++;
       return undefined;
     }
     const v = trimValue(cell);
+    if (v !== cell) this.trimmed = true;
     if (v === '') {
       this.rows++;
       this.empties++;
       return undefined;
     }
-    const seen = this.counts.get(v);
+    // A lookup in a table of up to 10,000 values mostly misses the cache: a column of distinct
+    // values paid more for it than for anything else.
+    const seen = unseen && !this.trimmed ? undefined : this.counts.get(v);
     if (seen !== undefined) {
       this.repeat(seen);
       return seen;

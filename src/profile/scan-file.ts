@@ -422,7 +422,8 @@ export const scanDelimitedFile = async (
                 entry = interner.cached!;
                 stats[c]!.repeat(entry);
               } else {
-                entry = stats[c]!.add(decode(c));
+                // Bytes the table does not hold are no counted value's (it holds every one's).
+                entry = stats[c]!.add(decode(c), true);
                 if (entry !== undefined) interner.remember(buf, s, e, h, entry);
               }
               cellEntries[c] = entry;

@@ -101,6 +101,20 @@ describe('profileFile and profileStream', () => {
     expect(stream.profile.columns[1]!.top.map((t) => t.value).sort()).toEqual(['gold', 'silver']);
   });
 
+  it('counts a value padded only later as the value seen bare before (the scanner skips no lookup it needs)', async () => {
+    // Prepare: 'gold' bare in the first rows, then ' gold' and 'gold ' padded
+    const lines = ['id,tier'];
+    for (let i = 0; i < 200; i++) lines.push(`${i},${i < 100 ? 'gold' : i % 2 === 0 ? ' gold' : 'gold '}`);
+    const csv = `${lines.join('\n')}\n`;
+
+    // Act
+    const { file, stream } = await both(csv, 'late-padding.csv');
+
+    // Assess: one category of 200, on every path
+    expect(stream.profile.columns[1]).toMatchObject({ distinct: 1, top: [{ value: 'gold', count: 200 }] });
+    expect(file.profile.columns).toEqual(stream.profile.columns);
+  });
+
   it('reads quoted fields with delimiters, doubled quotes, newlines, CRLF, a BOM and UTF-8 across its buffer', async () => {
     // Prepare: enough rows that records straddle the 4 MiB read buffer.
     const lines = ['\uFEFFid,note,city'];
