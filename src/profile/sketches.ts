@@ -202,11 +202,14 @@ export class TopK {
       this.up(counter.at);
       return;
     }
+    // The smallest counter is taken over in place (no allocation per value of a distinct column).
     const min = heap[0]!;
     this.counts.delete(min.value);
-    const counter = { value, count: min.count + weight, error: min.count, seq: this.seq++, at: 0 };
-    heap[0] = counter;
-    this.counts.set(value, counter);
+    min.value = value;
+    min.error = min.count;
+    min.count += weight;
+    min.seq = this.seq++;
+    this.counts.set(value, min);
     this.down(0);
   }
 
