@@ -389,7 +389,7 @@ export class ColumnStats {
     // The most frequent values matter for categories and text; a column still numeric or dated
     // is summed up by its quantiles, and skipping it keeps the per-row cost where it was.
     if (!(this.floatOk || this.datetimeOk || this.isoDateOk || this.slashOk || this.namedOk !== 0)) {
-      this.heavy!.add(entry.value);
+      this.heavy!.add(entry.value, entry.hash);
     }
     if (!entry.token) {
       if (this.floatOk && !Number.isNaN(entry.x)) this.numbers!.update(entry.x);
@@ -1013,7 +1013,7 @@ export class ColumnStats {
         continue;
       }
       this.sketch!.add(entry.hash);
-      this.heavy!.add(entry.value, entry.count);
+      this.heavy!.add(entry.value, entry.hash, entry.count);
       if (!entry.token) this.pastCapShapes[this.shapeOf(entry)]! += entry.count;
       if (entry.count > 1) this.duplicates = true;
       if (!entry.token && !Number.isNaN(entry.x)) this.numbers!.add(entry.x, entry.count);

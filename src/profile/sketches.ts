@@ -163,6 +163,8 @@ const TOP_CAPACITY = 64;
 /** One Space-Saving counter; `seq` orders counters of equal count by when their value came in. */
 interface Counter {
   value: string;
+  /** The value's hash (its ValueEntry's), the key of the table. */
+  hash: number;
   count: number;
   error: number;
   seq: number;
@@ -170,16 +172,19 @@ interface Counter {
   at: number;
 }
 
+/** Slots of TopK's table: four per counter, so probes stay short. */
+const TOP_SLOTS = 256;
+
 /**
  * Space-Saving heavy hitters: up to 64 values with counts; a new value when full takes the place
  * of the smallest counter (of equal ones, the one whose value came in first) and inherits its count
  * as its error. Any value more frequent than total / 64 is among the counters. Merging adds
- * counters and keeps the 64 largest. The smallest is found through a min-heap: a column of
- * distinct values replaces a counter on every row, and a scan of all 64 for each was the costliest
- * step of profiling text.
+ * counters and keeps the 64 largest. A column of distinct values replaces a counter on every row,
+ * so the smallest is found through a min-heap and values through a table of their own (open
+ * addressing on the value's hash; a Map deleted from on every row was the costliest step left).
  */
 export class TopK {
-  private readonly counts = new Map<string, Counter>();
+  private slots: (Counter | undefined)[] = new Array(TOP_SLOTS);
   private heap: Counter[] = [];
   private seq = 0;
 
@@ -187,8 +192,9 @@ export class TopK {
     return Object.setPrototypeOf(state, TopK.prototype);
   }
 
-  add(value: string, weight = 1): void {
-    const seen = this.counts.get(value);
+  /** Counts `weight` more occurrences of `value`, whose hash is `hash` (equal values, equal hashes). */
+  add(value: string, hash: number, weight = 1): void {
+    const seen = this.find(value, hash);
     if (seen !== undefined) {
       seen.count += weight;
       this.down(seen.at);
@@ -196,45 +202,92 @@ export class TopK {
     }
     const { heap } = this;
     if (heap.length < TOP_CAPACITY) {
-      const counter = { value, count: weight, error: 0, seq: this.seq++, at: heap.length };
+      const counter = { value, hash, count: weight, error: 0, seq: this.seq++, at: heap.length };
       heap.push(counter);
-      this.counts.set(value, counter);
+      this.place(counter);
       this.up(counter.at);
       return;
     }
     // The smallest counter is taken over in place (no allocation per value of a distinct column).
     const min = heap[0]!;
-    this.counts.delete(min.value);
+    this.remove(min);
     min.value = value;
+    min.hash = hash;
     min.error = min.count;
     min.count += weight;
     min.seq = this.seq++;
-    this.counts.set(value, min);
+    this.place(min);
     this.down(0);
   }
 
   merge(other: TopK): void {
-    for (const [value, c] of other.counts) {
-      const mine = this.counts.get(value);
+    // The other's counters in the order their values came in, as a Map would list them.
+    for (const c of [...other.heap].sort((a, b) => a.seq - b.seq)) {
+      const mine = this.find(c.value, c.hash);
       if (mine !== undefined) {
         mine.count += c.count;
         mine.error += c.error;
-      } else this.counts.set(value, { value, count: c.count, error: c.error, seq: this.seq++, at: -1 });
-    }
-    if (this.counts.size > TOP_CAPACITY) {
-      // The largest, ties in arrival order (a stable sort), arriving again in that order.
-      const kept = [...this.counts.values()].sort((a, b) => b.count - a.count).slice(0, TOP_CAPACITY);
-      this.counts.clear();
-      for (const c of kept) {
-        c.seq = this.seq++;
-        this.counts.set(c.value, c);
+      } else {
+        const counter = { ...c, seq: this.seq++, at: this.heap.length };
+        this.heap.push(counter);
+        this.place(counter); // at most 128 counters: the table stays half empty
       }
     }
-    this.heap = [...this.counts.values()];
+    let counters = [...this.heap].sort((a, b) => a.seq - b.seq);
+    if (counters.length > TOP_CAPACITY) {
+      // The largest, ties in arrival order (a stable sort), arriving again in that order.
+      counters = counters.sort((a, b) => b.count - a.count).slice(0, TOP_CAPACITY);
+      for (const c of counters) c.seq = this.seq++;
+    }
+    this.slots = new Array(TOP_SLOTS);
+    for (const c of counters) this.place(c);
+    this.heap = counters;
     this.heap.forEach((c, i) => {
       c.at = i;
     });
     for (let i = (this.heap.length >> 1) - 1; i >= 0; i--) this.down(i);
+  }
+
+  /** Values with the occurrences they surely have (count less error), largest first. */
+  entries(): [string, number][] {
+    return this.heap
+      .map((c): [string, number] => [c.value, c.count - c.error])
+      .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+  }
+
+  private find(value: string, hash: number): Counter | undefined {
+    const { slots } = this;
+    for (let i = hash & (TOP_SLOTS - 1); ; i = (i + 1) & (TOP_SLOTS - 1)) {
+      const c = slots[i];
+      if (c === undefined) return undefined;
+      if (c.hash === hash && c.value === value) return c;
+    }
+  }
+
+  private place(counter: Counter): void {
+    const { slots } = this;
+    let i = counter.hash & (TOP_SLOTS - 1);
+    while (slots[i] !== undefined) i = (i + 1) & (TOP_SLOTS - 1);
+    slots[i] = counter;
+  }
+
+  /** Takes the counter out of the table, moving later ones of its run back (linear probing). */
+  private remove(counter: Counter): void {
+    const { slots } = this;
+    const mask = TOP_SLOTS - 1;
+    let i = counter.hash & mask;
+    while (slots[i] !== counter) i = (i + 1) & mask;
+    slots[i] = undefined;
+    for (let j = (i + 1) & mask; slots[j] !== undefined; j = (j + 1) & mask) {
+      const c = slots[j]!;
+      const home = c.hash & mask;
+      // c stays unless its home lies cyclically in (i, j]: then the gap at i would hide it.
+      const stays = i <= j ? home > i && home <= j : home > i || home <= j;
+      if (stays) continue;
+      slots[i] = c;
+      slots[j] = undefined;
+      i = j;
+    }
   }
 
   private less(a: Counter, b: Counter): boolean {
@@ -271,12 +324,5 @@ export class TopK {
       this.swap(i, child);
       i = child;
     }
-  }
-
-  /** Values with the occurrences they surely have (count less error), largest first. */
-  entries(): [string, number][] {
-    return [...this.counts]
-      .map(([value, c]): [string, number] => [value, c.count - c.error])
-      .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
   }
 }
