@@ -9,15 +9,30 @@
  * Accuracy on the 106 MB file against DuckDB's exact figures: null counts exact, distinct counts
  * within 2 %, each reported quantile's rank within 1 % of its target.
  *
- * Options: --skip-big (only the 106 MB file), --runs N (runs per tool and file, the fastest
- * counts; default 1), --workers N (doppel workers and DuckDB threads, default 2).
+ * Then a table of people, as seeds with PII are (the bundled customers sample, 300,000 rows, about
+ * 44 MB, built once): names, emails, phones, addresses, mostly distinct values, each decoded and
+ * tested on its own, at 2 threads each; no target, the ratio says where doppel stands.
+ *
+ * Options: --skip-big (only the 106 MB file), --skip-people (no table of people), --runs N (runs
+ * per tool and file, the fastest counts; default 1), --workers N (doppel workers and DuckDB
+ * threads, default 2).
  * Targets: throughput >= 1.5x DuckDB's MB/s; peak RSS <= 256 MiB on the 1 GB file; the accuracy
  * bounds above.
  */
 import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
-import { createReadStream, createWriteStream, existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
+import {
+  createReadStream,
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  renameSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { DuckDBInstance } from '@duckdb/node-api';
+import { sampleCustomers } from '../src/sample/customers.ts';
+import { toCsv } from '../src/table.ts';
 import { count, fixed, type Row, since, textTable } from './lib/print.ts';
 
 export const description = 'profile MB/s and peak RSS vs DuckDB SUMMARIZE on flights-3m (106 MB, 1 GB)';
@@ -26,6 +41,8 @@ const PARQUET = 'node_modules/vega-datasets/data/flights-3m.parquet';
 const SMALL = '.bench/flights-3m.csv';
 const BIG = '.bench/flights-3m-x10.csv';
 const BIG_BYTES = 1e9;
+const PEOPLE = '.bench/customers-300k.csv';
+const PEOPLE_ROWS = 300_000;
 const SPEED_TARGET = 1.5;
 const RSS_TARGET_MIB = 256;
 const DISTINCT_ERROR = 0.02;
@@ -33,27 +50,39 @@ const RANK_ERROR = 0.01;
 
 interface Options {
   skipBig: boolean;
+  skipPeople: boolean;
   runs: number;
   workers: number;
 }
 
 const optionsOf = (args: string[]): Options => {
-  const options: Options = { skipBig: false, runs: 1, workers: 2 };
+  const options: Options = { skipBig: false, skipPeople: false, runs: 1, workers: 2 };
   for (let i = 0; i < args.length; i++) {
     const value = args[i + 1];
     if (args[i] === '--skip-big') options.skipBig = true;
+    else if (args[i] === '--skip-people') options.skipPeople = true;
     else if (args[i] === '--runs' && value !== undefined) {
       options.runs = Math.max(1, Number(value));
       i++;
     } else if (args[i] === '--workers' && value !== undefined) {
       options.workers = Math.max(1, Number(value));
       i++;
-    } else throw new Error(`unknown option '${args[i]}' (--skip-big, --runs N, --workers N)`);
+    } else throw new Error(`unknown option '${args[i]}' (--skip-big, --skip-people, --runs N, --workers N)`);
   }
   return options;
 };
 
 const duck = async () => (await DuckDBInstance.create(':memory:')).connect();
+
+/** The bundled customers sample (faker from a fixed seed) at 300,000 rows, written once. */
+const ensurePeople = (): void => {
+  if (existsSync(PEOPLE)) return;
+  mkdirSync('.bench', { recursive: true });
+  const started = performance.now();
+  writeFileSync(`${PEOPLE}.tmp`, toCsv(sampleCustomers(PEOPLE_ROWS)));
+  renameSync(`${PEOPLE}.tmp`, PEOPLE);
+  console.log(`built ${PEOPLE} (${count(PEOPLE_ROWS)} customers) in ${fixed(since(started), 1)} s`);
+};
 
 const ensureSmall = async (): Promise<void> => {
   if (existsSync(SMALL)) return;
@@ -250,6 +279,34 @@ export const run = async (args: string[]): Promise<unknown> => {
     ),
   );
 
+  // Seeds with PII: mostly distinct text, each value decoded and tested on its own.
+  const people = options.skipPeople
+    ? []
+    : (() => {
+        ensurePeople();
+        return ['doppel', 'duckdb'].map((tool) => measure(tool, PEOPLE, options));
+      })();
+  if (people.length > 0) {
+    const peopleRatio = people[0]!.mbPerSecond / people[1]!.mbPerSecond;
+    console.log(
+      `\nA table of people (${PEOPLE}: names, emails, phones, SSNs, addresses, dates; mostly distinct ` +
+        `values), ${options.workers} workers/threads each; no target, the ratio says where doppel stands`,
+    );
+    console.log(
+      textTable(
+        ['tool', 'MB', 's', 'MB/s', 'peak RSS MiB', 'ratio'],
+        people.map((m, i) => [
+          m.tool,
+          fixed(m.mb, 0),
+          fixed(m.seconds, 2),
+          fixed(m.mbPerSecond, 1),
+          fixed(m.rssMiB, 0),
+          i === 0 ? fixed(peopleRatio, 2) : null,
+        ]),
+      ),
+    );
+  }
+
   console.log('\nTargets');
   for (const r of ratios)
     console.log(
@@ -279,6 +336,7 @@ export const run = async (args: string[]): Promise<unknown> => {
     },
     runs: results.map(({ result, ...m }) => m),
     stream: streamed.map(({ result, ...m }) => m),
+    people: people.map(({ result, ...m }) => m),
     ratios,
     accuracy: checks,
     seconds,
