@@ -7,7 +7,7 @@
  * rare), one wide-ranging number lies a little beyond the seed's maximum, identifying values are
  * real ones with every letter and digit redrawn (card numbers and IBANs keep a valid checksum), and
  * the relations the model enforces (a ≤ b between columns, one category fixing another, a total of
- * two columns) still hold, so planting them never costs the model a constraint.
+ * two or three columns) still hold, so planting them never costs the model a constraint.
  *
  * The gate then fails when a canary reappears: exactly (on the compared columns, beyond the rate at
  * which unseen holdout rows find an exact twin by chance), by an identifying value, or as the
@@ -152,7 +152,7 @@ interface Fixed {
 
 /**
  * Relations that hold in every train row: lo ≤ hi between numbers or dates; one category fixing
- * another; a number that is two others added.
+ * another; a number that is two or three others added.
  */
 const relationsOf = (train: Table, plans: Plan[], columns: (ColumnProfile | undefined)[]) => {
   const orders: Order[] = [];
@@ -205,7 +205,7 @@ const relationsOf = (train: Table, plans: Plan[], columns: (ColumnProfile | unde
       if (holds && support >= RELATION_SUPPORT) fixed.push({ from: a, to: b, map });
     }
   }
-  // Sums between numbers, found as the model finds them (synth/constraints.ts).
+  // Sums of numbers, found as the model finds them (synth/constraints.ts).
   const series = plans.flatMap((plan, j): (NumberSeries & { at: number })[] => {
     if (plan !== 'number') return [];
     const texts = train.rows.map((row) => row[j] ?? null);
@@ -213,11 +213,10 @@ const relationsOf = (train: Table, plans: Plan[], columns: (ColumnProfile | unde
     const decimals = columns[j]?.kind === 'integer' ? 0 : (columns[j]?.decimals ?? decimalsOf(present));
     return [{ name: train.columns[j]!, at: j, decimals, values: Float64Array.from(texts, parseNumber) }];
   });
-  const sums = findSums(series).map(([t, a, b]) => ({
-    total: series[t]!.at,
-    a: series[a]!.at,
-    b: series[b]!.at,
-    decimals: series[t]!.decimals,
+  const sums = findSums(series).map(([t, ...parts]) => ({
+    total: series[t!]!.at,
+    parts: parts.map((k) => series[k]!.at),
+    decimals: series[t!]!.decimals,
   }));
   return { orders, fixed, sums };
 };
@@ -287,7 +286,7 @@ export const plantCanaries = (
     }
     // A total is its parts added, as in every train row (a pushed part pushes its total along).
     for (const sum of sums) {
-      const x = parseNumber(row[sum.a] ?? null) + parseNumber(row[sum.b] ?? null);
+      const x = sum.parts.reduce((total, k) => total + parseNumber(row[k] ?? null), 0);
       if (!Number.isNaN(x) && row[sum.total] != null) row[sum.total] = formatNumber(x, sum.decimals);
     }
     return row;

@@ -5,7 +5,8 @@
  *   their ranges overlap (otherwise the relation is trivially true and never needs enforcing);
  * - fixed: one categorical column's value fixes another's (city → state), when the determinant has
  *   more categories than the dependent;
- * - sum: one numeric column is two others added (total = subtotal + tax), the total then computed.
+ * - sum: one numeric column is two or three others added (total = subtotal + tax + shipping), the
+ *   total then computed.
  * Ranges and non-negativity need no entry: numeric marginals never leave the seed's [min, max].
  */
 import type { Profile } from '../contracts.ts';
@@ -157,47 +158,78 @@ export interface NumberSeries {
   values: Float64Array;
 }
 
+/** Most numeric columns searched for sums of three parts (n⁴ / 6 quadruples). */
+const SUM3_COLUMNS_MAX = 24;
+
 /**
- * Sums: one numeric column equal to two others added, in every row with all three (to the total's
- * decimals), both parts non-zero somewhere (else the total merely copies a column), as
- * [total, part, part] indices into `series`. A column is the total of one sum at most and never
- * also a part, so computing totals needs no order. The canaries (privacy/canaries.ts) keep to the
- * same sums, so planting them never costs the model one.
+ * Whether `total` is the sum of the `parts` in every row that has them all (to the total's
+ * decimals), in MIN_SUPPORT rows or more, each part non-zero somewhere (else the total merely
+ * copies fewer columns).
  */
-export const findSums = (series: readonly NumberSeries[]): [number, number, number][] => {
-  const found: [number, number, number][] = [];
+const adds = (total: NumberSeries, parts: readonly NumberSeries[]): boolean => {
+  const tolerance = 0.5 * 10 ** -total.decimals;
+  const nonZero = parts.map(() => false);
+  let support = 0;
+  for (let r = 0; r < total.values.length; r++) {
+    const z = total.values[r]!;
+    if (Number.isNaN(z)) continue;
+    let sum = 0;
+    let complete = true;
+    for (const part of parts) {
+      const x = part.values[r]!;
+      if (Number.isNaN(x)) {
+        complete = false;
+        break;
+      }
+      sum += x;
+    }
+    if (!complete) continue;
+    if (Math.abs(sum - z) > tolerance * (1 + 1e-9) + 1e-9 * Math.abs(z)) return false;
+    support++;
+    parts.forEach((part, k) => {
+      if (part.values[r] !== 0) nonZero[k] = true;
+    });
+  }
+  return support >= MIN_SUPPORT && nonZero.every(Boolean);
+};
+
+/**
+ * Sums: one numeric column equal to two others added (or three, in tables of up to 24 numeric
+ * columns: subtotal + tax + shipping), as [total, ...parts] indices into `series`; two parts are
+ * tried first. A column is the total of one sum at most and never also a part, so computing
+ * totals needs no order. The canaries (privacy/canaries.ts) keep to the same sums, so planting
+ * them never costs the model one.
+ */
+export const findSums = (series: readonly NumberSeries[]): number[][] => {
+  const found: number[][] = [];
   // Every (total, part, part) triple is tried: a table this wide is not searched (n³ / 2 triples).
   if (series.length > SUM_COLUMNS_MAX) return found;
-  const used = new Set<number>();
+  // A column without a non-zero value adds to anything: it is no part, and no total, of a sum.
+  const used = new Set(
+    series.flatMap((s, k) => (s.values.some((x) => x !== 0 && !Number.isNaN(x)) ? [] : [k])),
+  );
+  const free = (...at: number[]) => at.every((k) => !used.has(k));
   for (let t = 0; t < series.length; t++) {
     if (used.has(t)) continue;
     const total = series[t]!;
-    const tolerance = 0.5 * 10 ** -total.decimals;
-    search: for (let i = 0; i < series.length; i++) {
-      for (let j = i + 1; j < series.length; j++) {
-        if (i === t || j === t || used.has(i) || used.has(j)) continue;
-        const a = series[i]!.values;
-        const b = series[j]!.values;
-        let support = 0;
-        let aNonZero = false;
-        let bNonZero = false;
-        let holds = true;
-        for (let r = 0; r < total.values.length && holds; r++) {
-          const z = total.values[r]!;
-          const x = a[r]!;
-          const y = b[r]!;
-          if (Number.isNaN(z) || Number.isNaN(x) || Number.isNaN(y)) continue;
-          support++;
-          if (x !== 0) aNonZero = true;
-          if (y !== 0) bNonZero = true;
-          holds = Math.abs(x + y - z) <= tolerance * (1 + 1e-9) + 1e-9 * Math.abs(z);
-        }
-        if (!holds || support < MIN_SUPPORT || !aNonZero || !bNonZero) continue;
-        found.push([t, i, j]);
-        for (const k of [t, i, j]) used.add(k);
-        break search;
+    let parts: number[] | undefined;
+    for (let i = 0; i < series.length && parts === undefined; i++) {
+      for (let j = i + 1; j < series.length && parts === undefined; j++) {
+        if (i === t || j === t || !free(i, j)) continue;
+        if (adds(total, [series[i]!, series[j]!])) parts = [i, j];
       }
     }
+    for (let i = 0; i < series.length && parts === undefined && series.length <= SUM3_COLUMNS_MAX; i++) {
+      for (let j = i + 1; j < series.length && parts === undefined; j++) {
+        for (let k = j + 1; k < series.length && parts === undefined; k++) {
+          if (i === t || j === t || k === t || !free(i, j, k)) continue;
+          if (adds(total, [series[i]!, series[j]!, series[k]!])) parts = [i, j, k];
+        }
+      }
+    }
+    if (parts === undefined) continue;
+    found.push([t, ...parts]);
+    for (const k of [t, ...parts]) used.add(k);
   }
   return found;
 };
@@ -215,10 +247,10 @@ const detectSums = (model: ModelArtifact, train: Table): Constraint[] => {
       });
       return { name: column.name, decimals: m.type === 'numeric' && !m.integer ? m.decimals : 0, values };
     });
-  return findSums(series).map(([t, i, j]) => ({
+  return findSums(series).map(([t, ...parts]) => ({
     type: 'sum',
-    total: series[t]!.name,
-    parts: [series[i]!.name, series[j]!.name],
+    total: series[t!]!.name,
+    parts: parts.map((k) => series[k]!.name),
   }));
 };
 
@@ -241,7 +273,7 @@ export const describeConstraint = (c: Constraint): string =>
   c.type === 'order'
     ? `${c.lo} ≤ ${c.hi}`
     : c.type === 'sum'
-      ? `${c.total} = ${c.parts[0]} + ${c.parts[1]}`
+      ? `${c.total} = ${c.parts.join(' + ')}`
       : `${c.determinant} determines ${c.dependent}`;
 
 type Enforce = (rows: Cell[][], from: number, count: number) => void;
@@ -258,7 +290,7 @@ export const compileConstraints = (model: ModelArtifact): Enforce | undefined =>
   const at = (name: string): number => names.indexOf(name);
   const orders: { lo: number; hi: number; greater: (a: string, b: string) => boolean }[] = [];
   const fixed: { from: number; to: number; map: Map<string, string> }[] = [];
-  const sums: { total: number; a: number; b: number; decimals: number }[] = [];
+  const sums: { total: number; parts: number[]; decimals: number }[] = [];
   for (const c of model.constraints) {
     if (c.type === 'order') {
       const column = model.columns.find((m) => m.name === c.lo);
@@ -267,13 +299,9 @@ export const compileConstraints = (model: ModelArtifact): Enforce | undefined =>
       orders.push({ lo: at(c.lo), hi: at(c.hi), greater: greaterThan(column, reader.read) });
     } else if (c.type === 'sum') {
       const m = model.columns[at(c.total)]?.marginal;
-      if (m?.type !== 'numeric' || at(c.parts[0]) < 0 || at(c.parts[1]) < 0) continue;
-      sums.push({
-        total: at(c.total),
-        a: at(c.parts[0]),
-        b: at(c.parts[1]),
-        decimals: m.integer ? 0 : m.decimals,
-      });
+      const parts = c.parts.map(at);
+      if (m?.type !== 'numeric' || parts.some((k) => k < 0)) continue;
+      sums.push({ total: at(c.total), parts, decimals: m.integer ? 0 : m.decimals });
     } else if (at(c.determinant) >= 0 && at(c.dependent) >= 0) {
       fixed.push({ from: at(c.determinant), to: at(c.dependent), map: new Map(Object.entries(c.map)) });
     }
@@ -299,12 +327,14 @@ export const compileConstraints = (model: ModelArtifact): Enforce | undefined =>
         }
         if (!swapped) break;
       }
-      // A total is computed from its parts, where the row has all three (null rates stay the model's).
+      // A total is computed from its parts, where the row has them all (null rates stay the model's).
       for (const sum of sums) {
-        const a = row[sum.a];
-        const b = row[sum.b];
-        if (a == null || b == null || row[sum.total] == null) continue;
-        const x = Number(a) + Number(b);
+        if (row[sum.total] == null) continue;
+        let x = 0;
+        for (const k of sum.parts) {
+          const part = row[k];
+          x = part == null ? Number.NaN : x + Number(part);
+        }
         if (Number.isFinite(x)) row[sum.total] = formatNumber(x, sum.decimals);
       }
     }

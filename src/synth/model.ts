@@ -113,8 +113,8 @@ export type ModelColumn = z.infer<typeof ModelColumn>;
  */
 export const Constraint = z.discriminatedUnion('type', [
   z.object({ type: z.literal('order'), lo: z.string(), hi: z.string() }),
-  /** total = parts[0] + parts[1] in every train row (to the total's decimals): the total is computed. */
-  z.object({ type: z.literal('sum'), total: z.string(), parts: z.tuple([z.string(), z.string()]) }),
+  /** total = the parts (two or three) added, in every train row (to the total's decimals): the total is computed. */
+  z.object({ type: z.literal('sum'), total: z.string(), parts: z.array(z.string()).min(2).max(3) }),
   z.object({
     type: z.literal('fixed'),
     determinant: z.string(),

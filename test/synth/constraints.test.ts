@@ -134,3 +134,32 @@ describe('sum constraints', () => {
     expect(adds(loose)).toBeLessThan(500);
   });
 });
+
+describe('sums of three parts', () => {
+  it('finds a total of subtotal, tax and shipping, and computes it in every sampled row', async () => {
+    // Prepare: the invoices with the shipping fee inside the total
+    const seed = invoices(2000, 3);
+    const rows = seed.rows.map(([subtotal, tax, shipping]) => [
+      subtotal!,
+      tax!,
+      shipping!,
+      (Number(subtotal) + Number(tax) + Number(shipping)).toFixed(2),
+    ]);
+    const table = { columns: seed.columns, rows };
+    const { profile, train } = await profileSource(chunked(toCsv(table), 4096), 'invoices.csv', { seed: 3 });
+
+    // Act
+    const model = fitModel(profile, train, { seed: 3, rareCategoryMin: 5 });
+    const out = sampleShard(model, { rows: 3000, seed: 4, shard: 0 });
+
+    // Assess
+    expect(model.constraints.filter((c) => c.type === 'sum')).toEqual([
+      { type: 'sum', total: 'total', parts: ['subtotal', 'tax', 'shipping'] },
+    ]);
+    const off = out.rows.filter(
+      ([subtotal, tax, shipping, total]) =>
+        Math.abs(Number(subtotal) + Number(tax) + Number(shipping) - Number(total)) >= 0.005,
+    );
+    expect(off).toEqual([]);
+  });
+});
