@@ -4,8 +4,8 @@
  * Inputs, built once and cached under .bench/ (git-ignored): flights-3m.parquet (vega-datasets)
  * as CSV by DuckDB's COPY (about 106 MB), and that CSV's data rows repeated to >= 1 GB.
  * Then the pipeline's profile stage on the 106 MB file: one thread, the seed read as a stream
- * (profileStream, as ingest runs it; profileSource, the row reader gzip, JSON Lines and Parquet
- * take), against DuckDB at 1 thread.
+ * (profileStream, as ingest runs it, gzipped or not; profileSource, the row reader JSON Lines
+ * and Parquet take), against DuckDB at 1 thread.
  * Accuracy on the 106 MB file against DuckDB's exact figures: null counts exact, distinct counts
  * within 2 %, each reported quantile's rank within 1 % of its target.
  *
@@ -243,7 +243,7 @@ export const run = async (args: string[]): Promise<unknown> => {
   console.log(
     `\nThe pipeline's profile stage on ${SMALL}: one thread, the seed read as a stream ` +
       '(doppel-stream: byte-level fast path, as ingest runs it; doppel-rows: the row reader it ' +
-      'replaced, still the path of gzip, JSON Lines and Parquet), against DuckDB at 1 thread',
+      'replaced, still the path of JSON Lines and Parquet), against DuckDB at 1 thread',
   );
   console.log(
     textTable(

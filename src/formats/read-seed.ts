@@ -107,7 +107,11 @@ const isZlibError = (error: unknown): error is Error => {
   return error instanceof Error && typeof code === 'string' && code.startsWith('Z_');
 };
 
-async function* gunzip(chunks: AsyncIterable<Uint8Array>, name: string, rawBytes: () => number) {
+/**
+ * The gzip stream inflated, refusing a likely bomb (more than MAX_GZIP_RATIO times the compressed
+ * bytes read so far, `rawBytes`) and naming truncated or corrupt data by its compressed offset.
+ */
+export async function* gunzip(chunks: AsyncIterable<Uint8Array>, name: string, rawBytes: () => number) {
   const unzip = createGunzip();
   // Errors surface through `unzip`'s iterator below; the callback only keeps pipeline from throwing.
   pipeline(Readable.from(chunks), unzip, () => {});

@@ -8,7 +8,8 @@
  * The same seed and the same bytes give the same profile and the same samples.
  */
 
-import { stat } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { open, stat } from 'node:fs/promises';
 import {
   type ColumnProfile,
   type DatasetSpec,
@@ -20,6 +21,7 @@ import {
 import { sniffDelimiter } from '../formats/delimited.ts';
 import {
   checkHead,
+  gunzip,
   openSeed,
   openSeedFile,
   type SeedReader,
@@ -242,9 +244,10 @@ const fastDelimiter = (bytes: Uint8Array, name: string, complete: boolean): stri
 
 /**
  * Profiles a local file: delimited text through the byte-level fast path (scan-file.ts), in
- * chunks on worker threads when it is large (profile-chunks.ts); anything else — gzip, JSON
- * Lines, input the fast path declines — through `profileSource`. A file of one chunk gives
- * exactly the result of `profileSource` over its bytes; a larger one the same within the
+ * chunks on worker threads when it is large (profile-chunks.ts); gzipped text through the same
+ * fast path as a stream (`profileStream`: gzip cannot be cut into ranges); anything else — JSON
+ * Lines, Parquet, input the fast path declines — through `profileSource`. A file of one chunk
+ * gives exactly the result of `profileSource` over its bytes; a larger one the same within the
  * sketches' error, with samples as uniform.
  */
 export const profileFile = async (
@@ -253,9 +256,17 @@ export const profileFile = async (
   options: ProfileOptions,
 ): Promise<ProfiledSeed> => {
   const { size } = await stat(path);
-  return profileRanges({ path }, size, name, options, () =>
-    openSeedFile(path, name).then((reader) => profileReader(reader, name, options, size)),
-  );
+  return profileRanges({ path }, size, name, options, async () => {
+    const magic = Buffer.alloc(2);
+    const handle = await open(path, 'r');
+    await handle.read(magic, 0, 2, 0).finally(() => handle.close());
+    if (magic[0] === 0x1f && magic[1] === 0x8b) {
+      // Compressed reads of 256 KiB: headway in steps a small file still shows.
+      const stream = async () => createReadStream(path, { highWaterMark: 1 << 18 });
+      return profileStream(stream, name, { ...options, bytes: options.bytes ?? size });
+    }
+    return profileReader(await openSeedFile(path, name), name, options, size);
+  });
 };
 
 /** The profile's source of uncompressed delimited text read by the byte-level scanner. */
@@ -347,19 +358,19 @@ export const profileRanges = async (
   }
 };
 
-/**
- * Profiles a seed that can only be streamed (the pipeline's path: an S3 object, a local bucket):
- * plain delimited text through the byte-level fast path on this thread, in one pass; anything
- * else, or input the fast path declines, through `profileSource` — on the same stream when the
- * format says so at once, on a fresh one from `open` when the fast path gave up midway. The
- * result is exactly `profileSource`'s.
- */
-export const profileStream = async (
-  open: () => Promise<AsyncIterable<Uint8Array>>,
-  name: string,
-  options: ProfileOptions,
-): Promise<ProfiledSeed> => {
-  const chunks = (await open())[Symbol.asyncIterator]();
+/** The first bytes of a stream (SNIFF_BYTES or all of it), and the whole stream again. */
+interface Peeked {
+  head: Buffer;
+  /** Whether the stream ended within `head`. */
+  complete: boolean;
+  /** The bytes peeked, then the rest; stopping early releases the stream. */
+  replay(): AsyncIterable<Uint8Array>;
+  /** Releases the stream unread. */
+  close(): Promise<unknown>;
+}
+
+const peek = async (stream: AsyncIterable<Uint8Array>): Promise<Peeked> => {
+  const chunks = stream[Symbol.asyncIterator]();
   const head: Uint8Array[] = [];
   let headBytes = 0;
   let ended = false;
@@ -372,20 +383,56 @@ export const profileStream = async (
     head.push(next.value);
     headBytes += next.value.byteLength;
   }
-  // The bytes read so far, then the rest of the stream; stopping early releases the stream.
-  const replay = async function* (): AsyncGenerator<Uint8Array> {
-    try {
-      yield* head;
-      if (ended) return;
-      for (let next = await chunks.next(); next.done !== true; next = await chunks.next()) yield next.value;
-    } finally {
-      await chunks.return?.();
+  return {
+    head: Buffer.concat(head).subarray(0, SNIFF_BYTES),
+    complete: ended && headBytes <= SNIFF_BYTES,
+    replay: async function* () {
+      try {
+        yield* head;
+        if (ended) return;
+        for (let next = await chunks.next(); next.done !== true; next = await chunks.next()) yield next.value;
+      } finally {
+        await chunks.return?.();
+      }
+    },
+    close: async () => chunks.return?.(),
+  };
+};
+
+/**
+ * Profiles a seed that can only be streamed (the pipeline's path: an S3 object, a local bucket;
+ * a gzipped local file): plain delimited text, gzipped or not, through the byte-level fast path
+ * on this thread, in one pass; anything else, or input the fast path declines, through
+ * `profileSource` — on the same stream when the format says so at once (uncompressed), on a fresh
+ * one from `open` otherwise. The result is exactly `profileSource`'s. With `options.bytes`, the
+ * compressed bytes read go to `options.progress`.
+ */
+export const profileStream = async (
+  open: () => Promise<AsyncIterable<Uint8Array>>,
+  name: string,
+  options: ProfileOptions,
+): Promise<ProfiledSeed> => {
+  let rawBytes = 0;
+  const total = options.bytes;
+  const counted = async function* (chunks: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+    for await (const chunk of chunks) {
+      rawBytes += chunk.byteLength;
+      if (total !== undefined) options.progress?.(Math.min(rawBytes, total), total);
+      yield chunk;
     }
   };
-  const first = Buffer.concat(head).subarray(0, SNIFF_BYTES);
-  const delimiter = fastDelimiter(first, name, ended && headBytes <= SNIFF_BYTES);
-  if (delimiter === undefined) return profileSource(replay(), name, options);
-  const source = new StreamSource(replay());
+  const raw = await peek(counted(await open()));
+  const gzipped = raw.head[0] === 0x1f && raw.head[1] === 0x8b;
+  // Inflated by the row reader's own gunzip: the same bomb and truncation checks, the same messages.
+  const text = gzipped ? await peek(gunzip(raw.replay(), name, () => rawBytes)) : raw;
+  const delimiter = fastDelimiter(text.head, name, text.complete);
+  if (delimiter === undefined) {
+    if (!gzipped) return profileSource(text.replay(), name, options);
+    await text.close();
+    await raw.close();
+    return profileSource(await open(), name, options);
+  }
+  const source = new StreamSource(text.replay());
   try {
     let columns: string[] = [];
     let warnings: string[] = [];
@@ -405,7 +452,10 @@ export const profileStream = async (
       holdout: unpack(holdout.sample()),
       rows: scanned.rows,
       warnings,
-      source: delimitedSource(name, options.bytes ?? scanned.bytes, delimiter),
+      source: {
+        ...delimitedSource(name, options.bytes ?? rawBytes, delimiter),
+        compression: gzipped ? 'gzip' : 'none',
+      },
     });
   } catch (error) {
     if (!(error instanceof Fallback)) throw error;

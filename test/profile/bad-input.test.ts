@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BadInputError } from '../../src/errors.ts';
-import { profileFile, profileSource } from '../../src/profile/profile-seed.ts';
+import { profileFile, profileSource, profileStream } from '../../src/profile/profile-seed.ts';
 
 const FLIGHTS = fileURLToPath(
   new URL('../../node_modules/vega-datasets/data/flights-3m.parquet', import.meta.url),
@@ -233,18 +233,26 @@ describe('bad input', () => {
   it('a gzip bomb of table rows: refused by its expansion ratio long before it is all inflated', async () => {
     // Prepare: gzip members concatenated, 10 GiB of '0,0' rows in about 10 MB
     const member = gzipSync(Buffer.from('0,0\n'.repeat(MiB / 4)), { level: 9 });
-    const input = counting(function* () {
-      yield gzipSync(Buffer.from('a,b\n'));
-      for (let i = 0; i < 10 * 1024; i++) yield member;
-    });
-    // Act
+    const bomb = () =>
+      counting(function* () {
+        yield gzipSync(Buffer.from('a,b\n'));
+        for (let i = 0; i < 10 * 1024; i++) yield member;
+      });
+    // Act: the row reader, and the byte-level scanner the pipeline streams gzipped CSV through
+    const input = bomb();
     const error = await rejection(profileSource(input.stream, 'bomb.csv.gz', { seed: 1 }));
+    const streamed = bomb();
+    const streamError = await rejection(
+      profileStream(async () => streamed.stream, 'bomb.csv.gz', { seed: 1 }),
+    );
     // Assess
     expect(error.message).toMatch(
       /^bomb\.csv\.gz: the gzip data expands more than 200-fold \(\d+ bytes from the first \d+ compressed bytes\); refused as a likely gzip bomb$/,
     );
+    expect(streamError.message).toMatch(/^bomb\.csv\.gz: the gzip data expands more than 200-fold/);
     expect(member.byteLength * 10 * 1024).toBeGreaterThan(9 * MiB);
     expect(input.state.pulled).toBeLessThan(MiB);
+    expect(streamed.state.pulled).toBeLessThan(MiB);
   }, 20_000);
 
   it('a gzip bomb of zeros: refused as binary at once', async () => {

@@ -152,7 +152,7 @@ describe('profileFile and profileStream', () => {
     expect(Math.abs(median / 0.37 - 30_000) / 60_000).toBeLessThanOrEqual(0.01);
   });
 
-  it('hands what the fast path does not read to the stream path: gzip, JSON Lines, stray quotes, TSV', async () => {
+  it('hands what the fast path does not read to the stream path: JSON Lines, stray quotes, TSV', async () => {
     // Prepare
     const csv = 'a,b\n1,x"y\n2,"q"z\n';
     const jsonl = '{"a":1,"b":"x"}\n{"a":2,"b":"y"}\n';
@@ -175,12 +175,38 @@ describe('profileFile and profileStream', () => {
     expect(lines.profile.source.format).toBe('jsonl');
     expect(tsv.file.profile.source.format).toBe('tsv');
     expect(tsv.file.profile.columns).toEqual(tsv.stream.profile.columns);
-    // The stream fast path: opened again only when it gave up midway (the stray quote).
+    // The stream fast path: opened again only when it gave up midway (the stray quote, gzipped or not).
     expect(stray.opens).toBe(2);
     expect(tsv.opens).toBe(1);
     expect(gzFast.profile).toEqual(gz.profile);
     expect(linesFast.profile).toEqual(lines.profile);
-    expect([gzStream.opened.count, linesStream.opened.count]).toEqual([1, 1]);
+    expect([gzStream.opened.count, linesStream.opened.count]).toEqual([2, 1]);
+  });
+
+  it('scans gzipped CSV with the fast path too, as the stream path would read it', async () => {
+    // Prepare: the customer sample, gzipped
+    const csv = toCsv(sampleCustomers(3000));
+    const gzipped = gzipSync(csv);
+
+    // Act
+    const { open, opened } = opener(gzipped);
+    const fast = await profileStream(open, 'customers.csv.gz', { seed: 3, trainSampleSize: 500 });
+    const slow = await profileSource(chunked(gzipped, 4096), 'customers.csv.gz', {
+      seed: 3,
+      trainSampleSize: 500,
+    });
+    const file = await profileFile(fileOf(gzipped, 'customers.csv.gz'), 'customers.csv.gz', {
+      seed: 3,
+      trainSampleSize: 500,
+    });
+
+    // Assess: one read, the same profile and samples, the compressed size as the source's bytes
+    expect(opened.count).toBe(1);
+    expect(fast.profile).toEqual(slow.profile);
+    expect(fast.train).toEqual(slow.train);
+    expect(fast.holdout).toEqual(slow.holdout);
+    expect(fast.profile.source).toMatchObject({ compression: 'gzip', format: 'csv', bytes: gzipped.length });
+    expect(file.profile).toEqual(fast.profile);
   });
 
   it("fails on bad input with the stream path's message naming the row and line", async () => {
