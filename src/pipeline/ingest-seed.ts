@@ -27,7 +27,7 @@ import { openSeed } from '../formats/read-seed.ts';
 import { plantCanaries } from '../privacy/canaries.ts';
 import { nameBaselineOf } from '../privacy/gate.ts';
 import { PiiIndex } from '../privacy/pii-index.ts';
-import { type ProfileOptions, profileRanges, profileSource, profileStream } from '../profile/profile-seed.ts';
+import { type ProfileOptions, profileRanges, profileStream } from '../profile/profile-seed.ts';
 import { hash32 } from '../random.ts';
 import { compileConditions } from '../synth/conditions.ts';
 import { fitModel } from '../synth/fit.ts';
@@ -225,7 +225,8 @@ export const ingestSeed = async (deps: IngestDeps, object: SeedObject): Promise<
             size,
             file,
             { ...options, progress: reported },
-            async () => profileSource(await open(), file, options),
+            // Gzip (no ranges) is still scanned, as a stream; JSON Lines and Parquet take the row reader.
+            () => profileStream(open, file, options),
           )
         : await profileStream(open, file, options);
     const pii = profile.columns.filter((c) => c.semantic !== undefined);

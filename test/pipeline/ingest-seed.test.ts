@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FolderObjectStore } from '../../adapters/local/folder-object-store.ts';
 import type { ShardJob } from '../../src/contracts.ts';
@@ -24,9 +25,14 @@ describe('ingestSeed: how the seed is read', () => {
    * Ingests the customers seed into a fresh folder store; counts the store's locate calls and the
    * bytes each stream of the seed handed over.
    */
-  const ingest = async (csv: string, rangedProfileBytes?: number, piiIndexCap?: number) => {
-    const folder = new FolderObjectStore(join(root, `${rangedProfileBytes}-${piiIndexCap}`));
-    await folder.put(BUCKETS.seed, KEY, csv);
+  const ingest = async (
+    csv: string | Uint8Array,
+    rangedProfileBytes?: number,
+    piiIndexCap?: number,
+    key = KEY,
+  ) => {
+    const folder = new FolderObjectStore(join(root, `${rangedProfileBytes}-${piiIndexCap}-${key.length}`));
+    await folder.put(BUCKETS.seed, key, csv);
     let located = 0;
     const streamed: number[] = [];
     const store: ObjectStore = Object.assign(Object.create(folder) as FolderObjectStore, {
@@ -36,7 +42,7 @@ describe('ingestSeed: how the seed is read', () => {
       },
       getStream: async (bucket: string, key: string) => {
         const source = await folder.getStream(bucket, key);
-        if (key !== KEY) return source;
+        if (!key.startsWith('datasets/')) return source;
         const at = streamed.push(0) - 1;
         return (async function* () {
           for await (const chunk of source) {
@@ -57,7 +63,7 @@ describe('ingestSeed: how the seed is read', () => {
       ...(rangedProfileBytes === undefined ? {} : { rangedProfileBytes }),
       ...(piiIndexCap === undefined ? {} : { piiIndexCap }),
     };
-    const outcome = await ingestSeed(deps, { bucket: BUCKETS.seed, key: KEY });
+    const outcome = await ingestSeed(deps, { bucket: BUCKETS.seed, key });
     if (outcome.status !== 'started') throw new Error(`ingest ${outcome.status}`);
     const keys = runKeys(outcome.run.runId);
     const text = async (key: string) => new TextDecoder().decode(await folder.get(BUCKETS.work, key));
@@ -89,6 +95,25 @@ describe('ingestSeed: how the seed is read', () => {
     expect(ranged.holdout).toBe(streamed.holdout);
     expect(ranged.jobs).toEqual(streamed.jobs);
     expect(ranged.messages).toContain('read 100% of customers.csv');
+  });
+
+  it('scans a gzipped seed as a stream, past the size limit too (gzip has no byte ranges)', async () => {
+    // Prepare
+    const csv = toCsv(sampleCustomers(2000, 4));
+    const gz = gzipSync(csv);
+
+    // Act
+    const plain = await ingest(csv);
+    const small = await ingest(gz, undefined, undefined, `${KEY}.gz`);
+    const large = await ingest(gz, 1, undefined, `${KEY}.gz`);
+
+    // Assess: the same profile as the plain seed but for its source; one read for the profile
+    expect(large.profile).toEqual(small.profile);
+    expect(small.profile.source).toMatchObject({ compression: 'gzip', format: 'csv', bytes: gz.length });
+    expect({ ...small.profile, source: plain.profile.source }).toEqual(plain.profile);
+    expect(large.train).toBe(small.train);
+    // one stream for the profile, one for the PII index
+    expect(large.streamed).toEqual([gz.length, gz.length]);
   });
 
   it('reads a seed the byte-level scanner declines through the row reader, to the same profile', async () => {
