@@ -148,13 +148,22 @@ export class Reservoir {
     for (let c = 0; c < width; c++) this.cells[at + c] = row[c] ?? null;
   }
 
-  /** The sample, each row as its JSON text: a fraction of the memory of an array of strings. */
-  sample(): Packed {
+  /** The sample as rows of cells, for the thread that drew it. */
+  rows(): Sample {
     const kept = Math.min(this.size, this.offered);
-    const rows: string[] = new Array(kept);
+    const rows: Cell[][] = new Array(kept);
     const w = Math.max(0, this.width);
-    for (let i = 0; i < kept; i++) rows[i] = JSON.stringify(this.cells.slice(i * w, (i + 1) * w));
+    for (let i = 0; i < kept; i++) rows[i] = this.cells.slice(i * w, (i + 1) * w);
     return { rows, offered: this.offered };
+  }
+
+  /**
+   * The sample, each row as its JSON text, to cross to another thread: a fraction of the memory of
+   * an array of strings.
+   */
+  sample(): Packed {
+    const { rows, offered } = this.rows();
+    return { rows: rows.map((row) => JSON.stringify(row)), offered };
   }
 
   private uniform(): number {

@@ -40,7 +40,6 @@ import {
   type Sample,
   type SampleOptions,
   samplingSink,
-  unpack,
 } from './profile-chunks.ts';
 import { Fallback, scanDelimitedFile } from './scan-file.ts';
 
@@ -210,8 +209,8 @@ const profileReader = async (
     columns,
     stats,
     duplicates,
-    train: unpack(train.sample()),
-    holdout: unpack(holdout.sample()),
+    train: train.rows(),
+    holdout: holdout.rows(),
     rows: index,
     warnings: reader.warnings,
     source: {
@@ -448,8 +447,8 @@ export const profileStream = async (
       columns,
       stats,
       duplicates,
-      train: unpack(train.sample()),
-      holdout: unpack(holdout.sample()),
+      train: train.rows(),
+      holdout: holdout.rows(),
       rows: scanned.rows,
       warnings,
       source: {
