@@ -345,6 +345,8 @@ class ChunkPool {
   private readonly idle: Worker[] = [];
   private readonly busy = new Set<Worker>();
   private readonly queue: { task: ChunkTask; done: (outcome: Outcome) => void }[] = [];
+  /** Threads told to end. */
+  private readonly ending: Promise<number>[] = [];
 
   private constructor(
     private readonly code: string,
@@ -365,8 +367,9 @@ class ChunkPool {
     });
   }
 
+  /** Ends every thread, those that ended early included: nothing of the pool outlives the call. */
   async close(): Promise<void> {
-    await Promise.all([...this.idle, ...this.busy].map((w) => w.terminate()));
+    await Promise.all([...this.ending, ...[...this.idle, ...this.busy].map((w) => w.terminate())]);
   }
 
   private spawn(): Worker {
@@ -388,8 +391,9 @@ class ChunkPool {
         worker.off('message', onMessage);
         worker.off('error', onError);
         this.busy.delete(worker);
-        // Every chunk is queued up front: a thread with nothing left to take ends now, its heap freed.
-        if (this.queue.length === 0) void worker.terminate();
+        // Every chunk is queued up front: a thread with nothing left to take ends now, its heap freed
+        // (`close` waits for it: a process that exits while a thread still winds down can crash).
+        if (this.queue.length === 0) this.ending.push(worker.terminate());
         else this.idle.push(alive ? worker : this.spawn());
         done(outcome);
         this.pump();
