@@ -28,6 +28,8 @@ const FIRST_BITS = 8;
 /** Slots of the recent-values cache used once a column is past its distinct cap. */
 const CACHE_BITS = 12;
 const CACHE_KEY_BYTES = 32;
+/** Probes of a column's recent-values cache before it judges whether it pays. */
+const CACHE_TRIAL = 16_384;
 /** `Interner.find`'s answers besides a table slot. */
 const MISSING = -1;
 const CACHED = -2;
@@ -65,6 +67,14 @@ class Interner {
   private cacheArena = new Uint8Array(0);
   private cacheLong: (Uint8Array | undefined)[] = [];
   private cacheEntries: (ValueEntry | undefined)[] = [];
+  /**
+   * Probes of the cache and hits among them: after CACHE_TRIAL probes with fewer than 1 % hits it
+   * stops taking values (and being probed). A value it misses is decoded and added again, to the
+   * same statistics: the cache only saves work.
+   */
+  private cacheTries = 0;
+  private cacheHits = 0;
+  private caching = true;
 
   /**
    * The table slot of these bytes (a counted value: its repeats go to `pending[slot]`), CACHED
@@ -80,7 +90,8 @@ class Interner {
       if (this.hashes[slot] === h && len === n && (n <= 4 || same(buf, s, this.arena, this.starts[slot]!, n)))
         return slot;
     }
-    if (this.cacheHashes === undefined) return MISSING;
+    if (this.cacheHashes === undefined || !this.caching) return MISSING;
+    this.cacheTries++;
     const c = h & ((1 << CACHE_BITS) - 1);
     if (
       this.cacheHashes[c] === h &&
@@ -91,6 +102,7 @@ class Interner {
           : same(buf, s, this.cacheLong[c]!, 0, n)))
     ) {
       this.cached = this.cacheEntries[c];
+      this.cacheHits++;
       return CACHED;
     }
     return MISSING;
@@ -120,6 +132,12 @@ class Interner {
       this.place(h, this.used, n, entry, 0);
       this.used += n;
       this.size++;
+      return;
+    }
+    if (!this.caching) return;
+    if (this.cacheTries >= CACHE_TRIAL && this.cacheHits * 100 < this.cacheTries) {
+      // A column of distinct values (names, emails): remembering them only costs copies and garbage.
+      this.caching = false;
       return;
     }
     if (this.cacheHashes === undefined) {

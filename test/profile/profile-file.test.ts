@@ -135,6 +135,21 @@ describe('profileFile and profileStream', () => {
     expect(file.profile.columns[2]!.top.map((t) => t.value).sort()).toEqual(['Köln', 'Zürich']);
   });
 
+  it('matches the stream path on a column of distinct values that comes round again (its cache given up)', async () => {
+    // Prepare: 40,000 distinct emails, then the same 40,000 again in the same order
+    const rows = ['id,email'];
+    for (let i = 0; i < 80_000; i++) rows.push(`${i},user${i % 40_000}@example.com`);
+
+    // Act
+    const { file, stream } = await both(`${rows.join('\n')}\n`, 'emails.csv', { trainSampleSize: 2000 });
+
+    // Assess: every repeat counted, as the row reader counts it
+    expect(file.profile.columns).toEqual(stream.profile.columns);
+    expect(file.profile.duplicateRows).toEqual(stream.profile.duplicateRows);
+    expect(stream.profile.columns[1]!.distinct).toBeGreaterThan(39_000);
+    expect(stream.profile.columns[1]!.distinct).toBeLessThan(41_000);
+  });
+
   it('matches the stream path past the distinct cap (sketched distinct counts and quantiles)', async () => {
     // Prepare: 60,000 distinct floats, each twice, in sorted runs like a time column.
     const rows = ['x,label'];
