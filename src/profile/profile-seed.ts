@@ -9,7 +9,7 @@
  */
 
 import { createReadStream } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import {
   type ColumnProfile,
   type DatasetSpec,
@@ -223,13 +223,15 @@ const profileReader = async (
   });
 };
 
+const isGzip = (bytes: Uint8Array): boolean => bytes[0] === 0x1f && bytes[1] === 0x8b;
+
 /**
  * The delimiter when the first bytes are plain delimited text the fast path (scan-file.ts) may
  * read: not gzip, not JSON, UTF-8 (checkHead); undefined otherwise. `complete`: these are all the
  * bytes there are.
  */
 const fastDelimiter = (bytes: Uint8Array, name: string, complete: boolean): string | undefined => {
-  if (bytes.length === 0 || (bytes[0] === 0x1f && bytes[1] === 0x8b)) return undefined;
+  if (bytes.length === 0 || isGzip(bytes)) return undefined;
   const text = new TextDecoder('utf-8').decode(bytes, { stream: true });
   const lead = text.trimStart()[0];
   if (lead === undefined || lead === '{' || lead === '[') return undefined;
@@ -255,11 +257,8 @@ export const profileFile = async (
   options: ProfileOptions,
 ): Promise<ProfiledSeed> => {
   const { size } = await stat(path);
-  return profileRanges({ path }, size, name, options, async () => {
-    const magic = Buffer.alloc(2);
-    const handle = await open(path, 'r');
-    await handle.read(magic, 0, 2, 0).finally(() => handle.close());
-    if (magic[0] === 0x1f && magic[1] === 0x8b) {
+  return profileRanges({ path }, size, name, options, async (head) => {
+    if (isGzip(head)) {
       // Compressed reads of 256 KiB: headway in steps a small file still shows.
       const stream = async () => createReadStream(path, { highWaterMark: 1 << 18 });
       return profileStream(stream, name, { ...options, bytes: options.bytes ?? size });
@@ -269,11 +268,16 @@ export const profileFile = async (
 };
 
 /** The profile's source of uncompressed delimited text read by the byte-level scanner. */
-const delimitedSource = (name: string, bytes: number, delimiter: string): Profile['source'] => ({
+const delimitedSource = (
+  name: string,
+  bytes: number,
+  delimiter: string,
+  compression: Profile['source']['compression'] = 'none',
+): Profile['source'] => ({
   name,
   bytes,
   format: delimiter === '\t' ? 'tsv' : 'csv',
-  compression: 'none',
+  compression,
   delimiter,
 });
 
@@ -295,7 +299,8 @@ export const profileRanges = async (
   size: number,
   name: string,
   options: ProfileOptions,
-  fallback: () => Promise<ProfiledSeed>,
+  /** Reads the seed another way; handed its first bytes (gzip's magic says how). */
+  fallback: (head: Uint8Array) => Promise<ProfiledSeed>,
 ): Promise<ProfiledSeed> => {
   const head = Buffer.alloc(Math.min(SNIFF_BYTES, size));
   const source = await openLocation(location);
@@ -310,7 +315,7 @@ export const profileRanges = async (
     await source.close();
   }
   const delimiter = fastDelimiter(head.subarray(0, headBytes), name, headBytes < SNIFF_BYTES);
-  if (delimiter === undefined) return fallback();
+  if (delimiter === undefined) return fallback(head.subarray(0, headBytes));
   try {
     let columns: string[] = [];
     let warnings: string[] = [];
@@ -340,7 +345,7 @@ export const profileRanges = async (
         ...(options.progress === undefined ? {} : { progress: options.progress }),
       },
     );
-    if (chunks.rows === 0) return fallback(); // the row reader names the problem
+    if (chunks.rows === 0) return fallback(head.subarray(0, headBytes)); // the row reader names the problem
     return summarizePass(name, options, {
       columns,
       stats: chunks.stats,
@@ -352,7 +357,7 @@ export const profileRanges = async (
       source: delimitedSource(name, options.bytes ?? size, delimiter),
     });
   } catch (error) {
-    if (error instanceof Fallback) return fallback();
+    if (error instanceof Fallback) return fallback(head.subarray(0, headBytes));
     throw error;
   }
 };
@@ -421,7 +426,7 @@ export const profileStream = async (
     }
   };
   const raw = await peek(counted(await open()));
-  const gzipped = raw.head[0] === 0x1f && raw.head[1] === 0x8b;
+  const gzipped = isGzip(raw.head);
   // Inflated by the row reader's own gunzip: the same bomb and truncation checks, the same messages.
   const text = gzipped ? await peek(gunzip(raw.replay(), name, () => rawBytes)) : raw;
   const delimiter = fastDelimiter(text.head, name, text.complete);
@@ -451,10 +456,7 @@ export const profileStream = async (
       holdout: holdout.rows(),
       rows: scanned.rows,
       warnings,
-      source: {
-        ...delimitedSource(name, options.bytes ?? rawBytes, delimiter),
-        compression: gzipped ? 'gzip' : 'none',
-      },
+      source: delimitedSource(name, options.bytes ?? rawBytes, delimiter, gzipped ? 'gzip' : 'none'),
     });
   } catch (error) {
     if (!(error instanceof Fallback)) throw error;
@@ -578,13 +580,13 @@ const summarizePass = async (name: string, options: ProfileOptions, pass: Pass):
     return profile;
   });
 
+  // Sampled cells come trimmed, blanks as null (sampledCell; the scanner's entries): only null
+  // tokens are left to turn into nulls, in columns whose kind counts them so.
   const clean = (rows: Cell[][]): Cell[][] => {
     for (const row of rows) {
       for (let c = 0; c < width; c++) {
         const cell = row[c];
-        if (cell === null || cell === undefined) continue;
-        const v = cell.trim();
-        if (v === '' || (tokensAreNull[c] === true && NULL_TOKENS.has(v))) row[c] = null;
+        if (cell != null && tokensAreNull[c] === true && NULL_TOKENS.has(cell)) row[c] = null;
       }
     }
     return rows;
