@@ -9,6 +9,7 @@
  * Accuracy on the 106 MB file against DuckDB's exact figures: null counts exact, distinct counts
  * within 2 %, each reported quantile's rank within 1 % of its target.
  *
+ * The same file gzipped, through both paths (the scanner inflates the stream itself).
  * Then a table of people, as seeds with PII are (the bundled customers sample, 300,000 rows, about
  * 44 MB, built once): names, emails, phones, addresses, mostly distinct values, each decoded and
  * tested on its own, at 2 threads each; no target, the ratio says where doppel stands.
@@ -30,6 +31,8 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
+import { createGzip } from 'node:zlib';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { sampleCustomers } from '../src/sample/customers.ts';
 import { toCsv } from '../src/table.ts';
@@ -41,6 +44,7 @@ const PARQUET = 'node_modules/vega-datasets/data/flights-3m.parquet';
 const SMALL = '.bench/flights-3m.csv';
 const BIG = '.bench/flights-3m-x10.csv';
 const BIG_BYTES = 1e9;
+const SMALL_GZ = '.bench/flights-3m.csv.gz';
 const PEOPLE = '.bench/customers-300k.csv';
 const PEOPLE_ROWS = 300_000;
 const SPEED_TARGET = 1.5;
@@ -73,6 +77,15 @@ const optionsOf = (args: string[]): Options => {
 };
 
 const duck = async () => (await DuckDBInstance.create(':memory:')).connect();
+
+/** The 106 MB CSV gzipped (level 1), written once. */
+const ensureGzipped = async (): Promise<void> => {
+  if (existsSync(SMALL_GZ)) return;
+  const started = performance.now();
+  await pipeline(createReadStream(SMALL), createGzip({ level: 1 }), createWriteStream(`${SMALL_GZ}.tmp`));
+  renameSync(`${SMALL_GZ}.tmp`, SMALL_GZ);
+  console.log(`built ${SMALL_GZ} in ${fixed(since(started), 1)} s`);
+};
 
 /** The bundled customers sample (faker from a fixed seed) at 300,000 rows, written once. */
 const ensurePeople = (): void => {
@@ -240,25 +253,32 @@ export const run = async (args: string[]): Promise<unknown> => {
   // The pipeline's profile stage reads the seed as a stream (S3, a local bucket) on one thread.
   const streamed = ['doppel-stream', 'doppel-rows', 'duckdb'].map((tool) => measure(tool, SMALL, options, 1));
   const streamDuck = streamed[2]!;
+  // The same file gzipped: the scanner over the inflated stream, against the row reader.
+  await ensureGzipped();
+  const gzipped = ['doppel-stream', 'doppel-rows'].map((tool) => ({
+    ...measure(tool, SMALL_GZ, options, 1),
+    tool: `${tool} (gzip)`,
+  }));
   console.log(
     `\nThe pipeline's profile stage on ${SMALL}: one thread, the seed read as a stream ` +
       '(doppel-stream: byte-level fast path, as ingest runs it; doppel-rows: the row reader it ' +
-      'replaced, still the path of JSON Lines and Parquet), against DuckDB at 1 thread',
+      'replaced, still the path of JSON Lines and Parquet), against DuckDB at 1 thread; then the ' +
+      `file gzipped (${SMALL_GZ}, MB compressed; no ratio: DuckDB is not run on it)`,
   );
   console.log(
     textTable(
       ['tool', 'MB', 's', 'MB/s', 'peak RSS MiB', 'ratio'],
-      streamed.map((m) => [
+      [...streamed, ...gzipped].map((m) => [
         m.tool,
         fixed(m.mb, 0),
         fixed(m.seconds, 2),
         fixed(m.mbPerSecond, 1),
         fixed(m.rssMiB, 0),
-        m === streamDuck ? null : fixed(m.mbPerSecond / streamDuck.mbPerSecond, 2),
+        m === streamDuck || gzipped.includes(m) ? null : fixed(m.mbPerSecond / streamDuck.mbPerSecond, 2),
       ]),
     ),
   );
-  for (const m of streamed)
+  for (const m of [...streamed, ...gzipped])
     if (m !== streamDuck && m.result.rows !== results[0]!.result.rows)
       throw new Error(`${m.tool} counted ${m.result.rows} rows, doppel ${results[0]!.result.rows}`);
 
@@ -335,7 +355,7 @@ export const run = async (args: string[]): Promise<unknown> => {
       rankError: RANK_ERROR,
     },
     runs: results.map(({ result, ...m }) => m),
-    stream: streamed.map(({ result, ...m }) => m),
+    stream: [...streamed, ...gzipped].map(({ result, ...m }) => m),
     people: people.map(({ result, ...m }) => m),
     ratios,
     accuracy: checks,
