@@ -4,12 +4,14 @@
  *     20-column mixed table, every check at the gate's defaults; total and per-check seconds.
  *  2. Leak catch: leaky generators (bench/lib/leaks.ts) on public tables (80/20 split) and on the
  *     sample customers (the one table with identifiers), over several seeds: how often the gate fails
- *     them, and by which checks.
+ *     them, and by which checks. The issue's five leaks (a)–(e), with "10 % noise" as its reference
+ *     (MOSTLY AI's benchmark) makes it: 10 % of values replaced by draws from their column; and,
+ *     beyond the issue, (b-sd) and (e-sd): normal noise of 0.1 sd on every number, counted apart.
  *  3. False alarms: the honest generator (the copula fitted on train plus planted canaries, as the
  *     pipeline runs it) over 20 seeds per table: pass rate, and which checks alarmed.
- *  4. Detection limit: on flights-200k (the table where the 10 %-noise leaks pass), leaks (b) and (e)
- *     at 1, 3, 5 and 10 % noise beside the honest generator, same seeds: where the gate stops
- *     catching them, and the distance figures (DCR share, membership AUC) that say why.
+ *  4. Detection limit: on flights-200k (the densest table), leaks (b) and (e) with 10–70 % of values
+ *     replaced and with normal noise of 0.01–0.1 sd, beside the honest generator, same seeds: where
+ *     the gate stops catching them, and the distance figures (DCR share, membership AUC) that say why.
  *
  * Every part runs under one policy: standard unless --policy strict.
  *
@@ -32,6 +34,7 @@ import {
   both,
   copula,
   copying,
+  flipped,
   honest,
   perturbed,
   replaying,
@@ -70,6 +73,10 @@ interface Leak {
   title: string;
   /** Only on tables with identifying columns. */
   needsPii?: boolean;
+  /**
+   * Harder than the issue's five leaks: counted on a line of its own, its limit in section 4.
+   */
+  beyond?: boolean;
   make(split: Split, rows: number, seed: number): { synthetic: Table; canaries?: Table };
 }
 
@@ -81,8 +88,9 @@ const LEAKS: Leak[] = [
   },
   {
     id: 'b',
-    title: 'train rows + 10 % noise',
-    make: (split, rows, seed) => ({ synthetic: perturbed(split, split.train, rows, 0.1, seed) }),
+    title:
+      "train rows, 10 % of values perturbed (each replaced by a draw from its column: MOSTLY AI's flip10)",
+    make: (split, rows, seed) => ({ synthetic: flipped(split.train, rows, 0.1, seed) }),
   },
   {
     id: 'c',
@@ -103,7 +111,19 @@ const LEAKS: Leak[] = [
   },
   {
     id: 'e',
-    title: 'memorising model (train+holdout + 10 % noise)',
+    title: 'memorising model fitted on train + holdout (their rows, 10 % of values perturbed as in (b))',
+    make: (split, rows, seed) => ({ synthetic: flipped(both(split), rows, 0.1, seed) }),
+  },
+  {
+    id: 'b-sd',
+    title: 'beyond the issue: train rows, every number moved by normal noise of 0.1 sd',
+    beyond: true,
+    make: (split, rows, seed) => ({ synthetic: perturbed(split, split.train, rows, 0.1, seed) }),
+  },
+  {
+    id: 'e-sd',
+    title: 'beyond the issue: train + holdout rows, every number moved by normal noise of 0.1 sd',
+    beyond: true,
     make: (split, rows, seed) => ({ synthetic: perturbed(split, both(split), rows, 0.1, seed) }),
   },
 ];
@@ -497,7 +517,7 @@ const leaksOf = async (options: Options, cache: Map<string, Table>): Promise<Lea
   return cells;
 };
 
-const printLeaks = (cells: LeakCell[], options: Options): boolean => {
+const printLeaks = (cells: LeakCell[], options: Options): void => {
   console.log(
     `\n2. Leak catch: leaky generators, ${options.leakSeeds} seeds each, ${options.policy.name} policy; 80/20 split ` +
       `(train and holdout capped at ${count(options.cap)} rows each), as many synthetic rows as train; ` +
@@ -515,7 +535,6 @@ const printLeaks = (cells: LeakCell[], options: Options): boolean => {
   const skipped = LEAKS.filter((l) => l.needsPii === true).map((l) => `(${l.id})`);
   if (skipped.length > 0)
     console.log(`${skipped.join(', ')} runs on customers only: the vega tables have no PII.`);
-  return cells.every((c) => c.caught === c.seeds);
 };
 
 const honestOf = async (options: Options, cache: Map<string, Table>): Promise<HonestResult[]> => {
@@ -576,14 +595,18 @@ const printHonest = (results: HonestResult[], options: Options): boolean => {
 // ---------------------------------------------------------------- 4. detection limit
 
 const SWEEP_TABLE = 'flights-200k';
+/** Normal noise, in standard deviations of each numeric column. */
 const SWEEP_NOISE = [0.01, 0.03, 0.05, 0.1];
+/** Shares of values replaced by draws from their column (MOSTLY AI's flip perturbation). */
+const SWEEP_FLIP = [0.1, 0.3, 0.5, 0.7];
 /** The distance checks whose figures say how near the output sits to train rather than holdout. */
 const SWEEP_FIGURES = ['dcr-share', 'membership-inference', 'nndr', 'closeness'];
 
 interface SweepCell {
   generator: string;
-  /** Noise in standard deviations of each numeric column (none for the honest generator). */
+  /** How the rows were changed: normal noise in sd of each number, or a share of values replaced. */
   noise?: number;
+  flip?: number;
   seeds: number;
   caught: number;
   /** Mean over the seeds of each figure in SWEEP_FIGURES. */
@@ -591,31 +614,47 @@ interface SweepCell {
   failedChecks: string[][];
 }
 
+interface SweepMaker {
+  generator: string;
+  noise?: number;
+  flip?: number;
+  make(split: Split, rows: number, seed: number): Table;
+}
+
 const sweepOf = async (options: Options, cache: Map<string, Table>): Promise<SweepCell[]> => {
   const spec = VEGA.find((t) => t.name === SWEEP_TABLE)!;
-  const makers: {
-    generator: string;
-    noise?: number;
-    make(split: Split, rows: number, seed: number): Table;
-  }[] = [
+  const makers: SweepMaker[] = [
     { generator: 'honest', make: (split, rows, seed) => copula(split, split.train, rows, seed) },
-    ...SWEEP_NOISE.flatMap((noise) => [
+    ...SWEEP_FLIP.flatMap((flip): SweepMaker[] => [
       {
-        generator: '(b) train + noise',
-        noise,
-        make: (split: Split, rows: number, seed: number) => perturbed(split, split.train, rows, noise, seed),
+        generator: '(b) train, values replaced',
+        flip,
+        make: (split, rows, seed) => flipped(split.train, rows, flip, seed),
       },
       {
-        generator: '(e) train+holdout + noise',
+        generator: '(e) train+holdout, values replaced',
+        flip,
+        make: (split, rows, seed) => flipped(both(split), rows, flip, seed),
+      },
+    ]),
+    ...SWEEP_NOISE.flatMap((noise): SweepMaker[] => [
+      {
+        generator: '(b-sd) train + normal noise',
         noise,
-        make: (split: Split, rows: number, seed: number) => perturbed(split, both(split), rows, noise, seed),
+        make: (split, rows, seed) => perturbed(split, split.train, rows, noise, seed),
+      },
+      {
+        generator: '(e-sd) train+holdout + normal noise',
+        noise,
+        make: (split, rows, seed) => perturbed(split, both(split), rows, noise, seed),
       },
     ]),
   ];
   const cells = makers.map(
-    ({ generator, noise }): SweepCell => ({
+    ({ generator, noise, flip }): SweepCell => ({
       generator,
       ...(noise === undefined ? {} : { noise }),
+      ...(flip === undefined ? {} : { flip }),
       seeds: 0,
       caught: 0,
       figures: Object.fromEntries(SWEEP_FIGURES.map((id) => [id, 0])),
@@ -643,13 +682,13 @@ const sweepOf = async (options: Options, cache: Map<string, Table>): Promise<Swe
 
 const printSweep = (cells: SweepCell[], options: Options): void => {
   console.log(
-    `\n4. Detection limit on ${SWEEP_TABLE}: leaks (b) and (e) with less noise (in standard deviations ` +
-      `of each numeric column), beside the honest generator; ${options.sweepSeeds} seeds, ${options.policy.name} policy, ` +
+    `\n4. Detection limit on ${SWEEP_TABLE}: leaks (b) and (e) with more of each value replaced, and with ` +
+      `normal noise on every number (in standard deviations of its column), beside the honest generator; ${options.sweepSeeds} seeds, ${options.policy.name} policy, ` +
       `means of the figures (limits: dcr-share ${options.policy.dcrShareMax}, membership AUC ${options.policy.miaAucMax}, closeness ${options.policy.closenessAucMax})`,
   );
   const rows: Row[] = cells.map((c) => [
     c.generator,
-    c.noise === undefined ? '—' : `${100 * c.noise} %`,
+    c.flip !== undefined ? `${100 * c.flip} % of values` : c.noise !== undefined ? `${c.noise} sd` : '—',
     `${c.caught}/${c.seeds}`,
     ...SWEEP_FIGURES.map((id) => fixed(c.figures[id]!, 3)),
     tally(c.failedChecks),
@@ -658,7 +697,7 @@ const printSweep = (cells: SweepCell[], options: Options): void => {
     textTable(
       [
         'generator',
-        'noise',
+        'change',
         'failed gate',
         'dcr-share',
         'MIA AUC',
@@ -688,11 +727,22 @@ export const run = async (args: string[]) => {
   if (options.leaks) {
     const start = performance.now();
     leaks = await leaksOf(options, cache);
-    const all = printLeaks(leaks, options);
+    printLeaks(leaks, options);
     console.log(`(${fixed(since(start), 1)} s)`);
-    const caught = leaks.reduce((n, c) => n + c.caught, 0);
-    const runs = leaks.reduce((n, c) => n + c.seeds, 0);
-    lines.push(`${verdict(all)} leaks caught: ${caught}/${runs} runs (target: every leak, every seed)`);
+    const beyond = new Set(LEAKS.filter((l) => l.beyond === true).map((l) => l.id));
+    const sum = (cells: LeakCell[]) => ({
+      caught: cells.reduce((n, c) => n + c.caught, 0),
+      runs: cells.reduce((n, c) => n + c.seeds, 0),
+    });
+    const issue = sum(leaks.filter((c) => !beyond.has(c.leak)));
+    lines.push(
+      `${verdict(issue.caught === issue.runs)} leaks caught: ${issue.caught}/${issue.runs} runs (target: every leak, every seed)`,
+    );
+    const harder = sum(leaks.filter((c) => beyond.has(c.leak)));
+    if (harder.runs > 0)
+      lines.push(
+        `     beyond the issue, normal noise of 0.1 sd on every number: ${harder.caught}/${harder.runs} runs caught (where that stops: section 4)`,
+      );
   }
   if (options.honest) {
     honestResults = await honestOf(options, cache);

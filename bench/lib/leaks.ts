@@ -98,6 +98,25 @@ export const perturbed = (split: Split, from: Table, rows: number, noise: number
 };
 
 /**
+ * Real rows, `share` of their values perturbed: each cell, with chance `share`, replaced by the same
+ * column's cell of another row drawn from `from` (a draw from the column's own values, so the
+ * perturbed value is as plausible as any). This is how MOSTLY AI's benchmark builds its "flip"
+ * datasets (Platzer & Reutterer 2021), whose 10 % version the issue cites at a DCR share of 0.84.
+ */
+export const flipped = (from: Table, rows: number, share: number, seed: number): Table => {
+  const rng = createRng(deriveSeed(seed, 'test', 'flipped'));
+  const n = from.rows.length;
+  const out: Cell[][] = [];
+  for (let r = 0; r < rows; r++) {
+    const row = from.rows[rng.int(n)]!;
+    out.push(
+      row.map((cell, j) => (rng.next() < share ? (from.rows[rng.int(n)]![j] ?? null) : (cell ?? null))),
+    );
+  }
+  return { columns: [...from.columns], rows: out };
+};
+
+/**
  * `output` with `count` cells of each named column overwritten by values of the same column drawn
  * from the seed's rows (`from`): identifiers replayed into otherwise fresh output.
  */
