@@ -343,7 +343,7 @@ const bundleWorker = (): Promise<string> => {
 };
 
 /** A pool of worker threads running `scanChunk`; a worker that dies is replaced. */
-class ChunkPool {
+export class ChunkPool {
   private readonly idle: Worker[] = [];
   private readonly busy = new Set<Worker>();
   private readonly queue: { task: ChunkTask; done: (outcome: Outcome) => void }[] = [];
@@ -356,8 +356,9 @@ class ChunkPool {
     private readonly youngMb: number,
   ) {}
 
-  static async start(threads: number, heapMb: number, youngMb: number): Promise<ChunkPool> {
-    const pool = new ChunkPool(await bundleWorker(), heapMb, youngMb);
+  /** `code`: the threads' script (default: the bundled profile-chunk-worker.ts). */
+  static async start(threads: number, heapMb: number, youngMb: number, code?: string): Promise<ChunkPool> {
+    const pool = new ChunkPool(code ?? (await bundleWorker()), heapMb, youngMb);
     for (let i = 0; i < threads; i++) pool.idle.push(pool.spawn());
     return pool;
   }
@@ -375,13 +376,26 @@ class ChunkPool {
   }
 
   private spawn(): Worker {
-    return new Worker(this.code, {
+    const worker = new Worker(this.code, {
       eval: true,
       resourceLimits: {
         maxYoungGenerationSizeMb: this.youngMb,
         maxOldGenerationSizeMb: this.heapMb,
       },
     });
+    // A thread can fail outside a chunk too: idle, or winding down after its last reply (out of its
+    // bounded memory, say). An 'error' event nobody listens to is thrown, and would end the process;
+    // no chunk is lost, so the thread only leaves the pool (replaced if chunks still wait for one).
+    worker.on('error', () => {
+      const at = this.idle.indexOf(worker);
+      if (at < 0) return; // a chunk's own listener has it, or it was ending
+      this.idle.splice(at, 1);
+      if (this.idle.length === 0 && this.busy.size === 0 && this.queue.length > 0) {
+        this.idle.push(this.spawn());
+        this.pump();
+      }
+    });
+    return worker;
   }
 
   private pump(): void {

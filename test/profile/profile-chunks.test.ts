@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseCsv } from '../../src/formats/csv.ts';
 import { ColumnStats } from '../../src/profile/infer.ts';
-import { chunkRanges, mergeSamples } from '../../src/profile/profile-chunks.ts';
+import { ChunkPool, type ChunkTask, chunkRanges, mergeSamples } from '../../src/profile/profile-chunks.ts';
 import { profileFile, profileSource } from '../../src/profile/profile-seed.ts';
 import { createRng } from '../../src/random.ts';
 
@@ -226,5 +226,25 @@ describe('merging partial statistics', () => {
     // Assess: a quarter of the rows come from A
     expect(fromA / (50 * 200)).toBeGreaterThan(0.23);
     expect(fromA / (50 * 200)).toBeLessThan(0.27);
+  });
+});
+
+describe('ChunkPool', () => {
+  it('outlives a thread that fails while idle (an unheard error event would end the process)', async () => {
+    // Prepare: two threads that each fail 100 ms after they start; one chunk, answered at once
+    const code = `
+      const { parentPort } = require('node:worker_threads');
+      setTimeout(() => { throw new Error('failed while idle'); }, 100);
+      parentPort.on('message', () => parentPort.postMessage({ ok: false, message: 'declined' }));`;
+    const pool = await ChunkPool.start(2, 16, 4, code);
+
+    // Act: the idle thread fails while this waits
+    const outcome = await pool.run({ index: 0 } as ChunkTask);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await pool.close();
+
+    // Assess: the reply came through, and nothing was thrown past the pool (vitest fails a run on it)
+    expect(outcome.ok).toBe(false);
+    expect(outcome.ok ? '' : String(outcome.error)).toContain('declined');
   });
 });
