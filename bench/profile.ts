@@ -12,7 +12,8 @@
  * The same file gzipped, through both paths (the scanner inflates the stream itself).
  * Then a table of people, as seeds with PII are (the bundled customers sample, 300,000 rows, about
  * 44 MB, built once): names, emails, phones, addresses, mostly distinct values, each decoded and
- * tested on its own, at 2 threads each; no target, the ratio says where doppel stands.
+ * tested on its own, at 2 threads each; no target, the ratio says where doppel stands. And on it,
+ * ingest's PII index pass, against the previous release's index (bench/lib/pii-index-v1.ts).
  *
  * Options: --skip-big (only the 106 MB file), --skip-people (no table of people), --runs N (runs
  * per tool and file, the fastest counts; default 1), --workers N (doppel workers and DuckDB
@@ -326,6 +327,36 @@ export const run = async (args: string[]): Promise<unknown> => {
       ),
     );
   }
+  // Ingest's second pass over a seed with PII: its identifying values into the index the gate reads.
+  const indexed = options.skipPeople
+    ? []
+    : ['pii-index', 'pii-index-v1'].map((tool) => measure(tool, PEOPLE, options, 1));
+  if (indexed.length > 0) {
+    const [now, before] = indexed as [Measured, Measured];
+    console.log(
+      `\nThe PII index pass on ${PEOPLE} (ingest's second read: six identifying columns through the row ` +
+        'reader into the index, which is then written as JSON and read back as each shard and the gate ' +
+        `read it): this release against the previous one's (a Set of hash strings), one thread`,
+    );
+    console.log(
+      textTable(
+        ['index', 'values', 'pass s', 'read back s', 'JSON MB', 'peak RSS MiB', 'pass ratio'],
+        indexed.map((m) => [
+          m === now ? 'doppel (64-bit keys in a table)' : 'previous (Set of strings)',
+          count(m.result.values),
+          fixed(m.result.indexSeconds, 2),
+          fixed(m.result.readBackSeconds, 2),
+          fixed(m.result.jsonMB, 0),
+          fixed(m.rssMiB, 0),
+          m === now ? fixed(before.result.indexSeconds / now.result.indexSeconds, 2) : null,
+        ]),
+      ),
+    );
+    if (now.result.values !== before.result.values || now.result.readBack !== now.result.values)
+      throw new Error(
+        `the indexes disagree: ${now.result.values} values (${now.result.readBack} read back) against ${before.result.values}`,
+      );
+  }
 
   console.log('\nTargets');
   for (const r of ratios)
@@ -357,6 +388,7 @@ export const run = async (args: string[]): Promise<unknown> => {
     runs: results.map(({ result, ...m }) => m),
     stream: [...streamed, ...gzipped].map(({ result, ...m }) => m),
     people: people.map(({ result, ...m }) => m),
+    piiIndex: indexed.map((m) => ({ tool: m.tool, rssMiB: m.rssMiB, ...m.result })),
     ratios,
     accuracy: checks,
     seconds,

@@ -2,12 +2,18 @@
  * One measured profiling run in its own process, so its peak RSS is that tool's alone:
  * `node --import tsx bench/lib/profile-child.ts <tool> <file> [threads]`, the tool one of
  * doppel (profileFile: chunks on worker threads), doppel-stream (profileStream: the pipeline's
- * one-thread stream path), doppel-rows (profileSource: the row reader every format shares), duckdb.
+ * one-thread stream path), doppel-rows (profileSource: the row reader every format shares), duckdb;
+ * or pii-index / pii-index-v1: ingest's second pass over a seed (the row reader), every value of
+ * its identifying columns into the PII index (this release's, or the previous one's), then the
+ * index written as JSON and read back as each shard and the gate read it.
  * Prints one JSON line: seconds (opening the file to the finished profile, process start-up
  * excluded), peak RSS in MiB, and the figures the bench compares.
  */
 import { createReadStream } from 'node:fs';
+import { openSeed } from '../../src/formats/read-seed.ts';
+import { PiiIndex } from '../../src/privacy/pii-index.ts';
 import { profileFile, profileSource, profileStream } from '../../src/profile/profile-seed.ts';
+import { PiiIndexV1 } from './pii-index-v1.ts';
 
 const [tool, file, threadsArg] = process.argv.slice(2);
 if (file === undefined)
@@ -49,11 +55,41 @@ const duckdb = async (): Promise<unknown> => {
   return { columns: reader.getRowObjectsJson() };
 };
 
+/** The identifying columns of the customers sample, as the profiler finds them. */
+const IDENTIFYING = ['full_name', 'email', 'phone', 'ssn', 'street_address', 'date_of_birth'];
+
+const piiIndex = async (v1: boolean): Promise<unknown> => {
+  const index = v1 ? new PiiIndexV1('bench-run') : new PiiIndex('bench-run');
+  const reader = await openSeed(createReadStream(file, { highWaterMark: 1 << 20 }), file);
+  const positions = IDENTIFYING.map((name) => reader.columns.indexOf(name));
+  if (positions.includes(-1)) throw new Error(`${file} lacks one of ${IDENTIFYING.join(', ')}`);
+  for await (const batch of reader.batches())
+    for (const row of batch)
+      for (const i of positions) {
+        const value = row[i];
+        if (value != null) index.add(value);
+      }
+  await reader.close();
+  const indexSeconds = (performance.now() - started) / 1000;
+  const text = JSON.stringify(index.toJSON());
+  const read = performance.now();
+  const back = v1 ? PiiIndexV1.fromJSON(JSON.parse(text)) : PiiIndex.fromJSON(JSON.parse(text));
+  return {
+    values: index.size,
+    indexSeconds,
+    readBackSeconds: (performance.now() - read) / 1000,
+    readBack: back.size,
+    jsonMB: text.length / 1e6,
+  };
+};
+
 const started = performance.now();
 const result =
   tool === 'duckdb'
     ? await duckdb()
-    : await doppel(tool === 'doppel-stream' ? 'stream' : tool === 'doppel-rows' ? 'rows' : 'file');
+    : tool === 'pii-index' || tool === 'pii-index-v1'
+      ? await piiIndex(tool === 'pii-index-v1')
+      : await doppel(tool === 'doppel-stream' ? 'stream' : tool === 'doppel-rows' ? 'rows' : 'file');
 const seconds = (performance.now() - started) / 1000;
 const rssMiB = process.resourceUsage().maxRSS / 1024;
 process.stdout.write(`${JSON.stringify({ seconds, rssMiB, result })}\n`);

@@ -4,8 +4,9 @@
  * the values themselves. Values are normalized (case, punctuation) and hashed with a per-run salt.
  *
  * Each value is kept as the first 64 bits of its salted SHA-256, in an open-addressing table of
- * 32-bit words: no string per value. A Set of 1.75 million hash strings (the 300,000 customers'
- * six identifying columns) took 3.1 s to fill and about 150 MiB; the table holds them in 32 MiB.
+ * 32-bit words: no string per value. On the 300,000 customers' six identifying columns (1.48
+ * million values, `npm run bench -- profile`) the index pass takes 2.9 s against 4.3 s with the Set
+ * of hash strings it replaced, reads back in 0.24 s against 1.0 s, and peaks at half the memory.
  * Two different values share 64 bits by chance with odds of about 1 in 10^7 over 2 million values,
  * and an output cell is taken for a seed value by chance with odds of about 1 in 10^13.
  */
