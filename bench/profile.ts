@@ -340,11 +340,12 @@ export const run = async (args: string[]): Promise<unknown> => {
     );
     console.log(
       textTable(
-        ['index', 'values', 'pass s', 'read back s', 'JSON MB', 'peak RSS MiB', 'pass ratio'],
+        ['index', 'values', 'pass s', 'write s', 'read back s', 'JSON MB', 'peak RSS MiB', 'pass ratio'],
         indexed.map((m) => [
           m === now ? 'doppel (64-bit keys in a table)' : 'previous (Set of strings)',
           count(m.result.values),
           fixed(m.result.indexSeconds, 2),
+          fixed(m.result.writeSeconds, 2),
           fixed(m.result.readBackSeconds, 2),
           fixed(m.result.jsonMB, 0),
           fixed(m.rssMiB, 0),

@@ -71,12 +71,15 @@ const piiIndex = async (v1: boolean): Promise<unknown> => {
       }
   await reader.close();
   const indexSeconds = (performance.now() - started) / 1000;
+  const write = performance.now();
   const text = JSON.stringify(index.toJSON());
+  const writeSeconds = (performance.now() - write) / 1000;
   const read = performance.now();
   const back = v1 ? PiiIndexV1.fromJSON(JSON.parse(text)) : PiiIndex.fromJSON(JSON.parse(text));
   return {
     values: index.size,
     indexSeconds,
+    writeSeconds,
     readBackSeconds: (performance.now() - read) / 1000,
     readBack: back.size,
     jsonMB: text.length / 1e6,
