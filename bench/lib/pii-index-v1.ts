@@ -7,12 +7,20 @@ import { MIN_PII_LENGTH, normalizePii } from '../../src/privacy/pii-index.ts';
 
 export class PiiIndexV1 {
   private readonly hashes = new Set<string>();
+  private overflow = false;
 
-  constructor(private readonly salt: string) {}
+  constructor(
+    private readonly salt: string,
+    private readonly cap = 2_000_000,
+  ) {}
 
   add(value: string): void {
     const normalized = normalizePii(value);
     if (normalized.length < MIN_PII_LENGTH) return;
+    if (this.hashes.size >= this.cap) {
+      this.overflow = true;
+      return;
+    }
     this.hashes.add(hash('sha256', this.salt + normalized, 'base64url').slice(0, 16));
   }
 
@@ -20,8 +28,17 @@ export class PiiIndexV1 {
     return this.hashes.size;
   }
 
+  get truncated(): boolean {
+    return this.overflow;
+  }
+
   toJSON() {
-    return { version: 1 as const, salt: this.salt, truncated: false, hashes: [...this.hashes].sort() };
+    return {
+      version: 1 as const,
+      salt: this.salt,
+      truncated: this.overflow,
+      hashes: [...this.hashes].sort(),
+    };
   }
 
   static fromJSON(json: { salt: string; hashes: string[] }): PiiIndexV1 {

@@ -23,7 +23,7 @@ import {
   type SeedRef,
 } from '../contracts.ts';
 import { BadInputError, DoppelError, errorMessage, NotFoundError } from '../errors.ts';
-import { openSeed } from '../formats/read-seed.ts';
+import { openSeed, type SeedReader } from '../formats/read-seed.ts';
 import { plantCanaries } from '../privacy/canaries.ts';
 import { nameBaselineOf } from '../privacy/gate.ts';
 import { PiiIndex } from '../privacy/pii-index.ts';
@@ -119,24 +119,38 @@ async function* reportingReads(
   }
 }
 
+/**
+ * Adds every value of the seed's columns at `positions` to `index`, reading on until the index is
+ * full (the gate then calls its replay check inconclusive). The caller closes the reader.
+ */
+export const indexSeedValues = async (
+  reader: SeedReader,
+  positions: readonly number[],
+  index: Pick<PiiIndex, 'add' | 'truncated'>,
+): Promise<void> => {
+  for await (const batch of reader.batches()) {
+    for (const row of batch) {
+      for (const i of positions) {
+        const value = row[i];
+        if (value != null) index.add(value);
+      }
+    }
+    if (index.truncated) return;
+  }
+};
+
 /** Streams the seed again and adds every value of its identifying columns to the index. */
 const indexPii = async (deps: IngestDeps, seed: SeedRef, name: string, profile: Profile, runId: string) => {
   const index = new PiiIndex(runId, deps.piiIndexCap);
   const columns = profile.columns.filter((c) => c.semantic !== undefined && IDENTIFYING.has(c.semantic.type));
   if (columns.length === 0) return index;
   const reader = await openSeed(await deps.store.getStream(seed.bucket, seed.key), name);
-  const positions = columns.map((c) => c.index);
   try {
-    for await (const batch of reader.batches()) {
-      for (const row of batch) {
-        for (const i of positions) {
-          const value = row[i];
-          if (value != null) index.add(value);
-        }
-      }
-      // A full index takes no more values (the gate calls its replay check inconclusive): stop reading.
-      if (index.truncated) break;
-    }
+    await indexSeedValues(
+      reader,
+      columns.map((c) => c.index),
+      index,
+    );
   } finally {
     await reader.close();
   }

@@ -7,7 +7,7 @@ import { byteStream, readVegaTable, splitTable } from '../../bench/lib/tables.ts
 import { profileSource } from '../../src/profile/profile-seed.ts';
 import { toCsv } from '../../src/table.ts';
 
-export { copula, copying, flipped, honest, perturbed, type Split } from '../../bench/lib/leaks.ts';
+export { both, copula, copying, flipped, honest, perturbed, type Split } from '../../bench/lib/leaks.ts';
 
 /** A public table cut in halves by a seeded shuffle, the train half profiled. */
 export const splitOf = async (name: string, seed: number): Promise<Split> => {

@@ -7,7 +7,7 @@ import { POLICIES } from '../../src/contracts.ts';
 import { checkTables } from '../../src/privacy/check-tables.ts';
 import type { PrivacyResult } from '../../src/privacy/gate.ts';
 import type { Table } from '../../src/table.ts';
-import { copula, copying, flipped, honest, perturbed, type Split, splitOf } from './generators.ts';
+import { both, copula, copying, flipped, honest, perturbed, type Split, splitOf } from './generators.ts';
 
 const ROWS = 4000;
 const SEEDS = [0, 1, 2];
@@ -29,11 +29,6 @@ const failed = (result: PrivacyResult): string[] =>
 const catches: string[] = [];
 afterAll(() => {
   console.log(`leak-catch table (failed checks per seed):\n${catches.join('\n')}`);
-});
-
-const both = (split: Split): Table => ({
-  columns: split.train.columns,
-  rows: [...split.train.rows, ...split.holdout.rows],
 });
 
 describe.each(['penguins.json', 'seattle-weather.csv'])('leaky generators on %s fail the gate', (table) => {
