@@ -56,6 +56,7 @@ class Interner {
   /** The entry of the latest CACHED answer of `find`. */
   cached: ValueEntry | undefined;
   private arena = new Uint8Array(1 << 10);
+  private arenaView = new DataView(this.arena.buffer);
   private used = 0;
   private size = 0;
   /**
@@ -65,6 +66,7 @@ class Interner {
   private cacheHashes: Int32Array | undefined;
   private cacheLengths = new Int32Array(0);
   private cacheArena = new Uint8Array(0);
+  private cacheView = new DataView(this.cacheArena.buffer);
   private cacheLong: (Uint8Array | undefined)[] = [];
   private cacheEntries: (ValueEntry | undefined)[] = [];
   /**
@@ -80,31 +82,39 @@ class Interner {
    * The table slot of these bytes (a counted value: its repeats go to `pending[slot]`), CACHED
    * (a value past the cap, its entry in `cached`), or MISSING.
    */
-  find(buf: Uint8Array, s: number, e: number, h: number): number {
-    const mask = (1 << this.bits) - 1;
+  find(buf: Uint8Array, view: DataView, s: number, e: number, h: number): number {
     const n = e - s;
+    // A value is in the table or the cache, never both; once the cache exists (the column is past
+    // its cap) it is asked first: a column of mostly new values seldom finds them in the table.
+    const caching = this.cacheHashes !== undefined && this.caching;
+    const c = h & ((1 << CACHE_BITS) - 1);
+    if (
+      caching &&
+      this.cacheHashes![c] === h &&
+      this.cacheLengths[c] === n &&
+      (n <= 4 ||
+        (n <= CACHE_KEY_BYTES
+          ? same(view, s, this.cacheView, c * CACHE_KEY_BYTES, n)
+          : sameBytes(buf, s, this.cacheLong[c]!, 0, n)))
+    ) {
+      this.cached = this.cacheEntries[c];
+      this.cacheTries++;
+      this.cacheHits++;
+      return CACHED;
+    }
+    const mask = (1 << this.bits) - 1;
     for (let slot = h & mask; ; slot = (slot + 1) & mask) {
       const len = this.lengths[slot]!;
       if (len === -1) break;
       // Up to 4 bytes the key is the bytes themselves and mix32 is one-to-one: equal hashes, equal bytes.
-      if (this.hashes[slot] === h && len === n && (n <= 4 || same(buf, s, this.arena, this.starts[slot]!, n)))
+      if (
+        this.hashes[slot] === h &&
+        len === n &&
+        (n <= 4 || same(view, s, this.arenaView, this.starts[slot]!, n))
+      )
         return slot;
     }
-    if (this.cacheHashes === undefined || !this.caching) return MISSING;
-    this.cacheTries++;
-    const c = h & ((1 << CACHE_BITS) - 1);
-    if (
-      this.cacheHashes[c] === h &&
-      this.cacheLengths[c] === n &&
-      (n <= 4 ||
-        (n <= CACHE_KEY_BYTES
-          ? same(buf, s, this.cacheArena, c * CACHE_KEY_BYTES, n)
-          : same(buf, s, this.cacheLong[c]!, 0, n)))
-    ) {
-      this.cached = this.cacheEntries[c];
-      this.cacheHits++;
-      return CACHED;
-    }
+    if (caching) this.cacheTries++;
     return MISSING;
   }
 
@@ -127,6 +137,7 @@ class Interner {
         const grown = new Uint8Array(Math.max(this.arena.length * 2, this.used + n));
         grown.set(this.arena.subarray(0, this.used));
         this.arena = grown;
+        this.arenaView = new DataView(grown.buffer);
       }
       this.arena.set(buf.subarray(s, e), this.used);
       this.place(h, this.used, n, entry, 0);
@@ -144,6 +155,7 @@ class Interner {
       this.cacheHashes = new Int32Array(1 << CACHE_BITS);
       this.cacheLengths = new Int32Array(1 << CACHE_BITS).fill(-1);
       this.cacheArena = new Uint8Array(CACHE_KEY_BYTES << CACHE_BITS);
+      this.cacheView = new DataView(this.cacheArena.buffer);
     }
     const c = h & ((1 << CACHE_BITS) - 1);
     this.cacheHashes[c] = h;
@@ -205,7 +217,15 @@ const keyOf = (buf: Uint8Array, view: DataView, s: number, e: number): number =>
   return h;
 };
 
-const same = (a: Uint8Array, i: number, b: Uint8Array, j: number, n: number): boolean => {
+/** Whether n bytes at a[i] and b[j] are equal, compared four at a time. */
+const same = (a: DataView, i: number, b: DataView, j: number, n: number): boolean => {
+  let k = 0;
+  for (; k + 4 <= n; k += 4) if (a.getInt32(i + k) !== b.getInt32(j + k)) return false;
+  for (; k < n; k++) if (a.getUint8(i + k) !== b.getUint8(j + k)) return false;
+  return true;
+};
+
+const sameBytes = (a: Uint8Array, i: number, b: Uint8Array, j: number, n: number): boolean => {
   for (let k = 0; k < n; k++) if (a[i + k] !== b[j + k]) return false;
   return true;
 };
@@ -258,12 +278,15 @@ export const scanDelimitedFile = async (
 ): Promise<ScanResult> => {
   const d = delimiter.charCodeAt(0);
   const { duplicates } = sink;
+  // Byte classes for unquoted fields: 0 ordinary ASCII, 1 the delimiter, a line end or a quote, 2 non-ASCII.
   const special = new Uint8Array(256);
+  special.fill(2, 0x80);
   for (const b of [d, LF, CR, QUOTE]) special[b] = 1;
   const file = typeof input === 'string' ? await openLocation({ path: input }) : undefined;
   const handle: ByteSource = file ?? (input as ByteSource);
   try {
-    let buf = Buffer.allocUnsafe(BLOCK);
+    // One byte past the data is always a line feed, so the field loop needs no bounds check.
+    let buf = Buffer.allocUnsafe(BLOCK + 1);
     let view = new DataView(buf.buffer, buf.byteOffset, buf.length);
     let filled = 0;
     let eof = false;
@@ -299,16 +322,17 @@ export const scanDelimitedFile = async (
 
     for (;;) {
       if (!eof) {
-        if (filled === buf.length) {
-          if (buf.length >= MAX_BUFFER) throw new Fallback('a record longer than the buffer limit');
-          const grown = Buffer.allocUnsafe(buf.length * 2);
+        if (filled === buf.length - 1) {
+          if (buf.length > MAX_BUFFER) throw new Fallback('a record longer than the buffer limit');
+          const grown = Buffer.allocUnsafe((buf.length - 1) * 2 + 1);
           buf.copy(grown, 0, 0, filled);
           buf = grown;
           view = new DataView(buf.buffer, buf.byteOffset, buf.length);
         }
-        const { bytesRead } = await handle.read(buf, filled, buf.length - filled, position);
+        const { bytesRead } = await handle.read(buf, filled, buf.length - 1 - filled, position);
         if (bytesRead === 0) eof = true;
         filled += bytesRead;
+        buf[filled] = LF;
         bytes += bytesRead;
         position += bytesRead;
       }
@@ -368,15 +392,17 @@ export const scanDelimitedFile = async (
               throw new Fallback('text after a closing quote');
           } else {
             let k = i;
-            for (; k < filled; k++) {
-              const b = buf[k]!;
-              // One table look-up tells an ordinary byte from the delimiter, a line end or a quote.
-              if (special[b] !== 0) {
-                if (b === QUOTE) throw new Fallback('a quote inside an unquoted field');
-                break;
-              }
-              high |= b;
+            // One table look-up tells an ordinary byte from the delimiter, a line end or a quote; the
+            // line feed past the data ends the loop there.
+            for (;;) {
+              const kind = special[buf[k]!]!;
+              if (kind === 0) k++;
+              else if (kind === 2) {
+                high = 0x80;
+                k++;
+              } else break;
             }
+            if (buf[k] === QUOTE) throw new Fallback('a quote inside an unquoted field');
             e = k;
             i = k;
           }
@@ -428,7 +454,7 @@ export const scanDelimitedFile = async (
           } else {
             const h = fh[c]!;
             const interner = interners[c]!;
-            const slot = interner.find(buf, s, e, h);
+            const slot = interner.find(buf, view, s, e, h);
             if (slot >= 0) {
               // A counted value seen before: a tally, handed to the column at the end.
               interner.pending[slot]!++;
