@@ -279,7 +279,11 @@ export interface ChunkedProfile {
 }
 
 export interface ChunkOptions {
-  /** Worker threads (default: the cores available, at most 4); 1 scans every chunk on this thread. */
+  /**
+   * Threads scanning chunks (default: the cores available, at most 4); 1 scans every chunk on this
+   * thread. When there are as many chunks as threads, this thread is one of them (it scans the
+   * first chunk); otherwise they are all worker threads and this one merges.
+   */
   threads?: number;
   /** Bytes per chunk (default: about one chunk per 256 MiB, an even 2 to 8, at least 16 MiB each). */
   chunkBytes?: number;
@@ -456,11 +460,17 @@ export const profileChunks = async (
     index,
     range: { start, end: ranges[index]![1], aligned },
   });
+  // When each chunk has a thread of its own, this thread scans the first one instead of only
+  // waiting: one thread fewer to start, and that chunk's samples and statistics cross no thread
+  // (flights-3m, 106 MB in 2 chunks: 1.62 s against 1.75). With more chunks than threads it only
+  // merges: its heap is not bounded, and scanning while merging took the 1 GB file (4 chunks, 2
+  // threads) to 263 MiB against 236-241.
+  const here = threads > 1 && threads === ranges.length;
   // Without a bundler at hand (a trimmed install), every chunk runs on this thread: slower, same result.
   const pool =
     threads > 1
       ? await ChunkPool.start(
-          threads,
+          here ? threads - 1 : threads,
           oldGenerationMb(
             base.columns.length,
             base.sampling.trainSampleSize + base.sampling.holdoutSampleSize,
@@ -480,14 +490,16 @@ export const profileChunks = async (
     options.progress?.(scanned, size);
   };
   // With workers, every chunk is queued at once; on this thread they run one by one as merged.
-  const pending = ranges.map((_, i) =>
-    pool === undefined
+  // The workers first: they start while this thread scans.
+  const pending: (Promise<Outcome> | undefined)[] = ranges.map((_, i) =>
+    pool === undefined || (here && i === 0)
       ? undefined
       : run(task(i, ranges[i]![0], i === 0)).then((outcome) => {
           tick(i);
           return outcome;
         }),
   );
+  if (pool !== undefined && here) pending[0] = local(task(0, ranges[0]![0], true));
   const merge = createRng(deriveSeed(base.sampling.seed, 'sample', 'merge'));
   let merged: ChunkResult | undefined;
   let chunks = 0;

@@ -57,7 +57,7 @@ export interface ProfileOptions {
   trainSampleSize?: number;
   holdoutSampleSize?: number;
   overrides?: DatasetSpec['columns'];
-  /** Local files: worker threads (default: the cores available, at most 4). */
+  /** Local files: threads scanning chunks (default: the cores available, at most 4; see ChunkOptions). */
   threads?: number;
   /** Local files: bytes per chunk (default: about one chunk per 256 MiB, an even 2 to 8, at least 16 MiB each). */
   chunkBytes?: number;

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -75,6 +75,23 @@ describe('profileFile in chunks (byte ranges on worker threads)', () => {
     expect(oneThread.profile).toEqual(twoThreads.profile);
     expect(oneThread.train.rows).toEqual(twoThreads.train.rows);
     expect(oneThread.holdout.rows).toEqual(twoThreads.holdout.rows);
+  });
+
+  it('gives the same result when this thread scans the first of two chunks beside one worker', async () => {
+    // Prepare: two chunks for two threads, so this thread takes the first one itself
+    const path = join(dir, 'two-chunks.csv');
+    writeFileSync(path, trickyCsv(20_000, 5));
+    const half = Math.ceil(statSync(path).size / 2);
+
+    // Act
+    const shared = await profileFile(path, 'two-chunks.csv', { seed: 5, threads: 2, chunkBytes: half });
+    const alone = await profileFile(path, 'two-chunks.csv', { seed: 5, threads: 1, chunkBytes: half });
+
+    // Assess
+    expect(shared.profile.rows).toBe(20_000);
+    expect(shared.profile).toEqual(alone.profile);
+    expect(shared.train.rows).toEqual(alone.train.rows);
+    expect(shared.holdout.rows).toEqual(alone.holdout.rows);
   });
 
   it('merges sketches past the distinct cap: quantiles within 1 % rank, distinct count within 2 %', async () => {
