@@ -73,6 +73,9 @@ export interface Sample<Row = Cell[]> {
 /** A sample's rows as one JSON text each (see Reservoir). */
 export type Packed = Sample<string>;
 
+/** A chunk's sample: rows of cells when scanned on this thread, JSON texts when it crossed from a worker. */
+export type ChunkSample = Sample<Cell[] | string>;
+
 export interface ChunkTask {
   /** The seed: a file, or a URL read by ranges (each thread opens it itself). */
   source: SeedLocation;
@@ -90,8 +93,8 @@ export interface ChunkResult {
   rows: number;
   stats: ColumnStats[];
   duplicates: DuplicateRows;
-  train: Packed;
-  holdout: Packed;
+  train: ChunkSample;
+  holdout: ChunkSample;
 }
 
 /**
@@ -242,8 +245,8 @@ export const samplingSink = (sampling: SampleOptions, chunk: number, header: Sca
   return { sink, train, holdout, duplicates };
 };
 
-/** Scans one chunk on this thread. */
-export const scanChunk = async (task: ChunkTask): Promise<ChunkResult> => {
+/** Scans one chunk on this thread; `pack`: its samples as JSON texts, to cross to another thread. */
+export const scanChunk = async (task: ChunkTask, pack = true): Promise<ChunkResult> => {
   const { sink, train, holdout, duplicates } = samplingSink(task.sampling, task.index, () => {
     throw new Fallback('a header inside a chunk');
   });
@@ -259,13 +262,13 @@ export const scanChunk = async (task: ChunkTask): Promise<ChunkResult> => {
     rows: result.rows,
     stats,
     duplicates,
-    train: train.sample(),
-    holdout: holdout.sample(),
+    train: pack ? train.sample() : train.rows(),
+    holdout: pack ? holdout.sample() : holdout.rows(),
   };
 };
 
-export const unpack = (sample: Packed): Sample => ({
-  rows: sample.rows.map((row) => JSON.parse(row) as Cell[]),
+export const unpack = (sample: ChunkSample): Sample => ({
+  rows: sample.rows.map((row) => (typeof row === 'string' ? (JSON.parse(row) as Cell[]) : row)),
   offered: sample.offered,
 });
 
@@ -436,7 +439,7 @@ export class ChunkPool {
 
 const local = async (task: ChunkTask): Promise<Outcome> => {
   try {
-    return { ok: true, result: await scanChunk(task) };
+    return { ok: true, result: await scanChunk(task, false) };
   } catch (error) {
     return { ok: false, error };
   }
