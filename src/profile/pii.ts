@@ -15,7 +15,7 @@ import { isIPv4, isIPv6 } from 'node:net';
 import type { CountryCode } from 'libphonenumber-js/min';
 import type { ColumnKind, SemanticType } from '../contracts.ts';
 import { snakeName } from './infer.ts';
-import { loadNameLexicon, type NameLexicon } from './name-lexicon.ts';
+import { foldName, loadNameLexicon, type NameLexicon } from './name-lexicon.ts';
 
 export interface SemanticDetection {
   type: SemanticType;
@@ -234,8 +234,7 @@ export const streetAddress = (value: string): boolean => {
   return STREET_SUFFIXES.has(last);
 };
 
-/** Lowercase, without accents, so 'Chloé' and 'CHLOE' meet. */
-const fold = (s: string): string => s.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase();
+const fold = foldName;
 
 /**
  * Given and family names (src/profile/name-lexicon.ts), loaded on first need: the lists are large,
@@ -261,7 +260,7 @@ const SEVEN_DIGITS = /\d(?:\D*\d){6}/;
  * value the detection will see.
  */
 export const preparePii = async (values?: Iterable<string>): Promise<void> => {
-  lexicon ??= await loadNameLexicon(fold);
+  lexicon ??= await loadNameLexicon();
   if (phones !== undefined) return;
   let needed = values === undefined;
   for (const value of values ?? []) {
