@@ -8,7 +8,7 @@ import { holdoutSplitter, Reservoir, unpack } from '../../src/profile/profile-ch
 import { profileFile, profileSource, profileStream } from '../../src/profile/profile-seed.ts';
 import { createRng } from '../../src/random.ts';
 import { sampleCustomers } from '../../src/sample/customers.ts';
-import { toCsv } from '../../src/table.ts';
+import { type Cell, toCsv } from '../../src/table.ts';
 import { chunked } from '../helpers/byte-stream.ts';
 import { vegaCsv } from '../helpers/vega.ts';
 
@@ -310,6 +310,27 @@ describe('Reservoir (Algorithm L)', () => {
     expect(unpack(reservoir.sample()).rows.map((r) => r[0])).toEqual(
       Array.from({ length: 30 }, (_, i) => String(i)),
     );
+  });
+
+  it('packs its rows to cross threads and gives back the same cells: commas, quotes, escapes, nulls', () => {
+    // Prepare: awkward cells, and rows of one cell and of none kept
+    const rows: Cell[][] = [
+      ['a,b', '"quoted", he said', null],
+      ['back\\slash\\', '\\"', 'tab\tnew\nline'],
+      ['', 'é ✓ 😀', ','],
+    ];
+    const wide = new Reservoir(10, createRng(2));
+    const narrow = new Reservoir(10, createRng(2));
+    const none = new Reservoir(10, createRng(2));
+
+    // Act
+    for (const row of rows) if (wide.wants()) wide.keep(row);
+    for (const row of rows) if (narrow.wants()) narrow.keep([row[1]!]);
+
+    // Assess
+    expect(unpack(wide.sample())).toEqual({ rows, offered: 3 });
+    expect(unpack(narrow.sample()).rows).toEqual(rows.map((row) => [row[1]]));
+    expect(unpack(none.sample())).toEqual({ rows: [], offered: 0 });
   });
 
   it('splits rows into a disjoint ~20 % holdout by their global index', () => {
