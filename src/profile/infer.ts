@@ -27,6 +27,8 @@ export const NULL_TOKENS: ReadonlySet<string> = new Set([
   'nan',
   '#N/A',
 ]);
+/** The longest null token: a longer value is none, without hashing it for the set. */
+const NULL_TOKEN_LENGTH = Math.max(...[...NULL_TOKENS].map((t) => t.length));
 
 /** Distinct values counted exactly per column; past this the count becomes an estimate. */
 export const DISTINCT_CAP = 10_000;
@@ -325,7 +327,8 @@ export class ColumnStats {
    * back to `repeat` for a later cell known to hold the same text, skipping the lookup and parse.
    * `unseen`: the caller knows this exact text is not a counted value (the byte scanner, whose
    * table holds every counted value's bytes): the lookup is skipped, unless a value of the column
-   * has needed trimming, when other text may trim to a counted value.
+   * has needed trimming, when other text may trim to a counted value. It also says the text is a
+   * string of its own (decoded from bytes), not a view on a larger one: it is kept without a copy.
    */
   add(cell: Cell, unseen = false): ValueEntry | undefined {
     if (cell === null) {
@@ -353,7 +356,7 @@ export class ColumnStats {
       this.counts.size < DISTINCT_CAP &&
       this.countedChars + v.length <= DISTINCT_CHARS_CAP
     ) {
-      entry.value = detach(v);
+      entry.value = unseen ? v : detach(v);
       entry.count = 1;
       this.counts.set(entry.value, entry);
       this.countedChars += v.length;
@@ -361,7 +364,7 @@ export class ColumnStats {
       return entry;
     }
     this.cap();
-    entry.value = detach(v);
+    entry.value = unseen ? v : detach(v);
     this.repeat(entry);
     return entry;
   }
@@ -461,7 +464,7 @@ export class ColumnStats {
       hash: mix32(hash32(v)),
       x: Number.NaN,
       layout: -1,
-      token: NULL_TOKENS.has(v),
+      token: v.length <= NULL_TOKEN_LENGTH && NULL_TOKENS.has(v),
       length: v.length,
       space: v.indexOf(' ') !== -1,
     };
