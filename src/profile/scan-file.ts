@@ -53,6 +53,12 @@ class Interner {
   /** Per slot: the entry's value hash (for the row key), and repeats not yet handed to the column. */
   valueHashes = new Int32Array(1 << FIRST_BITS);
   pending = new Int32Array(1 << FIRST_BITS);
+  /**
+   * Bit p: some value in the table has the hash prefix p (h >>> 16). A column past its cap asks it
+   * before the table: one of mostly new values (emails, names) misses its table on nearly every
+   * value, and those misses went to memory (7 such columns' tables outgrow the cache).
+   */
+  private readonly prefixes = new Int32Array(1 << 11);
   /** The entry of the latest CACHED answer of `find`. */
   cached: ValueEntry | undefined;
   private arena = new Uint8Array(1 << 10);
@@ -102,17 +108,20 @@ class Interner {
       this.cacheHits++;
       return CACHED;
     }
-    const mask = (1 << this.bits) - 1;
-    for (let slot = h & mask; ; slot = (slot + 1) & mask) {
-      const len = this.lengths[slot]!;
-      if (len === -1) break;
-      // Up to 4 bytes the key is the bytes themselves and mix32 is one-to-one: equal hashes, equal bytes.
-      if (
-        this.hashes[slot] === h &&
-        len === n &&
-        (n <= 4 || same(view, s, this.arenaView, this.starts[slot]!, n))
-      )
-        return slot;
+    const p = h >>> 16;
+    if (this.cacheHashes === undefined || (this.prefixes[p >>> 5]! & (1 << (p & 31))) !== 0) {
+      const mask = (1 << this.bits) - 1;
+      for (let slot = h & mask; ; slot = (slot + 1) & mask) {
+        const len = this.lengths[slot]!;
+        if (len === -1) break;
+        // Up to 4 bytes the key is the bytes themselves and mix32 is one-to-one: equal hashes, equal bytes.
+        if (
+          this.hashes[slot] === h &&
+          len === n &&
+          (n <= 4 || same(view, s, this.arenaView, this.starts[slot]!, n))
+        )
+          return slot;
+      }
     }
     if (caching) this.cacheTries++;
     return MISSING;
@@ -175,6 +184,7 @@ class Interner {
     let slot = h & mask;
     while (this.lengths[slot] !== -1) slot = (slot + 1) & mask;
     this.hashes[slot] = h;
+    this.prefixes[h >>> 21]! |= 1 << ((h >>> 16) & 31);
     this.starts[slot] = start;
     this.lengths[slot] = n;
     this.entries[slot] = entry;
