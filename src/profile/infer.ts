@@ -319,6 +319,8 @@ export class ColumnStats {
 
   private lengthSum = 0;
   private withSpace = 0;
+  /** The entry a capped column fills for each new value a caller will not keep (see `add`). */
+  private scratch: ValueEntry | undefined;
 
   constructor(readonly name: string) {}
 
@@ -329,8 +331,10 @@ export class ColumnStats {
    * table holds every counted value's bytes): the lookup is skipped, unless a value of the column
    * has needed trimming, when other text may trim to a counted value. It also says the text is a
    * string of its own (decoded from bytes), not a view on a larger one: it is kept without a copy.
+   * `transient`: the caller keeps no entry past the next `add` (it reads its fields at once), so a
+   * column past its cap fills one entry again instead of allocating one per new value.
    */
-  add(cell: Cell, unseen = false): ValueEntry | undefined {
+  add(cell: Cell, unseen = false, transient = false): ValueEntry | undefined {
     if (cell === null) {
       this.rows++;
       this.empties++;
@@ -350,7 +354,7 @@ export class ColumnStats {
       this.repeat(seen);
       return seen;
     }
-    const entry = this.analyze(v);
+    const entry = this.analyze(v, transient && this.capped);
     if (
       !this.capped &&
       this.counts.size < DISTINCT_CAP &&
@@ -456,18 +460,28 @@ export class ColumnStats {
     for (const entry of this.counts.values()) this.applyMany(entry, entry.count);
   }
 
-  /** The first sight of a value: every check still open, the ranges, the facts for repeats. */
-  private analyze(v: string): ValueEntry {
-    const entry: ValueEntry = {
-      count: 0,
-      value: v,
-      hash: mix32(hash32(v)),
-      x: Number.NaN,
-      layout: -1,
-      token: v.length <= NULL_TOKEN_LENGTH && NULL_TOKENS.has(v),
-      length: v.length,
-      space: v.indexOf(' ') !== -1,
-    };
+  /**
+   * The first sight of a value: every check still open, the ranges, the facts for repeats. `reuse`:
+   * into the column's scratch entry (see `add`).
+   */
+  private analyze(v: string, reuse = false): ValueEntry {
+    const hash = mix32(hash32(v));
+    const token = v.length <= NULL_TOKEN_LENGTH && NULL_TOKENS.has(v);
+    const space = v.indexOf(' ') !== -1;
+    let entry = reuse ? this.scratch : undefined;
+    if (entry === undefined) {
+      entry = { count: 0, value: v, hash, x: Number.NaN, layout: -1, token, length: v.length, space };
+      if (reuse) this.scratch = entry;
+    } else {
+      entry.count = 0;
+      entry.value = v;
+      entry.hash = hash;
+      entry.x = Number.NaN;
+      entry.layout = -1;
+      entry.token = token;
+      entry.length = v.length;
+      entry.space = space;
+    }
     if (entry.token) return entry;
     if (this.intOk || this.floatOk) entry.x = this.numeric(v);
     if (this.ymdOk) this.ymd(v);

@@ -127,6 +127,11 @@ class Interner {
     return MISSING;
   }
 
+  /** Whether `remember` may keep the entry of a value past the cap (in its cache). */
+  get keeps(): boolean {
+    return this.caching;
+  }
+
   /** Hands the tallied repeats of counted values to their column. */
   flush(column: ColumnStats): void {
     const { pending, entries } = this;
@@ -477,7 +482,7 @@ export const scanDelimitedFile = async (
                 stats[c]!.repeat(entry);
               } else {
                 // Bytes the table does not hold are no counted value's (it holds every one's).
-                entry = stats[c]!.add(decode(c), true);
+                entry = stats[c]!.add(decode(c), true, !interner.keeps);
                 if (entry !== undefined) interner.remember(buf, s, e, h, entry);
               }
               cellEntries[c] = entry;

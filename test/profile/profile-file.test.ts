@@ -143,17 +143,25 @@ describe('profileFile and profileStream', () => {
     // Act
     const { file, stream } = await both(`${rows.join('\n')}\n`, 'emails.csv', { trainSampleSize: 2000 });
 
-    // Assess: every repeat counted, as the row reader counts it
+    // Assess: every repeat counted, as the row reader counts it; the sampled cells of values past
+    // the cap (whose entries the scanner does not keep) are those rows' own
     expect(file.profile.columns).toEqual(stream.profile.columns);
     expect(file.profile.duplicateRows).toEqual(stream.profile.duplicateRows);
+    expect(file.train.rows).toEqual(stream.train.rows);
+    expect(file.holdout.rows).toEqual(stream.holdout.rows);
+    for (const [id, email] of file.train.rows) expect(email).toBe(`user${Number(id) % 40_000}@example.com`);
     expect(stream.profile.columns[1]!.distinct).toBeGreaterThan(39_000);
     expect(stream.profile.columns[1]!.distinct).toBeLessThan(41_000);
   });
 
   it('matches the stream path past the distinct cap (sketched distinct counts and quantiles)', async () => {
-    // Prepare: 60,000 distinct floats, each twice, in sorted runs like a time column.
+    // Prepare: 60,000 distinct floats, each twice, nearly sorted like a time column (0, 1, 0, 1,
+    // 2, 3, 2, 3…: a value comes back after another new one, from the scanner's cache)
     const rows = ['x,label'];
-    for (let i = 0; i < 120_000; i++) rows.push(`${(Math.floor(i / 2) * 0.37).toFixed(2)},k${i % 40}`);
+    for (let i = 0; i < 120_000; i++) {
+      const k = Math.floor(i / 4) * 2 + (i % 2);
+      rows.push(`${(k * 0.37).toFixed(2)},k${i % 40}`);
+    }
 
     // Act
     const { file, stream } = await both(`${rows.join('\n')}\n`);
@@ -161,6 +169,7 @@ describe('profileFile and profileStream', () => {
     // Assess
     expect(file.profile.columns).toEqual(stream.profile.columns);
     expect(file.quantiles).toEqual(stream.quantiles);
+    expect(file.train.rows).toEqual(stream.train.rows);
     const x = file.profile.columns[0]!;
     expect(Math.abs(x.distinct - 60_000) / 60_000).toBeLessThanOrEqual(0.02);
     const median = file.quantiles[0]!.find(([p]) => p === 0.5)![1];
