@@ -112,6 +112,15 @@ const isDigit = (c: number): boolean => c >= 48 && c <= 57;
 const SLASH_DATE = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/;
 const BOOLEANS = new Set(['true', 'false', 'yes', 'no', 'y', 'n', 't', 'f']);
 
+/** Whether `v` has an ASCII letter other than e or E (which a number's exponent may hold). */
+const hasLetter = (v: string): boolean => {
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i) | 32;
+    if (c >= 97 && c <= 122 && c !== 101) return true;
+  }
+  return false;
+};
+
 /** Two ASCII digits at `i` as a number, or -1. */
 const twoDigits = (v: string, i: number): number => {
   const a = v.charCodeAt(i) - 48;
@@ -601,6 +610,9 @@ export class ColumnStats {
     const c = v.charCodeAt(0);
     // Most text starts with a letter: one comparison, no pattern.
     if ((c >= 65 && c <= 90) || (c >= 97 && c <= 122)) return TEXT_SHAPE;
+    // A letter further on (an address, '12 Main St'): no number pattern takes one but an exponent's
+    // e, so only a leading day is left to rule out.
+    if (hasLetter(v) && isoDay(v) < 0 && isoDay(v, 47) < 0) return TEXT_SHAPE;
     if (INTEGER_TEXT.test(v)) return INTEGER_SHAPE;
     if (FLOAT_TEXT.test(v)) return FLOAT_SHAPE;
     if (isoDay(v) >= 0 || isoDay(v, 47) >= 0 || SLASH_DATE.test(v)) return DATE_SHAPE;
