@@ -24,16 +24,17 @@ import { ColumnStats, mix32 } from './infer.ts';
 import { Fallback, type ScanRange, type ScanSink, scanDelimitedFile } from './scan-file.ts';
 
 /**
- * Chunks per file: about one per 512 MiB, an even number from 2 to 8, each of at least 16 MiB.
- * Each chunk costs a warm-up (its samples and tables fill again) and its results cross threads and
- * merge, so there are few; an even count keeps 2 threads busy alike. A file under about 1.5 GB is
- * two chunks, which 2 threads scan as the calling thread and one worker (see `profileChunks`): the
- * 1 GB flights file took 6.1-6.3 s and 204-208 MiB so, against 7.4-7.7 s and 238-241 MiB as four
- * chunks (one per 256 MiB) on two workers. Files from about 1.5 GB still give 4 threads work.
+ * Chunks per file: 2 under about 1.5 GB, else 4 (about one per 512 MiB, an even number, at most
+ * one per thread the pool ever runs), each of at least 16 MiB. Each chunk costs a warm-up (its
+ * samples and tables fill again) and its results cross threads and merge, so there are few; an
+ * even count keeps 2 threads busy alike. Two chunks on 2 threads are the calling thread and one
+ * worker (see `profileChunks`): the 1 GB flights file took 6.1-6.3 s and 204-208 MiB so, against
+ * 7.4-7.7 s and 238-241 MiB as four chunks (one per 256 MiB) on two workers. A 4.2 GB file took
+ * 22.1-22.8 s and 213-220 MiB as four chunks (3 runs of 4), against 24.6 s and 251 MiB as eight.
  */
 const MIN_CHUNK = 16 << 20;
 const BYTES_PER_CHUNK = 512 << 20;
-const MAX_CHUNKS = 8;
+const MAX_CHUNKS = 4;
 /**
  * Each thread's heap is bounded so it collects its garbage early instead of growing: a chunk's
  * live data is its columns' statistics and its samples. A thread that runs out anyway is not an
@@ -317,7 +318,7 @@ export interface ChunkOptions {
    * first chunk); otherwise they are all worker threads and this one merges.
    */
   threads?: number;
-  /** Bytes per chunk (default: about one chunk per 512 MiB, an even 2 to 8, at least 16 MiB each). */
+  /** Bytes per chunk (default: 2 chunks under about 1.5 GB, else 4; at least 16 MiB each). */
   chunkBytes?: number;
   /** Told, as each chunk is scanned, the bytes scanned so far (the header's included), and the file's size. */
   progress?: (done: number, total: number) => void;

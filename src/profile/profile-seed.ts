@@ -59,7 +59,7 @@ export interface ProfileOptions {
   overrides?: DatasetSpec['columns'];
   /** Local files: threads scanning chunks (default: the cores available, at most 4; see ChunkOptions). */
   threads?: number;
-  /** Local files: bytes per chunk (default: about one chunk per 512 MiB, an even 2 to 8, at least 16 MiB each). */
+  /** Local files: bytes per chunk (default: 2 chunks under about 1.5 GB, else 4; at least 16 MiB each). */
   chunkBytes?: number;
   /**
    * Local files: told the bytes profiled so far and the file's size, as the work goes on (a chunk

@@ -179,10 +179,10 @@ describe('chunkRanges', () => {
       [400, 700],
       [700, 1000],
     ]);
-    // Default: one chunk per 512 MiB, an even 2 to 8 of them, at least 16 MiB each
+    // Default: 2 chunks under about 1.5 GB, else 4 (one per thread at most), at least 16 MiB each
     expect(chunkRanges(10, 10 + 1.1e9)).toHaveLength(2);
     expect(chunkRanges(10, 10 + 2.2e9)).toHaveLength(4);
-    expect(chunkRanges(10, 10 + 40e9)).toHaveLength(8);
+    expect(chunkRanges(10, 10 + 40e9)).toHaveLength(4);
     expect(chunkRanges(10, 10 + 106e6)).toHaveLength(2);
     expect(chunkRanges(10, 10 + 20e6)).toHaveLength(2);
     expect(chunkRanges(10, 10)).toEqual([[10, 10]]);
