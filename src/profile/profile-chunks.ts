@@ -167,8 +167,8 @@ export class Reservoir {
   }
 
   /**
-   * The sample, each row as its JSON text, to cross to another thread: a fraction of the memory of
-   * an array of strings.
+   * The sample, each row as the JSON text of its cells without the brackets (`unpack` reads it), to
+   * cross to another thread: a fraction of the memory of an array of strings.
    */
   sample(): Packed {
     const kept = Math.min(this.size, this.offered);
@@ -496,8 +496,8 @@ export const profileChunks = async (
   // When each chunk has a thread of its own, this thread scans the first one instead of only
   // waiting: one thread fewer to start, and that chunk's samples and statistics cross no thread
   // (flights-3m, 106 MB in 2 chunks: 1.62 s against 1.75). With more chunks than threads it only
-  // merges: its heap is not bounded, and scanning while merging took the 1 GB file (4 chunks, 2
-  // threads) to 263 MiB against 236-241.
+  // merges: its heap is not bounded, and scanning while merging took the 1 GB file, then cut into 4
+  // chunks for 2 threads, to 263 MiB against 236-241.
   const here = threads > 1 && threads === ranges.length;
   // Without a bundler at hand (a trimmed install), every chunk runs on this thread: slower, same result.
   const pool =
