@@ -5,9 +5,10 @@
  *
  * Each value is kept as the first 64 bits of its salted SHA-256, in an open-addressing table of
  * 32-bit words: no string per value. On the 300,000 customers' six identifying columns (1.48
- * million values, `npm run bench -- profile`) the index pass takes 3.0 s against 4.7 s with the Set
- * of hash strings it replaced, is written in 0.2 s against 3.4 s (that sorted 1.5 million strings),
- * read back in 0.3 s against 1.2 s, and peaks at half the memory.
+ * million values) the index pass is about 1.4× as fast as with the Set of hash strings it
+ * replaced, is written over ten times as fast (that sorted 1.5 million strings), read back about
+ * four times as fast, and peaks at half the memory (`npm run bench -- profile`; figures in the
+ * README).
  * Two different values share 64 bits by chance with odds of about 1 in 10^7 over 2 million values,
  * and an output cell is taken for a seed value by chance with odds of about 1 in 10^13.
  */

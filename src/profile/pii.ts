@@ -15,7 +15,7 @@ import { isIPv4, isIPv6 } from 'node:net';
 import type { CountryCode } from 'libphonenumber-js/min';
 import type { ColumnKind, SemanticType } from '../contracts.ts';
 import { snakeName } from './infer.ts';
-import { foldName, loadNameLexicon, type NameLexicon } from './name-lexicon.ts';
+import { foldName as fold, loadNameLexicon, type NameLexicon } from './name-lexicon.ts';
 
 export interface SemanticDetection {
   type: SemanticType;
@@ -233,8 +233,6 @@ export const streetAddress = (value: string): boolean => {
     last = words[words.length - 2]!.toLowerCase().replace(/\.$/, '');
   return STREET_SUFFIXES.has(last);
 };
-
-const fold = foldName;
 
 /**
  * Given and family names (src/profile/name-lexicon.ts), loaded on first need: the lists are large,
