@@ -235,10 +235,22 @@ export const streetAddress = (value: string): boolean => {
 };
 
 /**
- * Given and family names (src/profile/name-lexicon.ts), loaded on first need: the lists are large,
- * and a profile needs them only at its end, once the scan (and its threads) are done.
+ * Given and family names (src/profile/name-lexicon.ts), loaded on first need (`preloadPii` may start
+ * it early): a profile needs them only at its end.
  */
 let lexicon: NameLexicon | undefined;
+let lexiconLoad: Promise<NameLexicon> | undefined;
+
+/**
+ * Starts loading the name lexicon without waiting for it. A profile calls it as it starts: the
+ * calling thread waits for its worker threads to start then, and the load (about 30 ms at a
+ * profile's end, once the heap is large) is off the path that ends the profile.
+ */
+export const preloadPii = (): void => {
+  lexiconLoad ??= loadNameLexicon();
+  // A failed load is reported by `preparePii`, which awaits the same promise.
+  lexiconLoad.catch(() => {});
+};
 
 /**
  * libphonenumber's metadata, loaded with the lexicon for the same reason, and only where a value
@@ -258,7 +270,8 @@ const SEVEN_DIGITS = /\d(?:\D*\d){6}/;
  * value the detection will see.
  */
 export const preparePii = async (values?: Iterable<string>): Promise<void> => {
-  lexicon ??= await loadNameLexicon();
+  lexiconLoad ??= loadNameLexicon();
+  lexicon ??= await lexiconLoad;
   if (phones !== undefined) return;
   let needed = values === undefined;
   for (const value of values ?? []) {

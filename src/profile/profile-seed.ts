@@ -33,7 +33,7 @@ import type { Cell, Table } from '../table.ts';
 import { openLocation, type SeedLocation, StreamSource } from './byte-source.ts';
 import { type DuplicateCount, DuplicateRows, EMPTY_CELL } from './duplicate-rows.ts';
 import { ColumnStats, type Inferred, NULL_TOKENS, sampledCell } from './infer.ts';
-import { detectSemantic, preparePii, type SemanticDetection } from './pii.ts';
+import { detectSemantic, preloadPii, preparePii, type SemanticDetection } from './pii.ts';
 import {
   chunkSamplers,
   profileChunks,
@@ -302,6 +302,7 @@ export const profileRanges = async (
   /** Reads the seed another way; handed its first bytes (gzip's magic says how). */
   fallback: (head: Uint8Array) => Promise<ProfiledSeed>,
 ): Promise<ProfiledSeed> => {
+  preloadPii();
   const head = Buffer.alloc(Math.min(SNIFF_BYTES, size));
   const source = await openLocation(location);
   let headBytes = 0;
