@@ -170,6 +170,9 @@ class Interner {
       this.cacheLengths = new Int32Array(1 << CACHE_BITS).fill(-1);
       this.cacheArena = new Uint8Array(CACHE_KEY_BYTES << CACHE_BITS);
       this.cacheView = new DataView(this.cacheArena.buffer);
+      // Sized up front: an empty array written at scattered indexes turns into a dictionary.
+      this.cacheLong = new Array(1 << CACHE_BITS).fill(undefined);
+      this.cacheEntries = new Array(1 << CACHE_BITS).fill(undefined);
     }
     const c = h & ((1 << CACHE_BITS) - 1);
     this.cacheHashes[c] = h;
