@@ -31,6 +31,8 @@ import { Fallback, type ScanRange, type ScanSink, scanDelimitedFile } from './sc
  * worker (see `profileChunks`): the 1 GB flights file took 6.1-6.3 s and 204-208 MiB so, against
  * 7.4-7.7 s and 238-241 MiB as four chunks (one per 256 MiB) on two workers. A 4.2 GB file took
  * 22.1-22.8 s and 213-220 MiB as four chunks (3 runs of 4), against 24.6 s and 251 MiB as eight.
+ * On 2 cores, one chunk is as fast as two up to about 100 MB and needs far less CPU (README,
+ * "Performance"); the cut stays a function of the file alone, so a profile is the same anywhere.
  */
 const MIN_CHUNK = 16 << 20;
 const BYTES_PER_CHUNK = 512 << 20;
