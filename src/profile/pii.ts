@@ -242,27 +242,62 @@ let lexicon: NameLexicon | undefined;
 let lexiconLoad: Promise<NameLexicon> | undefined;
 
 /**
- * Starts loading the name lexicon without waiting for it. A profile calls it as it starts: the
- * calling thread waits for its worker threads to start then, and the load (about 30 ms at a
- * profile's end, once the heap is large) is off the path that ends the profile.
- */
-export const preloadPii = (): void => {
-  lexiconLoad ??= loadNameLexicon();
-  // A failed load is reported by `preparePii`, which awaits the same promise.
-  lexiconLoad.catch(() => {});
-};
-
-/**
  * libphonenumber's metadata, loaded with the lexicon for the same reason, and only where a value
  * could reach it: loading it costs about 0.1 s, a tenth of profiling 100 MB.
  */
 let phones: typeof import('libphonenumber-js/min') | undefined;
+let phonesLoad: Promise<typeof import('libphonenumber-js/min')> | undefined;
 
 /**
  * Seven digits or more: `phoneValid` (and the free-text phone pattern) turn down anything shorter
  * before parsing, so a sample without such a value never needs the phone metadata.
  */
 const SEVEN_DIGITS = /\d(?:\D*\d){6}/;
+
+/** Digits written the way phone numbers are: grouped by spaces, dashes, dots or parentheses. */
+const PHONE_WRITTEN = /^\+?\(?\d[\d ().-]*\d$/;
+const DATE_LEADING = /^(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4})(?:$|[ T])/;
+
+/**
+ * Whether a value looks like a written phone number (or another grouped identifier, an SSN): the
+ * sign that a profile will want the phone metadata. Plain digit runs, numbers and dates do not
+ * count: they are mostly keys, amounts and timestamps, and loading for them would cost for nothing.
+ */
+export const phoneLike = (value: string): boolean => {
+  const v = value.trim();
+  if (v.length < 7 || v.length > 24 || !PHONE_WRITTEN.test(v) || DATE_LEADING.test(v)) return false;
+  let digits = 0;
+  let grouped = v.startsWith('+');
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if (c >= 48 && c <= 57) digits++;
+    else if (c !== 46) grouped = true;
+  }
+  // Dots alone group digits in numbers too (1.234.567): a space, dash, parenthesis or plus is needed.
+  return digits >= 7 && digits <= 15 && grouped;
+};
+
+/**
+ * Starts loading what detection needs without waiting for it: the name lexicon always, the phone
+ * metadata when one of `head` (a seed's first values) is `phoneLike`. A profile calls it as it
+ * starts, so the loads overlap the scan (the calling thread waits for its workers at first, and for
+ * the last of them at the end; a seed read from S3 waits for bytes) instead of following it: at a
+ * profile's end, with a large heap, the lexicon took about 30 ms and the phone metadata about
+ * 150 ms. `preparePii` still decides; it only awaits what is under way.
+ */
+export const preloadPii = (head: Iterable<string> = []): void => {
+  lexiconLoad ??= loadNameLexicon();
+  // A failed load is reported by `preparePii`, which awaits the same promise.
+  lexiconLoad.catch(() => {});
+  if (phones !== undefined || phonesLoad !== undefined) return;
+  for (const value of head) {
+    if (phoneLike(value)) {
+      phonesLoad = import('libphonenumber-js/min');
+      phonesLoad.catch(() => {});
+      return;
+    }
+  }
+};
 
 /**
  * Loads what `detectSemantic` needs: the name lexicon, and the phone metadata when some of these
@@ -280,7 +315,7 @@ export const preparePii = async (values?: Iterable<string>): Promise<void> => {
       break;
     }
   }
-  if (needed) phones = await import('libphonenumber-js/min');
+  if (needed) phones = await (phonesLoad ??= import('libphonenumber-js/min'));
 };
 
 const NOT_PREPARED = 'detectSemantic needs `await preparePii()` first';

@@ -281,6 +281,18 @@ const delimitedSource = (
   delimiter,
 });
 
+/**
+ * The first lines' values, roughly (lines cut at the delimiter, quotes stripped; a quoted delimiter
+ * splits a value): enough for `preloadPii` to guess what detection will need.
+ */
+const headValues = (bytes: Uint8Array, delimiter: string): string[] =>
+  new TextDecoder()
+    .decode(bytes)
+    .split('\n')
+    .slice(1, 200)
+    .flatMap((line) => line.split(delimiter))
+    .map((value) => value.replace(/^\s*"|"\s*$/g, ''));
+
 /** Bytes per line of these first bytes (the header's line included). */
 const meanLineBytes = (bytes: Uint8Array): number => {
   let lines = 0;
@@ -317,6 +329,7 @@ export const profileRanges = async (
   }
   const delimiter = fastDelimiter(head.subarray(0, headBytes), name, headBytes < SNIFF_BYTES);
   if (delimiter === undefined) return fallback(head.subarray(0, headBytes));
+  preloadPii(headValues(head.subarray(0, headBytes), delimiter));
   try {
     let columns: string[] = [];
     let warnings: string[] = [];
@@ -437,6 +450,7 @@ export const profileStream = async (
     await raw.close();
     return profileSource(await open(), name, options);
   }
+  preloadPii(headValues(text.head, delimiter));
   const source = new StreamSource(text.replay());
   try {
     let columns: string[] = [];

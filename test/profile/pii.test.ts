@@ -5,6 +5,7 @@ import {
   ibanValid,
   luhn,
   parseName,
+  phoneLike,
   phoneValid,
   preparePii,
   ssnValid,
@@ -244,5 +245,35 @@ describe('detectSemantic on look-alikes and free text', () => {
         many(100, (i) => `Via New York to San Diego, stop ${i}`),
       ),
     ).toBeUndefined();
+  });
+});
+
+describe("phoneLike (whether a seed's first values start loading the phone metadata early)", () => {
+  it('takes numbers written as phones are, and leaves keys, amounts, timestamps and dates', () => {
+    // Assess: written phones (and SSNs, grouped alike) start the load
+    for (const value of [
+      '(982) 313-5426',
+      '+1 555 123 4567',
+      '+44 20 7946 0958',
+      '555-1234',
+      '263-31-8159',
+    ]) {
+      expect(phoneLike(value), value).toBe(true);
+    }
+    // a plain run of digits is mostly a key or an epoch; amounts and dates never need the metadata
+    for (const value of [
+      '9823135426',
+      '1234567.89',
+      '1.234.567',
+      '1062.23',
+      '2001-01-01 00:01:00',
+      '2024-09-06',
+      '01/02/2003',
+      'CUS-100005',
+      '33',
+      'LAS',
+    ]) {
+      expect(phoneLike(value), value).toBe(false);
+    }
   });
 });

@@ -420,4 +420,36 @@ describe('the phone metadata, loaded only where a value could be a phone number'
     expect(loads).toBe(1);
     vi.doUnmock('libphonenumber-js/min');
   });
+
+  it('on the byte scanner, starts the load with the scan when the first lines hold written phone numbers, and only then', async () => {
+    // Prepare: a fresh module graph whose phone library counts its loads; seeds read as streams
+    vi.resetModules();
+    let loads = 0;
+    vi.doMock('libphonenumber-js/min', async () => {
+      loads++;
+      return vi.importActual('libphonenumber-js/min');
+    });
+    const fresh = await import('../../src/profile/profile-seed.ts');
+    const profile = (csv: string, name: string) =>
+      fresh.profileStream(async () => chunked(csv, 4096), name, { seed: 3 });
+    const rows = (make: (i: number) => string) => Array.from({ length: 200 }, (_, i) => make(i)).join('\n');
+
+    // Act: dates and small numbers first (no written phone among them), then written phones
+    const codes = await profile(
+      `origin,delay,day\n${rows((i) => `${['ATL', 'ORD', 'SEA'][i % 3]},${(i % 90) - 20},2001-01-${10 + (i % 20)}`)}\n`,
+      'codes.csv',
+    );
+    const loadsAfterCodes = loads;
+    const phones = await profile(
+      `id,contact\n${rows((i) => `${i},(982) 313-${String(1000 + i).padStart(4, '0')}`)}\n`,
+      'contacts.csv',
+    );
+
+    // Assess: loaded once, early or late, and the phones found as before
+    expect(codes.profile.source.format).toBe('csv');
+    expect(loadsAfterCodes).toBe(0);
+    expect(phones.profile.columns.find((c) => c.name === 'contact')?.semantic?.type).toBe('phone');
+    expect(loads).toBe(1);
+    vi.doUnmock('libphonenumber-js/min');
+  });
 });
