@@ -315,7 +315,10 @@ export const preparePii = async (values?: Iterable<string>): Promise<void> => {
       break;
     }
   }
-  if (needed) phones = await (phonesLoad ??= import('libphonenumber-js/min'));
+  if (needed) {
+    phonesLoad ??= import('libphonenumber-js/min');
+    phones = await phonesLoad;
+  }
 };
 
 const NOT_PREPARED = 'detectSemantic needs `await preparePii()` first';
