@@ -51,6 +51,8 @@ export class HyperLogLog {
 
 const KLL_K = 400;
 const KLL_MIN_WIDTH = 8;
+/** (2/3)^depth, a level's capacity shrink per level above it (a power on every update cost more than the sort). */
+const SHRINK = Array.from({ length: 64 }, (_, depth) => (2 / 3) ** depth);
 
 /**
  * KLL sketch (Karnin, Lang, Liberty 2016) of numbers: level h holds items that each stand for 2^h
@@ -71,7 +73,8 @@ export class QuantileSketch {
 
   update(x: number): void {
     const level0 = this.levels[0]!;
-    level0.push(x);
+    // -0 kept as 0: a sorted level then has one order however it is sorted (see compress).
+    level0.push(x === 0 ? 0 : x);
     this.count++;
     if (level0.length >= this.capacity(0)) this.compress();
   }
@@ -81,7 +84,7 @@ export class QuantileSketch {
     for (let h = 0, w = weight; w > 0; h++, w = Math.floor(w / 2)) {
       if (w % 2 === 0) continue;
       while (this.levels.length <= h) this.levels.push([]);
-      this.levels[h]!.push(x);
+      this.levels[h]!.push(x === 0 ? 0 : x);
     }
     this.count += weight;
     this.compress();
@@ -113,7 +116,7 @@ export class QuantileSketch {
 
   private capacity(h: number): number {
     const depth = this.levels.length - 1 - h;
-    return Math.max(KLL_MIN_WIDTH, Math.ceil(this.k * (2 / 3) ** depth));
+    return Math.max(KLL_MIN_WIDTH, Math.ceil(this.k * (SHRINK[depth] ?? (2 / 3) ** depth)));
   }
 
   private flip(): number {
@@ -131,12 +134,14 @@ export class QuantileSketch {
       const level = this.levels[h]!;
       if (level.length < this.capacity(h)) continue;
       if (h + 1 === this.levels.length) this.levels.push([]);
-      level.sort((a, b) => a - b);
-      // An odd item out stays at this level, so no value's weight is lost.
-      const keepOne = level.length % 2 === 1 ? level.pop() : undefined;
+      // A typed array sorts numbers natively, without a comparator call per comparison; with no NaN
+      // and no -0 among the items (update and add keep them out), it gives a comparator's order.
+      const sorted = new Float64Array(level).sort();
+      // An odd item out (the largest) stays at this level, so no value's weight is lost.
+      const pairs = sorted.length - (sorted.length % 2);
       const up = this.levels[h + 1]!;
-      for (let i = this.flip(); i < level.length; i += 2) up.push(level[i]!);
-      this.levels[h] = keepOne === undefined ? [] : [keepOne];
+      for (let i = this.flip(); i < pairs; i += 2) up.push(sorted[i]!);
+      this.levels[h] = pairs === sorted.length ? [] : [sorted[pairs]!];
     }
   }
 }
