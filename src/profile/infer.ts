@@ -109,6 +109,14 @@ export const mix32 = (h: number): number => {
 };
 
 const isDigit = (c: number): boolean => c >= 48 && c <= 57;
+
+/**
+ * 10^p for p <= 22, each exact as a double. A decimal of at most 15 digits is m / 10^p with m and
+ * 10^p both exact, and one division, correctly rounded, gives the double nearest the decimal: what
+ * Number() returns, without its general conversion (Clinger's fast path).
+ */
+const EXACT_POWERS_OF_TEN = Array.from({ length: 23 }, (_, p) => 10 ** p);
+const FAST_DIGITS = 15;
 const SLASH_DATE = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/;
 const BOOLEANS = new Set(['true', 'false', 'yes', 'no', 'y', 'n', 't', 'f']);
 
@@ -526,10 +534,18 @@ export class ColumnStats {
       return Number.NaN;
     }
     // One scan instead of regexes: digits, then an optional fraction, then an optional exponent.
+    // The digits also add up to the mantissa, the value itself when it is short (see FAST_DIGITS).
     const n0 = v.length;
     let i = lead;
-    while (i < n0 && isDigit(v.charCodeAt(i))) i++;
+    let m = 0;
+    for (; i < n0; i++) {
+      const d = v.charCodeAt(i) - 48;
+      if (d < 0 || d > 9) break;
+      m = m * 10 + d;
+    }
     const intDigits = i - lead;
+    let places = 0;
+    let exponent = false;
     if (i === n0) {
       if (intDigits === 0) {
         this.intOk = false;
@@ -539,11 +555,14 @@ export class ColumnStats {
     } else {
       this.intOk = false;
       if (!this.floatOk) return Number.NaN;
-      let places = 0;
       if (v.charCodeAt(i) === 46) {
         i++;
         const start = i;
-        while (i < n0 && isDigit(v.charCodeAt(i))) i++;
+        for (; i < n0; i++) {
+          const d = v.charCodeAt(i) - 48;
+          if (d < 0 || d > 9) break;
+          m = m * 10 + d;
+        }
         places = i - start;
       }
       if (intDigits + places === 0) {
@@ -551,6 +570,7 @@ export class ColumnStats {
         return Number.NaN;
       }
       if (i < n0 && (v.charCodeAt(i) | 32) === 101) {
+        exponent = true;
         i++;
         if (i < n0 && (v.charCodeAt(i) === 43 || v.charCodeAt(i) === 45)) i++;
         const start = i;
@@ -562,6 +582,10 @@ export class ColumnStats {
         return Number.NaN;
       }
       if (places > this.decimals) this.decimals = places;
+    }
+    if (!exponent && intDigits + places <= FAST_DIGITS) {
+      const x = m / EXACT_POWERS_OF_TEN[places]!;
+      return c === 45 ? -x : x;
     }
     const x = Number(v);
     if (!Number.isFinite(x)) {

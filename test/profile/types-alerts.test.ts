@@ -189,6 +189,34 @@ describe('numbers stored as strings', () => {
     }
   });
 
+  it('reads every decimal as exactly the number JavaScript reads from it, short or long', () => {
+    // Prepare: random decimals of 1 to 18 digits, signs, leading and trailing points, exponents
+    const rng = createRng(5);
+    const digits = (n: number) =>
+      Array.from({ length: n }, () => String(Math.floor(rng.next() * 10))).join('');
+    const values = ['0', '-0', '0.1', '0.7', '1.005', '.5', '-.25', '5.', '+3.75', '123456789012.345'];
+    for (let i = 0; i < 3000; i++) {
+      const whole =
+        rng.next() < 0.2 ? '0' : `${1 + Math.floor(rng.next() * 9)}${digits(Math.floor(rng.next() * 9))}`;
+      const places = Math.floor(rng.next() * 10);
+      const sign = ['', '-', '+'][Math.floor(rng.next() * 3)];
+      // ('0e4' is no number here: a leading zero followed by anything but a point makes a code)
+      const exponent = whole !== '0' && rng.next() < 0.1 ? `e${Math.floor(rng.next() * 40) - 20}` : '';
+      values.push(`${sign}${whole}${places > 0 ? `.${digits(places)}` : ''}${exponent}`);
+    }
+
+    // Act: each value on its own, so its min is the number read from it
+    const read = values.map((v) => {
+      const stats = new ColumnStats('x');
+      stats.add(v);
+      return stats.summarize(stats.infer(), { keepTop: false }).min;
+    });
+
+    // Assess: the same double as Number(), -0 included
+    const wrong = values.filter((v, i) => !Object.is(read[i], Number(v)));
+    expect(wrong).toEqual([]);
+  });
+
   it('says when numbers are written for people (separators, currency, percent) and kept as text', async () => {
     // Prepare
     const seed = table(200, {
