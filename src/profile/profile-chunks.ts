@@ -50,16 +50,17 @@ const MAX_CHUNKS = 4;
  */
 const youngGenerationMb = (rowBytes: number): number => Math.min(32, Math.max(4, Math.round(rowBytes / 8)));
 /**
- * A thread's old-generation bound: 8 MiB, its columns' statistics and its samples' rows
- * (`sampleRows` of about `rowBytes` each, kept as strings: about six bytes of heap per byte of
- * short text, the strings' headers and the rows' slots included). Too tight a bound makes the
- * collector thrash on wide text rows (a 44 MB table of customers: 5.8 s on two threads at three
- * bytes a byte, 4.6 s at six; 16 s before the samples counted at all); a looser one lets narrow
- * rows' garbage pile up (the 1 GB flights file: 235-255 MiB peak RSS with a base of 24 MiB,
- * 230-241 with 8, at the same speed).
+ * A thread's old-generation bound: 8 MiB, its columns' statistics (6 MiB a column: a column of
+ * distinct values keeps 10,000 counted values, each an entry and a string, about 2 MiB live) and
+ * its samples' rows (`sampleRows` of about `rowBytes` each, kept as strings: about six bytes of heap
+ * per byte of short text, the strings' headers and the rows' slots included). Too tight a bound
+ * makes the collector thrash (a 44 MB table of customers: 5.8 s on two threads at three bytes a
+ * byte, 4.6 s at six; 16 s before the samples counted at all; 1,000,000 rows of four distinct float
+ * columns: 8.1 s at 2 MiB a column, 5.9 s at 6); a looser one lets narrow rows' garbage pile up
+ * (the 1 GB flights file: 235-255 MiB peak RSS with a base of 24 MiB, 230-241 with 8).
  */
 const oldGenerationMb = (columns: number, sampleRows: number, rowBytes: number): number =>
-  Math.min(2048, 8 + 2 * columns + Math.ceil((sampleRows * rowBytes * 6) / 2 ** 20));
+  Math.min(2048, 8 + 6 * columns + Math.ceil((sampleRows * rowBytes * 6) / 2 ** 20));
 /** Worker threads at most by default: enough to outrun the disk on a Lambda's 6 vCPUs. */
 const MAX_THREADS = 4;
 
