@@ -15,9 +15,13 @@
  * tested on its own, at 2 threads each; no target, the ratio says where doppel stands. And on it,
  * ingest's PII index pass, against the previous release's index (bench/lib/pii-index-v1.ts).
  *
- * Options: --skip-big (only the 106 MB file), --skip-people (no table of people), --runs N (runs
- * per tool and file, the fastest counts; default 1), --workers N (doppel workers and DuckDB
- * threads, default 2).
+ * And a table of distinct numbers, as measurements and amounts are (1,000,000 rows of four float
+ * columns from a fixed seed, about 35 MB, built once): every value past the counted ones parsed
+ * and sketched (KLL); no target either.
+ *
+ * Options: --skip-big (only the 106 MB file), --skip-people (no table of people), --skip-numbers
+ * (no table of numbers), --runs N (runs per tool and file, the fastest counts; default 1),
+ * --workers N (doppel workers and DuckDB threads, default 2).
  * Targets: throughput >= 1.5x DuckDB's MB/s; peak RSS <= 256 MiB on the 1 GB file; the accuracy
  * bounds above.
  */
@@ -35,6 +39,7 @@ import {
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { DuckDBInstance } from '@duckdb/node-api';
+import { createRng } from '../src/random.ts';
 import { sampleCustomers } from '../src/sample/customers.ts';
 import { toCsv } from '../src/table.ts';
 import { count, fixed, type Row, since, textTable } from './lib/print.ts';
@@ -48,6 +53,8 @@ const BIG_BYTES = 1e9;
 const SMALL_GZ = '.bench/flights-3m.csv.gz';
 const PEOPLE = '.bench/customers-300k.csv';
 const PEOPLE_ROWS = 300_000;
+const NUMBERS = '.bench/numbers-1m.csv';
+const NUMBERS_ROWS = 1_000_000;
 const SPEED_TARGET = 1.5;
 const RSS_TARGET_MIB = 256;
 const DISTINCT_ERROR = 0.02;
@@ -56,23 +63,28 @@ const RANK_ERROR = 0.01;
 interface Options {
   skipBig: boolean;
   skipPeople: boolean;
+  skipNumbers: boolean;
   runs: number;
   workers: number;
 }
 
 const optionsOf = (args: string[]): Options => {
-  const options: Options = { skipBig: false, skipPeople: false, runs: 1, workers: 2 };
+  const options: Options = { skipBig: false, skipPeople: false, skipNumbers: false, runs: 1, workers: 2 };
   for (let i = 0; i < args.length; i++) {
     const value = args[i + 1];
     if (args[i] === '--skip-big') options.skipBig = true;
     else if (args[i] === '--skip-people') options.skipPeople = true;
+    else if (args[i] === '--skip-numbers') options.skipNumbers = true;
     else if (args[i] === '--runs' && value !== undefined) {
       options.runs = Math.max(1, Number(value));
       i++;
     } else if (args[i] === '--workers' && value !== undefined) {
       options.workers = Math.max(1, Number(value));
       i++;
-    } else throw new Error(`unknown option '${args[i]}' (--skip-big, --skip-people, --runs N, --workers N)`);
+    } else
+      throw new Error(
+        `unknown option '${args[i]}' (--skip-big, --skip-people, --skip-numbers, --runs N, --workers N)`,
+      );
   }
   return options;
 };
@@ -96,6 +108,50 @@ const ensurePeople = (): void => {
   writeFileSync(`${PEOPLE}.tmp`, toCsv(sampleCustomers(PEOPLE_ROWS)));
   renameSync(`${PEOPLE}.tmp`, PEOPLE);
   console.log(`built ${PEOPLE} (${count(PEOPLE_ROWS)} customers) in ${fixed(since(started), 1)} s`);
+};
+
+/** Four columns of distinct floats (uniform, exponential, signed, large), 1,000,000 rows, written once. */
+const ensureNumbers = (): void => {
+  if (existsSync(NUMBERS)) return;
+  mkdirSync('.bench', { recursive: true });
+  const started = performance.now();
+  const rng = createRng(2026);
+  const lines = ['reading,wait,change,amount'];
+  for (let i = 0; i < NUMBERS_ROWS; i++) {
+    const reading = (rng.next() * 1000).toFixed(4);
+    const wait = (-50 * Math.log(1 - rng.next())).toFixed(3);
+    const change = (rng.next() * 2 - 1).toFixed(6);
+    const amount = (rng.next() * 1e6).toFixed(2);
+    lines.push(`${reading},${wait},${change},${amount}`);
+  }
+  writeFileSync(`${NUMBERS}.tmp`, `${lines.join('\n')}\n`);
+  renameSync(`${NUMBERS}.tmp`, NUMBERS);
+  console.log(
+    `built ${NUMBERS} (${count(NUMBERS_ROWS)} rows of distinct numbers) in ${fixed(since(started), 1)} s`,
+  );
+};
+
+/** doppel against DuckDB on one more shape of table: the two measured, and a table of them. */
+const versus = (title: string, file: string, options: Options): Measured[] => {
+  const measured = ['doppel', 'duckdb'].map((tool) => measure(tool, file, options));
+  const ratio = measured[0]!.mbPerSecond / measured[1]!.mbPerSecond;
+  console.log(
+    `\n${title}, ${options.workers} workers/threads each; no target, the ratio says where doppel stands`,
+  );
+  console.log(
+    textTable(
+      ['tool', 'MB', 's', 'MB/s', 'peak RSS MiB', 'ratio'],
+      measured.map((m, i) => [
+        m.tool,
+        fixed(m.mb, 0),
+        fixed(m.seconds, 2),
+        fixed(m.mbPerSecond, 1),
+        fixed(m.rssMiB, 0),
+        i === 0 ? fixed(ratio, 2) : null,
+      ]),
+    ),
+  );
+  return measured;
 };
 
 const ensureSmall = async (): Promise<void> => {
@@ -305,28 +361,19 @@ export const run = async (args: string[]): Promise<unknown> => {
     ? []
     : (() => {
         ensurePeople();
-        return ['doppel', 'duckdb'].map((tool) => measure(tool, PEOPLE, options));
+        return versus(
+          `A table of people (${PEOPLE}: names, emails, phones, SSNs, addresses, dates; mostly distinct values)`,
+          PEOPLE,
+          options,
+        );
       })();
-  if (people.length > 0) {
-    const peopleRatio = people[0]!.mbPerSecond / people[1]!.mbPerSecond;
-    console.log(
-      `\nA table of people (${PEOPLE}: names, emails, phones, SSNs, addresses, dates; mostly distinct ` +
-        `values), ${options.workers} workers/threads each; no target, the ratio says where doppel stands`,
-    );
-    console.log(
-      textTable(
-        ['tool', 'MB', 's', 'MB/s', 'peak RSS MiB', 'ratio'],
-        people.map((m, i) => [
-          m.tool,
-          fixed(m.mb, 0),
-          fixed(m.seconds, 2),
-          fixed(m.mbPerSecond, 1),
-          fixed(m.rssMiB, 0),
-          i === 0 ? fixed(peopleRatio, 2) : null,
-        ]),
-      ),
-    );
-  }
+  // Measurements and amounts: distinct numbers, each parsed and sketched past the counted ones.
+  const numbers = options.skipNumbers
+    ? []
+    : (() => {
+        ensureNumbers();
+        return versus(`A table of distinct numbers (${NUMBERS}: four float columns)`, NUMBERS, options);
+      })();
   // Ingest's second pass over a seed with PII: its identifying values into the index the gate reads.
   const indexed = options.skipPeople
     ? []
@@ -389,6 +436,7 @@ export const run = async (args: string[]): Promise<unknown> => {
     runs: results.map(({ result, ...m }) => m),
     stream: [...streamed, ...gzipped].map(({ result, ...m }) => m),
     people: people.map(({ result, ...m }) => m),
+    numbers: numbers.map(({ result, ...m }) => m),
     piiIndex: indexed.map((m) => ({ tool: m.tool, rssMiB: m.rssMiB, ...m.result })),
     ratios,
     accuracy: checks,
