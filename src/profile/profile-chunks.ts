@@ -56,7 +56,7 @@ const youngGenerationMb = (rowBytes: number): number => Math.min(32, Math.max(4,
  * per byte of short text, the strings' headers and the rows' slots included). Too tight a bound
  * makes the collector thrash (a 44 MB table of customers: 5.8 s on two threads at three bytes a
  * byte, 4.6 s at six; 16 s before the samples counted at all; 1,000,000 rows of four distinct float
- * columns: 8.1 s at 2 MiB a column, 5.9 s at 6); a looser one lets narrow rows' garbage pile up
+ * columns: 6.6-7.6 s at 2 MiB a column, 4.9-5.5 s at 6); a looser one lets narrow rows' garbage pile up
  * (the 1 GB flights file: 235-255 MiB peak RSS with a base of 24 MiB, 230-241 with 8).
  */
 const oldGenerationMb = (columns: number, sampleRows: number, rowBytes: number): number =>
