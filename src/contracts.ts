@@ -201,6 +201,11 @@ export const ColumnProfile = z.object({
   nulls: z.number().int(),
   nullRate: z.number(),
   distinct: z.number().int(),
+  /**
+   * Set when `distinct` is a HyperLogLog estimate (within 2 %): the column passed the exact count's
+   * cap (10,000 values). A fact about the figure, not about the data, so it is no alert.
+   */
+  distinctEstimated: z.literal(true).optional(),
   /** Datetime/date format token string (e.g. 'YYYY-MM-DD'), when kind is datetime or date. */
   format: z.string().optional(),
   decimals: z.number().int().optional(),

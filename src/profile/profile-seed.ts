@@ -100,7 +100,8 @@ const NUMBER_SHAPES: ReadonlySet<string> = new Set(['integer', 'float', 'formatt
 /**
  * The alerts ydata-profiling would raise, where a person would agree: constant, unique (ID-like),
  * high cardinality, high missing share, imbalanced, skewed, mostly zeros, mixed value shapes,
- * numbers written as text, and a distinct count that is a sketch estimate.
+ * numbers written as text. (A distinct count that is a sketch's estimate is said by the column's
+ * `distinctEstimated`: a fact about the figure, not a problem with the data.)
  */
 const alertsFor = (
   kind: ColumnProfile['kind'],
@@ -143,8 +144,6 @@ const alertsFor = (
       alerts.push(`mixed: ${shapes.map((s) => `${pct(s.share)} ${s.shape}`).join(', ')}`);
     }
   }
-  if (summary.distinctEstimated)
-    alerts.push(`distinct-estimated: over ${count} values the distinct count is a sketch estimate`);
   return alerts;
 };
 
@@ -582,6 +581,7 @@ const summarizePass = async (name: string, options: ProfileOptions, pass: Pass):
       top: summary.top,
       alerts: alertsFor(kind, final, summary, summary.top[0]?.count ?? 0),
     };
+    if (summary.distinctEstimated) profile.distinctEstimated = true;
     if (final.format !== undefined && (kind === 'date' || kind === 'datetime')) profile.format = final.format;
     if (final.decimals !== undefined && kind === 'float') profile.decimals = final.decimals;
     // An identifying column's extremes are seed values (a phone number, a card): they stay out.

@@ -358,8 +358,10 @@ describe('profileSource: kinds, formats, nulls and alerts', () => {
     expect(key.kind).toBe('id');
     expect(key.distinct).toBeGreaterThan(27_000);
     expect(key.distinct).toBeLessThan(33_000);
-    expect(key.alerts).toContainEqual(expect.stringMatching(/^distinct-estimated/));
+    expect(key.distinctEstimated).toBe(true);
+    expect(key.alerts.join('; ')).not.toMatch(/estimate/);
     expect(profile.columns[1]?.distinct).toBe(7);
+    expect(profile.columns[1]?.distinctEstimated).toBeUndefined();
   });
 });
 
