@@ -161,7 +161,7 @@ export const DatasetSpec = z
     version: z.literal(1).default(1),
     rows: z.number().int().positive().max(1_000_000_000).optional(),
     seed: z.number().int().min(0).max(0xffffffff).optional(),
-    policy: z.union([PolicyName, Policy.partial().extend({ name: z.string() })]).default('default'),
+    policy: z.union([PolicyName, Policy.partial().extend({ name: z.string() })]).default('standard'),
     columns: z.record(z.string(), ColumnOverride).default({}),
     quasiIdentifiers: z.array(z.string()).default([]),
     /** Locale of the fake names, addresses and other PII (faker's). */

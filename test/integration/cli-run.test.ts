@@ -81,6 +81,7 @@ describe('doppel run', () => {
     expect(part.sha256).toBe(createHash('sha256').update(bytes).digest('hex'));
     const report = JSON.parse(await readFile(join(out, 'report.json'), 'utf8'));
     expect(report.verdict).toBe('published');
+    expect(report.policy.name).toBe('standard');
   });
 
   it('gives byte-identical output for the same --seed, different output for another', async () => {
@@ -250,6 +251,11 @@ describe('doppel run on bad input', () => {
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/nope\.csv: no such file/);
     expect(badRows.code).toBe(2);
+    const seed = join(dir, 'seed.csv');
+    await writeFile(seed, toCsv(sampleCustomers(50, 1)));
+    const badPolicy = await doppel(['run', seed, '--policy', 'lenient']);
+    expect(badPolicy.code).toBe(2);
+    expect(badPolicy.stderr).toMatch(/--policy must be standard or strict, not lenient/);
   });
 });
 
