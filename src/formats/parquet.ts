@@ -17,9 +17,11 @@ import {
   parquetRead,
   parquetSchema,
 } from 'hyparquet';
+import { DEFAULT_PARSERS } from 'hyparquet/src/convert.js';
 import { compressors } from 'hyparquet-compressors';
 import { BadInputError, errorMessage } from '../errors.ts';
 import type { Cell } from '../table.ts';
+import { allFlat, chunkRange, flatDecoder, readFlatChunk } from './parquet-flat.ts';
 
 export const PARQUET_MAGIC = [0x50, 0x41, 0x52, 0x31];
 
@@ -167,7 +169,8 @@ export const openParquetFile = async (
     } catch (error) {
       throw footerError(name, size, error);
     }
-    const fields = parquetSchema(metadata).children;
+    const tree = parquetSchema(metadata);
+    const fields = tree.children;
     const columns = fields.map((f) => f.element.name);
     const styles = fields.map((f): CellStyle => {
       const { logical_type: logical, converted_type: converted, scale } = f.element;
@@ -180,11 +183,10 @@ export const openParquetFile = async (
     const rows = Number(metadata.num_rows);
     if (rows === 0 || columns.length === 0) throw new BadInputError(`${name} is a Parquet file with no rows`);
 
-    const readGroup = async (
-      g: number,
-      groupStart: number,
-      groupRows: number,
-    ): Promise<ArrayLike<unknown>[]> => {
+    const flat = allFlat(metadata, tree);
+    const parsers = { ...DEFAULT_PARSERS, ...PARSERS };
+    /** Row group `g`'s columns as cells. */
+    const readGroup = async (g: number, groupStart: number, groupRows: number): Promise<Cell[][]> => {
       const group = metadata.row_groups[g]!;
       if (Number(group.total_byte_size) > MAX_ROW_GROUP_BYTES) {
         throw new BadInputError(
@@ -195,6 +197,18 @@ export const openParquetFile = async (
       }
       const pieces = new Map<string, { start: number; data: ArrayLike<unknown> }[]>();
       try {
+        if (flat) {
+          const cells: Cell[][] = [];
+          for (let c = 0; c < columns.length; c++) {
+            const [start, end] = chunkRange(metadata, g, c);
+            const decoder = flatDecoder(metadata, tree, g, c, { parsers, compressors });
+            const style = styles[c];
+            cells.push(
+              readFlatChunk(await file.slice(start, end), decoder, groupRows, (v) => parquetCell(v, style)),
+            );
+          }
+          return cells;
+        }
         await parquetRead({
           file,
           metadata,
@@ -216,9 +230,11 @@ export const openParquetFile = async (
           { cause: error },
         );
       }
-      return columns.map((column) => {
+      return columns.map((column, c) => {
         const list = (pieces.get(column) ?? []).sort((a, b) => a.start - b.start);
-        if (list.length === 1 && list[0]!.data.length >= groupRows) return list[0]!.data;
+        const style = styles[c];
+        const cells = (data: ArrayLike<unknown>): Cell[] => Array.from(data, (v) => parquetCell(v, style));
+        if (list.length === 1 && list[0]!.data.length >= groupRows) return cells(list[0]!.data);
         const values: unknown[] = [];
         for (const piece of list) {
           for (let i = 0; i < piece.data.length; i++) values.push(piece.data[i]);
@@ -228,7 +244,7 @@ export const openParquetFile = async (
             `${name}: Parquet row group ${g + 1} has ${values.length} values in column "${column}", not ${groupRows}; the file is corrupt`,
           );
         }
-        return values;
+        return cells(values);
       });
     };
 
@@ -248,7 +264,7 @@ export const openParquetFile = async (
               const batch: Cell[][] = [];
               for (let i = r; i < end; i++) {
                 const row: Cell[] = new Array(columns.length);
-                for (let c = 0; c < columns.length; c++) row[c] = parquetCell(data[c]![i], styles[c]);
+                for (let c = 0; c < columns.length; c++) row[c] = data[c]![i] ?? null;
                 batch.push(row);
               }
               yield batch;
