@@ -2,7 +2,7 @@ import { gzipSync } from 'node:zlib';
 import { describe, expect, it, vi } from 'vitest';
 import type { ColumnProfile } from '../../src/contracts.ts';
 import { BadInputError } from '../../src/errors.ts';
-import { profileSource } from '../../src/profile/profile-seed.ts';
+import { profileSource, profileStream } from '../../src/profile/profile-seed.ts';
 import { createRng } from '../../src/random.ts';
 import { sampleCustomers } from '../../src/sample/customers.ts';
 import { type Table, toCsv } from '../../src/table.ts';
@@ -380,6 +380,32 @@ describe('profileSource: formats', () => {
     expect(fromJsonl.profile.source.compression).toBe('gzip');
     expect(fromJsonl.profile.columns).toEqual(fromCsv.profile.columns);
     expect(fromJsonl.holdout).toEqual(fromCsv.holdout);
+  });
+
+  it('profiles columns past the distinct cap alike through the row reader (JSON Lines) and the byte scanner (CSV)', async () => {
+    // Prepare: 13,334 timestamps in runs of three (past the 10,000 cap, each repeating a recent
+    // value, as the row reader's recent-values cache finds them), distinct numbers, a category.
+    const rng = createRng(5);
+    const table: Table = {
+      columns: ['at', 'x', 'g'],
+      rows: Array.from({ length: 40_000 }, (_, i) => [
+        new Date(Date.UTC(2024, 0, 1) + Math.floor(i / 3) * 60_000).toISOString(),
+        (rng.next() * 1000).toFixed(4),
+        ` ${'abc'[i % 3]}`,
+      ]),
+    };
+    const jsonl = table.rows.map((r) => JSON.stringify({ at: r[0], x: r[1], g: r[2] })).join('\n');
+    // Act
+    const fromJsonl = await profileCsv(gzipSync(Buffer.from(jsonl)), 'times.jsonl.gz');
+    const csv = toCsv(table);
+    const fromCsv = await profileStream(async () => chunked(csv, 4096), 'times.csv', { seed: 7 });
+    // Assess
+    const at = fromJsonl.profile.columns[0]!;
+    expect(at.kind).toBe('datetime');
+    expect(at.distinctEstimated).toBe(true);
+    expect(fromJsonl.profile.columns).toEqual(fromCsv.profile.columns);
+    expect(fromJsonl.quantiles).toEqual(fromCsv.quantiles);
+    expect(fromJsonl.train).toEqual(fromCsv.train);
   });
 
   it('fails with BadInputError naming the file when the seed is bad', async () => {
