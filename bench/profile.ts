@@ -19,8 +19,11 @@
  * columns from a fixed seed, about 35 MB, built once): every value past the counted ones parsed
  * and sketched (KLL); no target either.
  *
+ * And the flights table as the Parquet file it ships as (13 MB, zstd): read by row group into the
+ * row reader, against DuckDB's SUMMARIZE over read_parquet; no target either.
+ *
  * Options: --skip-big (only the 106 MB file), --skip-people (no table of people), --skip-numbers
- * (no table of numbers), --runs N (runs per tool and file, the fastest counts; default 1),
+ * (no table of numbers), --skip-parquet (no Parquet file), --runs N (runs per tool and file, the fastest counts; default 1),
  * --workers N (doppel workers and DuckDB threads, default 2).
  * Targets: throughput >= 1.5x DuckDB's MB/s; peak RSS <= 256 MiB on the 1 GB file; the accuracy
  * bounds above.
@@ -64,17 +67,26 @@ interface Options {
   skipBig: boolean;
   skipPeople: boolean;
   skipNumbers: boolean;
+  skipParquet: boolean;
   runs: number;
   workers: number;
 }
 
 const optionsOf = (args: string[]): Options => {
-  const options: Options = { skipBig: false, skipPeople: false, skipNumbers: false, runs: 1, workers: 2 };
+  const options: Options = {
+    skipBig: false,
+    skipPeople: false,
+    skipNumbers: false,
+    skipParquet: false,
+    runs: 1,
+    workers: 2,
+  };
   for (let i = 0; i < args.length; i++) {
     const value = args[i + 1];
     if (args[i] === '--skip-big') options.skipBig = true;
     else if (args[i] === '--skip-people') options.skipPeople = true;
     else if (args[i] === '--skip-numbers') options.skipNumbers = true;
+    else if (args[i] === '--skip-parquet') options.skipParquet = true;
     else if (args[i] === '--runs' && value !== undefined) {
       options.runs = Math.max(1, Number(value));
       i++;
@@ -83,7 +95,7 @@ const optionsOf = (args: string[]): Options => {
       i++;
     } else
       throw new Error(
-        `unknown option '${args[i]}' (--skip-big, --skip-people, --skip-numbers, --runs N, --workers N)`,
+        `unknown option '${args[i]}' (--skip-big, --skip-people, --skip-numbers, --skip-parquet, --runs N, --workers N)`,
       );
   }
   return options;
@@ -374,6 +386,18 @@ export const run = async (args: string[]): Promise<unknown> => {
         ensureNumbers();
         return versus(`A table of distinct numbers (${NUMBERS}: four float columns)`, NUMBERS, options);
       })();
+  // Parquet: the same flights table as its own file, read by row group into the row reader.
+  const parquet = options.skipParquet
+    ? []
+    : versus(
+        `The same table as Parquet (${PARQUET}: zstd, 11 row groups; MB are the file's, compressed)`,
+        PARQUET,
+        options,
+      );
+  if (parquet.length > 0 && parquet[0]!.result.rows !== results[0]!.result.rows)
+    throw new Error(
+      `doppel counted ${parquet[0]!.result.rows} rows in ${PARQUET}, ${results[0]!.result.rows} in ${SMALL}`,
+    );
   // Ingest's second pass over a seed with PII: its identifying values into the index the gate reads.
   const indexed = options.skipPeople
     ? []
@@ -437,6 +461,7 @@ export const run = async (args: string[]): Promise<unknown> => {
     stream: [...streamed, ...gzipped].map(({ result, ...m }) => m),
     people: people.map(({ result, ...m }) => m),
     numbers: numbers.map(({ result, ...m }) => m),
+    parquet: parquet.map(({ result, ...m }) => m),
     piiIndex: indexed.map((m) => ({ tool: m.tool, rssMiB: m.rssMiB, ...m.result })),
     ratios,
     accuracy: checks,

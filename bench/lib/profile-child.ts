@@ -52,7 +52,8 @@ const duckdb = async (): Promise<unknown> => {
   const instance = await DuckDBInstance.create(':memory:');
   const connection = await instance.connect();
   await connection.run(`SET threads=${threads}`);
-  const reader = await connection.runAndReadAll(`SUMMARIZE SELECT * FROM read_csv_auto('${file}')`);
+  const read = file.endsWith('.parquet') ? 'read_parquet' : 'read_csv_auto';
+  const reader = await connection.runAndReadAll(`SUMMARIZE SELECT * FROM ${read}('${file}')`);
   return { columns: reader.getRowObjectsJson() };
 };
 
