@@ -27,14 +27,22 @@ export interface HouseFunctionProps {
   /** Default 1 month. */
   readonly logRetention?: RetentionDays;
   /**
-   * Ships the profiler's worker-thread script (`profile-chunk-worker.cjs`) beside the handler, so a
-   * large seed is profiled as byte ranges on several threads (src/profile/profile-chunks.ts).
+   * Ships the profiler's worker-thread scripts (`profile-chunk-worker.cjs`, `parquet-chunk-worker.cjs`)
+   * beside the handler, so a large seed is profiled in chunks on several threads
+   * (src/profile/profile-chunks.ts).
    */
   readonly profilerWorker?: boolean;
 }
 
-/** The worker script's name beside the handler bundle; src/profile/profile-chunks.ts looks for it. */
+/**
+ * The worker scripts' names beside the handler bundle (delimited text's, and Parquet's);
+ * src/profile/profile-chunks.ts looks for them.
+ */
 export const PROFILER_WORKER_FILE = 'profile-chunk-worker.cjs';
+export const PARQUET_WORKER_FILE = 'parquet-chunk-worker.cjs';
+const WORKER_ENTRIES = [PROFILER_WORKER_FILE, PARQUET_WORKER_FILE].map((file) =>
+  file.replace(/\.cjs$/, '.ts'),
+);
 
 /**
  * A Lambda function with the house defaults: Node 22 on ARM64, an ESM bundle built by the local
@@ -87,10 +95,11 @@ export class HouseFunction extends NodejsFunction {
                 beforeInstall: () => [],
                 // The same local esbuild, one more entry: a CommonJS script a worker thread evaluates.
                 afterBundling: (inputDir: string, outputDir: string) => [
-                  `"${join(inputDir, 'node_modules', '.bin', 'esbuild')}" "${join(inputDir, 'src', 'profile', 'profile-chunk-worker.ts')}" ` +
+                  `"${join(inputDir, 'node_modules', '.bin', 'esbuild')}" ` +
+                    WORKER_ENTRIES.map((entry) => `"${join(inputDir, 'src', 'profile', entry)}" `).join('') +
                     // esbuild stays out (the worker never bundles); import.meta is unused in a worker.
                     '--bundle --platform=node --format=cjs --target=node22 --minify --external:esbuild --log-level=error ' +
-                    `--outfile="${join(outputDir, PROFILER_WORKER_FILE)}"`,
+                    `--outdir="${outputDir}" --out-extension:.js=.cjs`,
                 ],
               },
             }

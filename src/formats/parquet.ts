@@ -109,8 +109,15 @@ export const parquetCell = (value: unknown, style: CellStyle = {}): Cell => {
 export interface ParquetSource {
   columns: string[];
   rows: number;
-  /** Row batches, row group by row group. Closes the file when done, failing or not. */
-  batches(batchSize: number): AsyncGenerator<Cell[][]>;
+  /** The row groups: their rows, and the byte offset where each one's data starts. */
+  groups: { rows: number; offset: number }[];
+  /**
+   * Row batches, row group by row group: every group, or groups [from, to). Closes the file when
+   * done, failing or not.
+   */
+  batches(batchSize: number, groups?: [number, number]): AsyncGenerator<Cell[][]>;
+  /** Each row group's columns of cells (a group of no rows is skipped), as `batches`. */
+  groupColumns(groups?: [number, number]): AsyncGenerator<Cell[][]>;
   close(): Promise<void>;
 }
 
@@ -248,33 +255,46 @@ export const openParquetFile = async (
       });
     };
 
+    const groups = metadata.row_groups.map((group, g) => ({
+      rows: Number(group.num_rows),
+      offset: groupOffset(metadata, g),
+    }));
+    async function* groupColumns(
+      [from, to]: [number, number] = [0, groups.length],
+    ): AsyncGenerator<Cell[][]> {
+      try {
+        let groupStart = 0;
+        for (let g = 0; g < from; g++) groupStart += groups[g]!.rows;
+        for (let g = from; g < to; g++) {
+          const groupRows = groups[g]!.rows;
+          if (groupRows > 0) yield await readGroup(g, groupStart, groupRows);
+          groupStart += groupRows;
+        }
+      } finally {
+        await close();
+      }
+    }
     return {
       columns,
       rows,
+      groups,
       close,
-      async *batches(batchSize: number) {
-        try {
-          let groupStart = 0;
-          for (let g = 0; g < metadata.row_groups.length; g++) {
-            const groupRows = Number(metadata.row_groups[g]!.num_rows);
-            if (groupRows === 0) continue;
-            const data = await readGroup(g, groupStart, groupRows);
-            for (let r = 0; r < groupRows; r += batchSize) {
-              const end = Math.min(groupRows, r + batchSize);
-              const batch: Cell[][] = [];
-              for (let i = r; i < end; i++) {
-                const row: Cell[] = new Array(columns.length);
-                for (let c = 0; c < columns.length; c++) row[c] = data[c]![i] ?? null;
-                batch.push(row);
-              }
-              yield batch;
+      async *batches(batchSize: number, range?: [number, number]) {
+        for await (const data of groupColumns(range)) {
+          const groupRows = data[0]?.length ?? 0;
+          for (let r = 0; r < groupRows; r += batchSize) {
+            const end = Math.min(groupRows, r + batchSize);
+            const batch: Cell[][] = [];
+            for (let i = r; i < end; i++) {
+              const row: Cell[] = new Array(columns.length);
+              for (let c = 0; c < columns.length; c++) row[c] = data[c]![i] ?? null;
+              batch.push(row);
             }
-            groupStart += groupRows;
+            yield batch;
           }
-        } finally {
-          await close();
         }
       },
+      groupColumns,
     };
   } catch (error) {
     await close();

@@ -19,8 +19,8 @@ import { Worker } from 'node:worker_threads';
 import { createRng, deriveSeed, type Rng } from '../random.ts';
 import type { Cell } from '../table.ts';
 import { openLocation, type SeedLocation } from './byte-source.ts';
-import { DuplicateRows } from './duplicate-rows.ts';
-import { ColumnStats, mix32 } from './infer.ts';
+import { DuplicateRows, EMPTY_CELL } from './duplicate-rows.ts';
+import { ColumnStats, detach, mix32, sampledCell, type ValueEntry } from './infer.ts';
 import { Fallback, type ScanRange, type ScanSink, scanDelimitedFile } from './scan-file.ts';
 
 /**
@@ -91,6 +91,11 @@ export interface ChunkTask {
   index: number;
   range: Omit<ScanRange, 'stats'>;
   sampling: SampleOptions;
+  /**
+   * A Parquet file's chunk: row groups [from, to) read through the row reader (`delimiter` unused;
+   * `range` the groups' bytes, for headway and the order of chunks). `name`: the seed's, for errors.
+   */
+  parquet?: { name: string; groups: [number, number] };
 }
 
 export interface ChunkResult {
@@ -278,8 +283,107 @@ export const samplingSink = (sampling: SampleOptions, chunk: number, header: Sca
   return { sink, train, holdout, duplicates };
 };
 
-/** Scans one chunk on this thread; `pack`: its samples as JSON texts, to cross to another thread. */
-export const scanChunk = async (task: ChunkTask, pack = true): Promise<ChunkResult> => {
+/** Values a column's recent-values cache holds before it starts again, and its trial (see RecentValues). */
+const RECENT_VALUES = 4096;
+const RECENT_TRIAL = 16_384;
+
+/**
+ * A column's latest values and their entries, asked before the column's statistics: the row
+ * reader's answer to the byte scanner's recent-values cache. Past the distinct cap a value is no
+ * longer in the column's table, so every cell of it would be parsed again; in a sorted or
+ * clustered column (flights' dates: 215,000 distinct in 3,000,000 rows) most repeat a recent one.
+ * A hit hands the entry to `repeat`, which counts it exactly as `add` would. After RECENT_TRIAL
+ * lookups with fewer than 1 % hits (a column of distinct values) it is no longer asked.
+ */
+class RecentValues {
+  private readonly entries = new Map<string, ValueEntry>();
+  private tries = 0;
+  private hits = 0;
+  private asking = true;
+
+  add(stats: ColumnStats, cell: Cell): ValueEntry | undefined {
+    if (cell === null || !this.asking) return stats.add(cell);
+    const known = this.entries.get(cell);
+    if (++this.tries === RECENT_TRIAL && this.hits < RECENT_TRIAL / 100) {
+      this.asking = false;
+      this.entries.clear();
+    }
+    if (known !== undefined) {
+      this.hits++;
+      stats.repeat(known);
+      return known;
+    }
+    const entry = stats.add(cell);
+    if (entry !== undefined && this.asking) {
+      if (this.entries.size >= RECENT_VALUES) this.entries.clear();
+      // The entry's value is the cell, detached from the text it was cut from, unless it was trimmed.
+      this.entries.set(entry.value === cell ? entry.value : detach(cell), entry);
+    }
+    return entry;
+  }
+}
+
+/**
+ * One pass of rows as the row reader gives them (JSON Lines, Parquet, text it decodes) into a
+ * chunk's column statistics, duplicate-row sketch and train/holdout reservoirs: chunk 0's split
+ * and samples are those of a single pass, like the byte scanner's (`samplingSink`).
+ */
+export class RowPass {
+  readonly stats: ColumnStats[];
+  readonly duplicates = new DuplicateRows();
+  readonly train: Reservoir;
+  readonly holdout: Reservoir;
+  rows = 0;
+  private readonly recent: RecentValues[];
+  private readonly hashes: number[];
+  private readonly inHoldout: (index: number) => boolean;
+
+  constructor(columns: string[], sampling: SampleOptions, chunk: number) {
+    this.stats = columns.map((c) => new ColumnStats(c));
+    this.recent = columns.map(() => new RecentValues());
+    this.hashes = new Array(columns.length).fill(EMPTY_CELL);
+    ({
+      inHoldout: this.inHoldout,
+      train: this.train,
+      holdout: this.holdout,
+    } = chunkSamplers(sampling, chunk));
+  }
+
+  add(row: Cell[]): void {
+    const width = this.stats.length;
+    for (let c = 0; c < width; c++)
+      this.hashes[c] = this.recent[c]!.add(this.stats[c]!, row[c] ?? null)?.hash ?? EMPTY_CELL;
+    this.duplicates.addRow(this.hashes, width);
+    const part = this.inHoldout(this.rows) ? this.holdout : this.train;
+    if (part.wants()) part.keep(row.map(sampledCell));
+    this.rows++;
+  }
+
+  /** Adds row `r` of these columns (a Parquet row group's): as `add`, without a row array. */
+  addAt(columns: Cell[][], r: number): void {
+    const width = this.stats.length;
+    for (let c = 0; c < width; c++)
+      this.hashes[c] = this.recent[c]!.add(this.stats[c]!, columns[c]![r] ?? null)?.hash ?? EMPTY_CELL;
+    this.duplicates.addRow(this.hashes, width);
+    const part = this.inHoldout(this.rows) ? this.holdout : this.train;
+    if (part.wants()) part.keep(columns.map((column) => sampledCell(column[r] ?? null)));
+    this.rows++;
+  }
+}
+
+/**
+ * Scans one chunk on this thread; `pack`: its samples as JSON texts, to cross to another thread;
+ * `headway`: told the bytes of the chunk done so far, as it goes, where the scan can tell.
+ */
+export type ChunkScan = (
+  task: ChunkTask,
+  pack?: boolean,
+  headway?: (done: number) => void,
+) => Promise<ChunkResult>;
+
+/** Scans one chunk of delimited text (the byte-level fast path). */
+export const scanChunk: ChunkScan = async (task, pack = true) => {
+  if (task.parquet !== undefined) throw new Error('a Parquet chunk is scanned by scanParquetChunk');
   const { sink, train, holdout, duplicates } = samplingSink(task.sampling, task.index, () => {
     throw new Fallback('a header inside a chunk');
   });
@@ -327,7 +431,65 @@ export interface ChunkOptions {
   progress?: (done: number, total: number) => void;
   /** Mean bytes of a row (from the first lines), to size each thread's heap for its samples; default 64. */
   rowBytes?: number;
+  /** The chunks, planned by the caller (a Parquet file's row groups, `parquetParts`), instead of byte ranges. */
+  parts?: ParquetPart[];
+  /** Scans a chunk on this thread (default `scanChunk`); `worker`: the threads' script, which runs the same. */
+  scan?: ChunkScan;
+  worker?: WorkerScript;
 }
+
+/** A chunk of a Parquet file: row groups [from, to) and the bytes they span. */
+export interface ParquetPart {
+  groups: [number, number];
+  range: [number, number];
+}
+
+/**
+ * Cells (rows times columns) per Parquet chunk: about what BYTES_PER_CHUNK of delimited text holds
+ * at 7 bytes a cell (flights-3m: 106 MB of CSV, 15,000,000 cells); a file of fewer than twice
+ * MIN_PART_CELLS (a 16 MiB chunk's worth) is one chunk.
+ */
+const CELLS_PER_CHUNK = BYTES_PER_CHUNK / 7;
+const MIN_PART_CELLS = MIN_CHUNK / 7;
+
+/**
+ * A Parquet file's chunks: as many as delimited text of as many cells would get (`chunkRanges`),
+ * never more than its row groups, each a run of whole row groups holding about an even share of the
+ * rows. A function of the file alone, like the cut of delimited text.
+ */
+export const parquetParts = (
+  groups: { rows: number; offset: number }[],
+  columns: number,
+  size: number,
+): ParquetPart[] => {
+  const rows = groups.reduce((sum, g) => sum + g.rows, 0);
+  const cells = rows * columns;
+  const wanted =
+    cells < 2 * MIN_PART_CELLS
+      ? 1
+      : Math.min(MAX_CHUNKS, 2 * Math.max(1, Math.round(cells / (2 * CELLS_PER_CHUNK))));
+  const count = Math.max(1, Math.min(wanted, groups.length));
+  const parts: ParquetPart[] = [];
+  let from = 0;
+  let seen = 0;
+  for (let k = 1; k <= count; k++) {
+    let to = from;
+    // Whole groups while the next one brings this part nearer its share of the rows, leaving a
+    // group for each part after.
+    const share = (rows * k) / count;
+    while (to < groups.length - (count - k) && (to === from || seen + groups[to]!.rows / 2 <= share)) {
+      seen += groups[to]!.rows;
+      to++;
+    }
+    if (k === count) {
+      for (; to < groups.length; to++) seen += groups[to]!.rows;
+    }
+    const end = to < groups.length ? groups[to]!.offset : size;
+    parts.push({ groups: [from, to], range: [groups[from]?.offset ?? 0, end] });
+    from = to;
+  }
+  return parts;
+};
 
 /** Chunk boundaries over the data bytes [from, size). */
 export const chunkRanges = (from: number, size: number, chunkBytes?: number): [number, number][] => {
@@ -357,16 +519,23 @@ type Reply = { ok: true; result: ChunkResult } | { ok: false; fallback?: string;
  * JavaScript keeps each thread free of the TypeScript loader (about 30 MiB a thread, and its
  * start-up).
  */
-let workerCode: Promise<string> | undefined;
-const bundleWorker = (): Promise<string> => {
-  workerCode ??= (async () => {
-    // A deployed function ships the script prebuilt beside its bundle (infra/constructs/house-function.ts).
-    const prebuilt = await readFile(new URL('./profile-chunk-worker.cjs', import.meta.url), 'utf8').catch(
+/**
+ * The worker scripts: delimited text's, and Parquet's (parquet-chunk-worker.ts, apart so the
+ * Parquet reader stays out of the script every CSV profile starts: 66 KB against 362).
+ */
+export type WorkerScript = 'profile-chunk-worker' | 'parquet-chunk-worker';
+const workerCode = new Map<WorkerScript, Promise<string>>();
+const bundleWorker = (script: WorkerScript = 'profile-chunk-worker'): Promise<string> => {
+  let code = workerCode.get(script);
+  if (code !== undefined) return code;
+  code = (async () => {
+    // A deployed function ships the scripts prebuilt beside its bundle (infra/constructs/house-function.ts).
+    const prebuilt = await readFile(new URL(`./${script}.cjs`, import.meta.url), 'utf8').catch(
       () => undefined,
     );
     if (prebuilt !== undefined) return prebuilt;
     const { build } = await import('esbuild');
-    const entry = fileURLToPath(new URL('./profile-chunk-worker.ts', import.meta.url));
+    const entry = fileURLToPath(new URL(`./${script}.ts`, import.meta.url));
     const out = await build({
       entryPoints: [entry],
       bundle: true,
@@ -379,7 +548,8 @@ const bundleWorker = (): Promise<string> => {
     });
     return out.outputFiles[0]!.text;
   })();
-  return workerCode;
+  workerCode.set(script, code);
+  return code;
 };
 
 /** A pool of worker threads running `scanChunk`; a worker that dies is replaced. */
@@ -396,9 +566,15 @@ export class ChunkPool {
     private readonly youngMb: number,
   ) {}
 
-  /** `code`: the threads' script (default: the bundled profile-chunk-worker.ts). */
-  static async start(threads: number, heapMb: number, youngMb: number, code?: string): Promise<ChunkPool> {
-    const pool = new ChunkPool(code ?? (await bundleWorker()), heapMb, youngMb);
+  /** `code`: the threads' script (default: the bundled `script`, profile-chunk-worker.ts). */
+  static async start(
+    threads: number,
+    heapMb: number,
+    youngMb: number,
+    code?: string,
+    script?: WorkerScript,
+  ): Promise<ChunkPool> {
+    const pool = new ChunkPool(code ?? (await bundleWorker(script)), heapMb, youngMb);
     for (let i = 0; i < threads; i++) pool.idle.push(pool.spawn());
     return pool;
   }
@@ -470,9 +646,13 @@ export class ChunkPool {
   }
 }
 
-const local = async (task: ChunkTask): Promise<Outcome> => {
+const local = async (
+  scan: ChunkScan,
+  task: ChunkTask,
+  headway?: (done: number) => void,
+): Promise<Outcome> => {
   try {
-    return { ok: true, result: await scanChunk(task, false) };
+    return { ok: true, result: await scan(task, false, headway) };
   } catch (error) {
     return { ok: false, error };
   }
@@ -489,12 +669,18 @@ export const profileChunks = async (
   size: number,
   options: ChunkOptions = {},
 ): Promise<ChunkedProfile> => {
-  const ranges = chunkRanges(dataStart, size, options.chunkBytes);
+  const { parts, scan = scanChunk } = options;
+  const ranges = parts?.map((p) => p.range) ?? chunkRanges(dataStart, size, options.chunkBytes);
   const threads = Math.min(ranges.length, options.threads ?? Math.min(MAX_THREADS, availableParallelism()));
+  const parquet = (index: number) =>
+    parts === undefined || base.parquet === undefined
+      ? {}
+      : { parquet: { name: base.parquet.name, groups: parts[index]!.groups } };
   const task = (index: number, start: number, aligned: boolean): ChunkTask => ({
     ...base,
     index,
     range: { start, end: ranges[index]![1], aligned },
+    ...parquet(index),
   });
   // When each chunk has a thread of its own, this thread scans the first one instead of only
   // waiting: one thread fewer to start, and that chunk's samples and statistics cross no thread
@@ -513,10 +699,12 @@ export const profileChunks = async (
             options.rowBytes ?? 64,
           ),
           youngGenerationMb(options.rowBytes ?? 64),
+          undefined,
+          options.worker,
         ).catch(() => undefined)
       : undefined;
-  const run = (t: ChunkTask) => (pool === undefined ? local(t) : pool.run(t));
-  // Headway: the bytes of the chunks scanned so far, in whatever order the threads finish them.
+  // Headway: the bytes of the chunks scanned so far, in whatever order the threads finish them, and
+  // of the one this thread is scanning (where its scan tells: a Parquet chunk, group by group).
   const counted = new Set<number>();
   let scanned = dataStart;
   const tick = (i: number): void => {
@@ -525,6 +713,11 @@ export const profileChunks = async (
     scanned += ranges[i]![1] - ranges[i]![0];
     options.progress?.(scanned, size);
   };
+  const partial = (i: number) => (done: number) => {
+    if (!counted.has(i)) options.progress?.(scanned + done, size);
+  };
+  const onThisThread = (t: ChunkTask) => local(scan, t, partial(t.index));
+  const run = (t: ChunkTask) => (pool === undefined ? onThisThread(t) : pool.run(t));
   // With workers, every chunk is queued at once; on this thread they run one by one as merged.
   // The workers first: they start while this thread scans.
   const pending: (Promise<Outcome> | undefined)[] = ranges.map((_, i) =>
@@ -535,7 +728,7 @@ export const profileChunks = async (
           return outcome;
         }),
   );
-  if (pool !== undefined && here) pending[0] = local(task(0, ranges[0]![0], true));
+  if (pool !== undefined && here) pending[0] = onThisThread(task(0, ranges[0]![0], true));
   const merge = createRng(deriveSeed(base.sampling.seed, 'sample', 'merge'));
   let merged: ChunkResult | undefined;
   let chunks = 0;
@@ -547,10 +740,10 @@ export const profileChunks = async (
       const start = outcome.ok ? outcome.result.start : undefined;
       if (i > 0 && start !== end) {
         // The guess fell inside a quoted field (or the chunk failed on bytes it misread): again from the true boundary.
-        outcome = await local(task(i, end, true));
+        outcome = await local(scan, task(i, end, true));
       } else if (!outcome.ok && !(outcome.error instanceof Fallback)) {
         // The thread died (out of its bounded memory, say): this thread tries the chunk itself.
-        outcome = await local(task(i, start ?? end, i === 0 || start !== undefined));
+        outcome = await local(scan, task(i, start ?? end, i === 0 || start !== undefined));
       }
       if (!outcome.ok) throw outcome.error;
       const chunk = outcome.result;

@@ -19,6 +19,7 @@ import {
   parse,
 } from '../contracts.ts';
 import { sniffDelimiter } from '../formats/delimited.ts';
+import { openParquetFile, PARQUET_MAGIC, spoolToTemp } from '../formats/parquet.ts';
 import {
   checkHead,
   gunzip,
@@ -31,12 +32,14 @@ import {
 import { createRng, deriveSeed } from '../random.ts';
 import type { Cell, Table } from '../table.ts';
 import { openLocation, type SeedLocation, StreamSource } from './byte-source.ts';
-import { type DuplicateCount, DuplicateRows, EMPTY_CELL } from './duplicate-rows.ts';
-import { ColumnStats, detach, type Inferred, NULL_TOKENS, sampledCell, type ValueEntry } from './infer.ts';
+import { type DuplicateCount, DuplicateRows } from './duplicate-rows.ts';
+import { ColumnStats, type Inferred, NULL_TOKENS } from './infer.ts';
+import { scanParquetChunk } from './parquet-chunks.ts';
 import { detectSemantic, preloadPii, preparePii, type SemanticDetection } from './pii.ts';
 import {
-  chunkSamplers,
+  parquetParts,
   profileChunks,
+  RowPass,
   type Sample,
   type SampleOptions,
   samplingSink,
@@ -178,46 +181,6 @@ export const profileSource = async (
   options: ProfileOptions,
 ): Promise<ProfiledSeed> => profileReader(await openSeed(source, name), name, options);
 
-/** Values a column's recent-values cache holds before it starts again, and its trial (see RecentValues). */
-const RECENT_VALUES = 4096;
-const RECENT_TRIAL = 16_384;
-
-/**
- * A column's latest values and their entries, asked before the column's statistics: the row
- * reader's answer to the byte scanner's recent-values cache. Past the distinct cap a value is no
- * longer in the column's table, so every cell of it would be parsed again; in a sorted or
- * clustered column (flights' dates: 215,000 distinct in 3,000,000 rows) most repeat a recent one.
- * A hit hands the entry to `repeat`, which counts it exactly as `add` would. After RECENT_TRIAL
- * lookups with fewer than 1 % hits (a column of distinct values) it is no longer asked.
- */
-class RecentValues {
-  private readonly entries = new Map<string, ValueEntry>();
-  private tries = 0;
-  private hits = 0;
-  private asking = true;
-
-  add(stats: ColumnStats, cell: Cell): ValueEntry | undefined {
-    if (cell === null || !this.asking) return stats.add(cell);
-    const known = this.entries.get(cell);
-    if (++this.tries === RECENT_TRIAL && this.hits < RECENT_TRIAL / 100) {
-      this.asking = false;
-      this.entries.clear();
-    }
-    if (known !== undefined) {
-      this.hits++;
-      stats.repeat(known);
-      return known;
-    }
-    const entry = stats.add(cell);
-    if (entry !== undefined && this.asking) {
-      if (this.entries.size >= RECENT_VALUES) this.entries.clear();
-      // The entry's value is the cell, detached from the text it was cut from, unless it was trimmed.
-      this.entries.set(entry.value === cell ? entry.value : detach(cell), entry);
-    }
-    return entry;
-  }
-}
-
 const profileReader = async (
   reader: SeedReader,
   name: string,
@@ -226,33 +189,19 @@ const profileReader = async (
   total?: number,
 ): Promise<ProfiledSeed> => {
   const { columns } = reader;
-  const width = columns.length;
-  const stats = columns.map((c) => new ColumnStats(c));
-  const { inHoldout, train, holdout } = chunkSamplers(sampling(options), 0);
-  const duplicates = new DuplicateRows();
-  const hashes: number[] = new Array(width).fill(EMPTY_CELL);
-
-  const recent = columns.map(() => new RecentValues());
-  let index = 0;
+  const pass = new RowPass(columns, sampling(options), 0);
   for await (const batch of reader.batches()) {
-    for (const row of batch) {
-      for (let c = 0; c < width; c++)
-        hashes[c] = recent[c]!.add(stats[c]!, row[c] ?? null)?.hash ?? EMPTY_CELL;
-      duplicates.addRow(hashes, width);
-      const part = inHoldout(index) ? holdout : train;
-      if (part.wants()) part.keep(row.map(sampledCell));
-      index++;
-    }
+    for (const row of batch) pass.add(row);
     if (total !== undefined) options.progress?.(Math.min(reader.bytesRead, total), total);
   }
   if (total !== undefined) options.progress?.(total, total);
   return summarizePass(name, options, {
     columns,
-    stats,
-    duplicates,
-    train: train.rows(),
-    holdout: holdout.rows(),
-    rows: index,
+    stats: pass.stats,
+    duplicates: pass.duplicates,
+    train: pass.train.rows(),
+    holdout: pass.holdout.rows(),
+    rows: pass.rows,
     warnings: reader.warnings,
     source: {
       name,
@@ -304,7 +253,55 @@ export const profileFile = async (
       const stream = async () => createReadStream(path, { highWaterMark: 1 << 18 });
       return profileStream(stream, name, { ...options, bytes: options.bytes ?? size });
     }
+    if (isParquet(head)) return profileParquet(path, name, options, size);
     return profileReader(await openSeedFile(path, name), name, options, size);
+  });
+};
+
+const isParquet = (bytes: Uint8Array): boolean => PARQUET_MAGIC.every((b, i) => bytes[i] === b);
+
+/**
+ * A local Parquet file (or one spooled from a stream): a large one as runs of row groups on worker
+ * threads (`parquetParts`), each through the row reader's pass, merged as delimited chunks are; a
+ * small one in one pass on this thread.
+ */
+const profileParquet = async (
+  path: string,
+  name: string,
+  options: ProfileOptions,
+  size: number,
+): Promise<ProfiledSeed> => {
+  const source = await openParquetFile(path, name);
+  await source.close();
+  const { columns, warnings } = uniqueColumns(source.columns, name);
+  const parts = parquetParts(source.groups, columns.length, size);
+  const chunks = await profileChunks(
+    {
+      source: { path },
+      delimiter: '',
+      columns,
+      sampling: sampling(options),
+      parquet: { name, groups: [0, 0] },
+    },
+    parts[0]!.range[0],
+    size,
+    {
+      parts,
+      scan: scanParquetChunk,
+      worker: 'parquet-chunk-worker',
+      ...(options.threads === undefined ? {} : { threads: options.threads }),
+      ...(options.progress === undefined ? {} : { progress: options.progress }),
+    },
+  );
+  return summarizePass(name, options, {
+    columns,
+    stats: chunks.stats,
+    duplicates: chunks.duplicates,
+    train: chunks.train,
+    holdout: chunks.holdout,
+    rows: chunks.rows,
+    warnings,
+    source: { name, bytes: options.bytes ?? size, format: 'parquet', compression: 'none' },
   });
 };
 
@@ -486,6 +483,16 @@ export const profileStream = async (
   const text = gzipped ? await peek(gunzip(raw.replay(), name, () => rawBytes)) : raw;
   const delimiter = fastDelimiter(text.head, name, text.complete);
   if (delimiter === undefined) {
+    if (!gzipped && isParquet(raw.head)) {
+      // Parquet needs random access: spooled to a file (headway so far is its download), then read as one.
+      const spool = await spoolToTemp(raw.replay(), 'seed.parquet');
+      try {
+        const { progress, ...rest } = options;
+        return await profileParquet(spool.path, name, rest, (await stat(spool.path)).size);
+      } finally {
+        await spool.remove();
+      }
+    }
     if (!gzipped) return profileSource(text.replay(), name, options);
     await text.close();
     await raw.close();

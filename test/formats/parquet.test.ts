@@ -9,7 +9,7 @@ import { parquetMetadata } from 'hyparquet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BadInputError } from '../../src/errors.ts';
 import { openSeed, openSeedFile, type SeedReader } from '../../src/formats/read-seed.ts';
-import { profileFile } from '../../src/profile/profile-seed.ts';
+import { profileFile, profileSource } from '../../src/profile/profile-seed.ts';
 import type { Cell } from '../../src/table.ts';
 import { chunked } from '../helpers/byte-stream.ts';
 
@@ -268,6 +268,13 @@ describe('Parquet seeds', () => {
     });
     expect(profile.columns.find((c) => c.name === 'price')?.decimals).toBe(2);
     expect(profile.columns.find((c) => c.name === 'name')?.nulls).toBe(3334);
+    // Read from the file by row groups, it profiles exactly as the row reader's pass over a stream.
+    const streamed = await profileSource(createReadStream(fixture('snappy.parquet')), 'orders.parquet', {
+      seed: 7,
+    });
+    const fromFile = await profileFile(fixture('snappy.parquet'), 'orders.parquet', { seed: 7 });
+    expect(fromFile.profile).toEqual(streamed.profile);
+    expect(fromFile.train).toEqual(streamed.train);
   });
 
   it('rejects a Parquet file without rows', async () => {

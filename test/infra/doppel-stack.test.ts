@@ -6,7 +6,11 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HouseFunction, PROFILER_WORKER_FILE } from '../../infra/constructs/house-function.ts';
+import {
+  HouseFunction,
+  PARQUET_WORKER_FILE,
+  PROFILER_WORKER_FILE,
+} from '../../infra/constructs/house-function.ts';
 import { DoppelStack } from '../../infra/doppel-stack.ts';
 import { ContractError } from '../../src/errors.ts';
 
@@ -516,6 +520,12 @@ describe('HouseFunction bundle', () => {
       expect(script).toContain('require("node:worker_threads")');
       expect(script).toContain('a header inside a chunk');
       expect(script).not.toMatch(/^import /m);
+      // Parquet's worker beside it; the Parquet reader (hyparquet) only in that one.
+      const parquet = readFileSync(join(dir, withWorker[0]!, PARQUET_WORKER_FILE), 'utf8');
+      expect(parquet).toContain('require("node:worker_threads")');
+      expect(parquet).toContain('a Parquet chunk is read from a local file');
+      expect(script).not.toContain('PAR1');
+      expect(parquet).toContain('PAR1');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

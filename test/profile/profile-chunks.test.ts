@@ -4,7 +4,13 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseCsv } from '../../src/formats/csv.ts';
 import { ColumnStats } from '../../src/profile/infer.ts';
-import { ChunkPool, type ChunkTask, chunkRanges, mergeSamples } from '../../src/profile/profile-chunks.ts';
+import {
+  ChunkPool,
+  type ChunkTask,
+  chunkRanges,
+  mergeSamples,
+  parquetParts,
+} from '../../src/profile/profile-chunks.ts';
 import { profileFile, profileSource } from '../../src/profile/profile-seed.ts';
 import { createRng } from '../../src/random.ts';
 
@@ -187,6 +193,72 @@ describe('chunkRanges', () => {
     expect(chunkRanges(10, 10 + 20e6)).toHaveLength(2);
     expect(chunkRanges(10, 10)).toEqual([[10, 10]]);
   });
+});
+
+describe('parquetParts', () => {
+  const groups = (rows: number[]) => rows.map((n, g) => ({ rows: n, offset: 4 + 1000 * g }));
+
+  it('cuts a Parquet file into runs of whole row groups that cover it, by its cells alone', () => {
+    // flights-3m: 11 groups of about 272,727 rows, 5 columns: two chunks of 6 and 5 groups.
+    const flights = groups([...Array(10).fill(272_727), 272_730]);
+    const parts = parquetParts(flights, 5, 11_004);
+    expect(parts).toEqual([
+      { groups: [0, 6], range: [4, 6004] },
+      { groups: [6, 11], range: [6004, 11_004] },
+    ]);
+    // Few cells: one chunk (as delimited text under 32 MiB); never more chunks than groups; 4 at most.
+    expect(parquetParts(groups([100_000, 100_000]), 10, 2004)).toHaveLength(1);
+    expect(parquetParts(groups([3_000_000]), 5, 1004)).toEqual([{ groups: [0, 1], range: [4, 1004] }]);
+    expect(parquetParts(groups(Array(40).fill(10_000_000)), 20, 40_004)).toHaveLength(4);
+  });
+
+  it('gives each chunk about an even share of the rows, whatever the groups weigh', () => {
+    // Act
+    const parts = parquetParts(groups([5e6, 1e6, 1e6, 1e6, 1e6, 1e6]), 8, 6004);
+    // Assess: every group once, in order; the big group alone, the rest together.
+    expect(parts.map((p) => p.groups)).toEqual([
+      [0, 1],
+      [1, 6],
+    ]);
+  });
+});
+
+describe('profileFile on a Parquet file in chunks (runs of row groups on worker threads)', () => {
+  const FLIGHTS = 'node_modules/vega-datasets/data/flights-3m.parquet';
+
+  it('gives the same profile and samples on 1 thread as on 2, and the statistics of one pass', async () => {
+    // Prepare: the row reader's single pass over the same file.
+    const { size } = statSync(FLIGHTS);
+    const headway: number[] = [];
+    // Act
+    const one = await profileFile(FLIGHTS, 'flights.parquet', { seed: 3, threads: 1 });
+    const two = await profileFile(FLIGHTS, 'flights.parquet', {
+      seed: 3,
+      threads: 2,
+      progress: (done) => headway.push(done),
+    });
+    const pass = await profileSource(stream(FLIGHTS), 'flights.parquet', { seed: 3 });
+    // Assess
+    expect(two.profile).toEqual(one.profile);
+    expect(two.train).toEqual(one.train);
+    expect(two.holdout).toEqual(one.holdout);
+    expect(two.profile.rows).toBe(3_000_000);
+    expect(two.profile.source).toMatchObject({ format: 'parquet', bytes: size });
+    // Exact figures agree with one pass; the distinct count of a column past the cap is an estimate.
+    const exact = (p: typeof pass) =>
+      p.profile.columns.map(({ name, kind, count, nulls, min, max }) => ({
+        name,
+        kind,
+        count,
+        nulls,
+        min,
+        max,
+      }));
+    expect(exact(two)).toEqual(exact(pass));
+    expect(two.profile.columns.map((c) => c.distinct)).toEqual(pass.profile.columns.map((c) => c.distinct));
+    expect(headway.at(-1)).toBe(size);
+    expect(headway.every((b, i) => i === 0 || b >= headway[i - 1]!)).toBe(true);
+  }, 60_000);
 });
 
 describe('merging partial statistics', () => {

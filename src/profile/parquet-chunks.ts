@@ -1,0 +1,36 @@
+/**
+ * A Parquet file's chunk (a run of its row groups, see `parquetParts`) scanned through the row
+ * reader's pass, on whichever thread runs it: parquet-chunk-worker.ts on a worker thread, or
+ * profile-seed.ts's own. Apart from profile-chunks.ts so the Parquet reader stays out of the
+ * script of delimited text's worker threads.
+ */
+import { openParquetFile } from '../formats/parquet.ts';
+import { type ChunkScan, RowPass } from './profile-chunks.ts';
+
+/** A Parquet chunk: its row groups through the row reader's pass; its range is the groups' bytes. */
+export const scanParquetChunk: ChunkScan = async (task, pack = true, headway) => {
+  const { parquet } = task;
+  if (parquet === undefined) throw new Error('scanParquetChunk: not a Parquet chunk');
+  if (!('path' in task.source)) throw new Error('a Parquet chunk is read from a local file');
+  const source = await openParquetFile(task.source.path, parquet.name);
+  const pass = new RowPass(task.columns, task.sampling, task.index);
+  let group = parquet.groups[0];
+  for await (const columns of source.groupColumns(parquet.groups)) {
+    const rows = columns[0]?.length ?? 0;
+    for (let r = 0; r < rows; r++) pass.addAt(columns, r);
+    // Past the group just read (groups of no rows are not yielded: the next one with rows).
+    while (group < parquet.groups[1] && source.groups[group]!.rows === 0) group++;
+    group++;
+    headway?.((source.groups[group]?.offset ?? task.range.end) - task.range.start);
+  }
+  return {
+    index: task.index,
+    start: task.range.start,
+    end: task.range.end,
+    rows: pass.rows,
+    stats: pass.stats,
+    duplicates: pass.duplicates,
+    train: pack ? pass.train.sample() : pass.train.rows(),
+    holdout: pack ? pass.holdout.sample() : pass.holdout.rows(),
+  };
+};
