@@ -9,7 +9,7 @@ import { parquetMetadata } from 'hyparquet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BadInputError } from '../../src/errors.ts';
 import { openSeed, openSeedFile, type SeedReader } from '../../src/formats/read-seed.ts';
-import { profileFile, profileSource } from '../../src/profile/profile-seed.ts';
+import { profileFile, profileSource, profileStream } from '../../src/profile/profile-seed.ts';
 import type { Cell } from '../../src/table.ts';
 import { chunked } from '../helpers/byte-stream.ts';
 
@@ -201,6 +201,20 @@ describe('Parquet seeds', () => {
     expect(gzRows).toEqual(plainRows);
     expect(await spools()).toEqual(before);
   });
+
+  it("is profiled from the pipeline's stream as from the file, its spool removed afterwards", async () => {
+    // Prepare
+    const before = await spools();
+    const bytes = await readFile(FLIGHTS);
+    // Act: the stream path of ingest (an S3 object), and the file path of the CLI.
+    const streamed = await profileStream(async () => chunked(bytes, 1 << 20), 'flights.parquet', { seed: 5 });
+    const fromFile = await profileFile(FLIGHTS, 'flights.parquet', { seed: 5 });
+    // Assess
+    expect(streamed.profile).toEqual(fromFile.profile);
+    expect(streamed.train).toEqual(fromFile.train);
+    expect(streamed.profile.rows).toBe(3_000_000);
+    expect(await spools()).toEqual(before);
+  }, 60_000);
 
   it('rejects a truncated Parquet file, saying its footer is missing', async () => {
     // Prepare
