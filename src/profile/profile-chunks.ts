@@ -16,6 +16,8 @@ import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { BadInputError, errorMessage } from '../errors.ts';
+import { JsonlRows, parseJsonLine } from '../formats/jsonl.ts';
 import { createRng, deriveSeed, type Rng } from '../random.ts';
 import type { Cell } from '../table.ts';
 import { openLocation, type SeedLocation } from './byte-source.ts';
@@ -96,6 +98,8 @@ export interface ChunkTask {
    * `range` the groups' bytes, for headway and the order of chunks). `name`: the seed's, for errors.
    */
   parquet?: { name: string; groups: [number, number] };
+  /** A JSON Lines file's chunk (`columns` from its first lines); its lines go through the row reader's pass. */
+  jsonl?: { name: string };
 }
 
 export interface ChunkResult {
@@ -384,6 +388,7 @@ export type ChunkScan = (
 /** Scans one chunk of delimited text (the byte-level fast path). */
 export const scanChunk: ChunkScan = async (task, pack = true) => {
   if (task.parquet !== undefined) throw new Error('a Parquet chunk is scanned by scanParquetChunk');
+  if (task.jsonl !== undefined) return scanJsonlChunk(task, pack);
   const { sink, train, holdout, duplicates } = samplingSink(task.sampling, task.index, () => {
     throw new Fallback('a header inside a chunk');
   });
@@ -401,6 +406,90 @@ export const scanChunk: ChunkScan = async (task, pack = true) => {
     duplicates,
     train: pack ? train.sample() : train.rows(),
     holdout: pack ? holdout.sample() : holdout.rows(),
+  };
+};
+
+/** Bytes a JSON Lines chunk reads at a time. */
+const JSONL_BLOCK = 1 << 20;
+const LINE_FEED = 10;
+
+/**
+ * A JSON Lines chunk: the lines that start inside its range (a line feed ends every record; JSON
+ * escapes the ones in strings), each parsed and counted as the row reader would. Bad input (a line
+ * that is no JSON object, a key the first lines lack, invalid UTF-8) is Fallback: the row reader
+ * reads the file again and names the line.
+ */
+const scanJsonlChunk = async (task: ChunkTask, pack: boolean): Promise<ChunkResult> => {
+  const name = task.jsonl!.name;
+  const pass = new RowPass(task.columns, task.sampling, task.index);
+  const rows = new JsonlRows(task.columns, name);
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  const source = await openLocation(task.source);
+  const { end } = task.range;
+  let buf = Buffer.allocUnsafe(JSONL_BLOCK);
+  // Read from one byte early when guessing: a range starting right after a line feed keeps its first line.
+  const seeking = !task.range.aligned && task.range.start > 0;
+  let base = seeking ? task.range.start - 1 : task.range.start;
+  let filled = 0;
+  let eof = false;
+  let first = -1; // file offset of the chunk's first line
+  let stop = -1; // file offset past its last line
+  try {
+    while (stop < 0) {
+      if (filled === buf.length) {
+        const bigger = Buffer.allocUnsafe(buf.length * 2);
+        buf.copy(bigger, 0, 0, filled);
+        buf = bigger;
+      }
+      const { bytesRead } = await source.read(buf, filled, buf.length - filled, base + filled);
+      if (bytesRead === 0) eof = true;
+      filled += bytesRead;
+      let from = 0;
+      if (first < 0) {
+        if (seeking) {
+          const feed = buf.subarray(0, filled).indexOf(LINE_FEED);
+          if (feed < 0 && !eof) continue;
+          from = feed < 0 ? filled : feed + 1;
+        }
+        first = base + from;
+      }
+      // Whole lines: to the last line feed read, or to the end of the file.
+      let last = buf.subarray(from, filled).lastIndexOf(LINE_FEED);
+      last = last < 0 ? (eof ? filled : -1) : from + last + 1;
+      if (last < 0) continue;
+      // The chunk's last line is the one holding byte end - 1.
+      const cut = end - 1 - base;
+      if (cut < last) {
+        const feed = cut < from ? from - 1 : buf.subarray(Math.max(from, cut), last).indexOf(LINE_FEED);
+        if (feed >= 0 || cut < from) {
+          last = cut < from ? from : Math.max(from, cut) + feed + 1;
+          stop = base + last;
+        }
+      } else if (eof) stop = base + last;
+      for (const line of decoder.decode(buf.subarray(from, last)).split('\n')) {
+        if (line.trim() === '') continue;
+        pass.add(rows.row(parseJsonLine(line, 0, name), 0));
+      }
+      buf.copy(buf, 0, last, filled);
+      base += last;
+      filled -= last;
+      if (eof && stop < 0) stop = base;
+    }
+  } catch (error) {
+    if (error instanceof BadInputError || error instanceof TypeError) throw new Fallback(errorMessage(error));
+    throw error;
+  } finally {
+    await source.close();
+  }
+  return {
+    index: task.index,
+    start: first,
+    end: stop,
+    rows: pass.rows,
+    stats: pass.stats,
+    duplicates: pass.duplicates,
+    train: pack ? pass.train.sample() : pass.train.rows(),
+    holdout: pack ? pass.holdout.sample() : pass.holdout.rows(),
   };
 };
 
@@ -707,14 +796,19 @@ export const profileChunks = async (
   // of the one this thread is scanning (where its scan tells: a Parquet chunk, group by group).
   const counted = new Set<number>();
   let scanned = dataStart;
+  // This thread scans one chunk at a time: its bytes done so far, until the chunk is counted.
+  let inFlight = { chunk: -1, done: 0 };
   const tick = (i: number): void => {
     if (counted.has(i)) return;
     counted.add(i);
     scanned += ranges[i]![1] - ranges[i]![0];
-    options.progress?.(scanned, size);
+    if (inFlight.chunk === i) inFlight = { chunk: -1, done: 0 };
+    options.progress?.(scanned + inFlight.done, size);
   };
   const partial = (i: number) => (done: number) => {
-    if (!counted.has(i)) options.progress?.(scanned + done, size);
+    if (counted.has(i)) return;
+    inFlight = { chunk: i, done };
+    options.progress?.(scanned + done, size);
   };
   const onThisThread = (t: ChunkTask) => local(scan, t, partial(t.index));
   const run = (t: ChunkTask) => (pool === undefined ? onThisThread(t) : pool.run(t));

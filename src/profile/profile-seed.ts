@@ -18,7 +18,9 @@ import {
   Profile as ProfileSchema,
   parse,
 } from '../contracts.ts';
+import { BadInputError } from '../errors.ts';
 import { sniffDelimiter } from '../formats/delimited.ts';
+import { JSONL_SCHEMA_LINES, LineSplitter, parseJsonLine, unionKeys } from '../formats/jsonl.ts';
 import { openParquetFile, PARQUET_MAGIC, spoolToTemp } from '../formats/parquet.ts';
 import {
   checkHead,
@@ -258,6 +260,83 @@ export const profileFile = async (
   });
 };
 
+/** Plain UTF-8 whose first character is '{': JSON Lines, which profileJsonl may cut into byte ranges. */
+const isJsonLines = (bytes: Uint8Array, name: string, complete: boolean): boolean => {
+  if (bytes.length === 0 || isGzip(bytes)) return false;
+  if (new TextDecoder('utf-8').decode(bytes, { stream: true }).trimStart()[0] !== '{') return false;
+  try {
+    checkHead(bytes, name, complete);
+  } catch {
+    return false;
+  }
+  return true;
+};
+
+/** A JSON Lines seed's columns: the keys of its first lines, as the row reader takes them. */
+const jsonlColumns = async (location: SeedLocation, size: number, name: string): Promise<string[]> => {
+  const source = await openLocation(location);
+  try {
+    const splitter = new LineSplitter(name);
+    const decoder = new TextDecoder('utf-8');
+    const buf = Buffer.allocUnsafe(SNIFF_BYTES);
+    let position = 0;
+    while (splitter.lines.length < JSONL_SCHEMA_LINES && position < size) {
+      const { bytesRead } = await source.read(buf, 0, buf.length, position);
+      if (bytesRead === 0) break;
+      position += bytesRead;
+      splitter.push(decoder.decode(buf.subarray(0, bytesRead), { stream: true }));
+    }
+    if (splitter.lines.length < JSONL_SCHEMA_LINES) splitter.finish();
+    const objects = splitter.lines
+      .slice(0, JSONL_SCHEMA_LINES)
+      .map((l) => parseJsonLine(l.text, l.line, name));
+    return unionKeys(objects);
+  } catch (error) {
+    if (error instanceof BadInputError) throw new Fallback(error.message); // the row reader names it
+    throw error;
+  } finally {
+    await source.close();
+  }
+};
+
+/**
+ * A JSON Lines seed as byte ranges on worker threads (its lines cut where delimited text's are;
+ * each line one record), each range's lines through the row reader's pass, merged as delimited
+ * chunks are. Fallback on anything the row reader should name (a bad line, a late key).
+ */
+const profileJsonl = async (
+  location: SeedLocation,
+  size: number,
+  name: string,
+  options: ProfileOptions,
+  rowBytes: number,
+): Promise<ProfiledSeed> => {
+  const columns = await jsonlColumns(location, size, name);
+  if (columns.length === 0) throw new Fallback('no keys in the first lines');
+  const chunks = await profileChunks(
+    { source: location, delimiter: '', columns, sampling: sampling(options), jsonl: { name } },
+    0,
+    size,
+    {
+      rowBytes,
+      ...(options.threads === undefined ? {} : { threads: options.threads }),
+      ...(options.chunkBytes === undefined ? {} : { chunkBytes: options.chunkBytes }),
+      ...(options.progress === undefined ? {} : { progress: options.progress }),
+    },
+  );
+  if (chunks.rows === 0) throw new Fallback('no rows');
+  return summarizePass(name, options, {
+    columns,
+    stats: chunks.stats,
+    duplicates: chunks.duplicates,
+    train: chunks.train,
+    holdout: chunks.holdout,
+    rows: chunks.rows,
+    warnings: [],
+    source: { name, bytes: options.bytes ?? size, format: 'jsonl', compression: 'none' },
+  });
+};
+
 const isParquet = (bytes: Uint8Array): boolean => PARQUET_MAGIC.every((b, i) => bytes[i] === b);
 
 /**
@@ -366,7 +445,16 @@ export const profileRanges = async (
     await source.close();
   }
   const delimiter = fastDelimiter(head.subarray(0, headBytes), name, headBytes < SNIFF_BYTES);
-  if (delimiter === undefined) return fallback(head.subarray(0, headBytes));
+  if (delimiter === undefined) {
+    if (!isJsonLines(head.subarray(0, headBytes), name, headBytes < SNIFF_BYTES))
+      return fallback(head.subarray(0, headBytes));
+    try {
+      return await profileJsonl(location, size, name, options, meanLineBytes(head.subarray(0, headBytes)));
+    } catch (error) {
+      if (error instanceof Fallback) return fallback(head.subarray(0, headBytes));
+      throw error;
+    }
+  }
   preloadPii(headValues(head.subarray(0, headBytes), delimiter));
   try {
     let columns: string[] = [];

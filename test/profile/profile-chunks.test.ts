@@ -195,6 +195,60 @@ describe('chunkRanges', () => {
   });
 });
 
+describe('profileFile on JSON Lines in chunks (byte ranges on worker threads)', () => {
+  /** Lines of varied lengths: multi-byte text, nested values, nulls, CRLF and blank lines here and there. */
+  const jsonLines = (rows: number, seed: number): string => {
+    const rng = createRng(seed);
+    const words = ['Zoë', 'naïve café', '東京', 'plain', 'a "quoted" word', 'tab\there', 'x'.repeat(300)];
+    const lines: string[] = [];
+    for (let i = 0; i < rows; i++) {
+      const record = {
+        id: i,
+        word: words[rng.int(words.length)],
+        amount: rng.next() < 0.1 ? null : Number((rng.normal() * 100).toFixed(2)),
+        tags: rng.next() < 0.5 ? ['a', i % 3] : { k: i % 5 },
+        ok: i % 4 === 0,
+      };
+      lines.push(JSON.stringify(record) + (rng.next() < 0.2 ? '\r' : ''));
+      if (rng.next() < 0.02) lines.push('  ');
+    }
+    return `${lines.join('\n')}${seed % 2 === 0 ? '\n' : ''}`;
+  };
+
+  it('reads every line exactly once, wherever the boundaries fall, and profiles as the row reader does', async () => {
+    // Prepare: 3 KiB chunks over ~600 KiB (a file without a final line feed)
+    const path = join(dir, 'lines.jsonl');
+    writeFileSync(path, jsonLines(6000, 1));
+    // Act
+    const two = await profileFile(path, 'lines.jsonl', { seed: 7, threads: 2, chunkBytes: 3072 });
+    const one = await profileFile(path, 'lines.jsonl', { seed: 7, threads: 1, chunkBytes: 3072 });
+    const rows = await profileSource(stream(path), 'lines.jsonl', { seed: 7 });
+    // Assess: the samples hold every row (fewer rows than their sizes), so together they are the file
+    expect(two.profile.rows).toBe(6000);
+    expect(sortRows([...two.train.rows, ...two.holdout.rows])).toEqual(
+      sortRows([...rows.train.rows, ...rows.holdout.rows]),
+    );
+    expect(two.profile).toEqual(one.profile);
+    expect(two.profile.source).toEqual(rows.profile.source);
+    expect(two.profile.columns).toEqual(rows.profile.columns);
+  });
+
+  it('leaves a bad line or a late key to the row reader, which names its line', async () => {
+    // Prepare: past the first chunk, a line that is no JSON, and (elsewhere) a key the first lines lack
+    const lines = jsonLines(4000, 2).split('\n');
+    const bad = join(dir, 'bad.jsonl');
+    writeFileSync(bad, [...lines.slice(0, 3000), '{"id": 1,', ...lines.slice(3000)].join('\n'));
+    const late = join(dir, 'late.jsonl');
+    writeFileSync(late, [...lines.slice(0, 3000), '{"id": 1, "extra": 2}', ...lines.slice(3000)].join('\n'));
+    // Act
+    const badRun = profileFile(bad, 'bad.jsonl', { seed: 7, threads: 2, chunkBytes: 4096 });
+    const lateRun = profileFile(late, 'late.jsonl', { seed: 7, threads: 2, chunkBytes: 4096 });
+    // Assess
+    await expect(badRun).rejects.toThrow(/bad\.jsonl: line 30\d\d is not valid JSON/);
+    await expect(lateRun).rejects.toThrow(/late\.jsonl: line 30\d\d has key "extra"/);
+  });
+});
+
 describe('parquetParts', () => {
   const groups = (rows: number[]) => rows.map((n, g) => ({ rows: n, offset: 4 + 1000 * g }));
 
