@@ -4,8 +4,8 @@
  * Inputs, built once and cached under .bench/ (git-ignored): flights-3m.parquet (vega-datasets)
  * as CSV by DuckDB's COPY (about 106 MB), and that CSV's data rows repeated to >= 1 GB.
  * Then the pipeline's profile stage on the 106 MB file: one thread, the seed read as a stream
- * (profileStream, as ingest runs it, gzipped or not; profileSource, the row reader JSON Lines
- * and Parquet take), against DuckDB at 1 thread.
+ * (profileStream, as ingest runs it, gzipped or not; profileSource, the row reader, whose pass
+ * JSON Lines and Parquet chunks take), against DuckDB at 1 thread.
  * Accuracy on the 106 MB file against DuckDB's exact figures: null counts exact, distinct counts
  * within 2 %, each reported quantile's rank within 1 % of its target.
  *
@@ -22,8 +22,10 @@
  * And the flights table as the Parquet file it ships as (13 MB, zstd): read by row group into the
  * row reader, against DuckDB's SUMMARIZE over read_parquet; no target either.
  *
+ * And the first million flights as JSON Lines (92 MB, built once), against read_json_auto.
+ *
  * Options: --skip-big (only the 106 MB file), --skip-people (no table of people), --skip-numbers
- * (no table of numbers), --skip-parquet (no Parquet file), --runs N (runs per tool and file, the fastest counts; default 1),
+ * (no table of numbers), --skip-parquet (no Parquet file), --skip-jsonl (no JSON Lines), --runs N (runs per tool and file, the fastest counts; default 1),
  * --workers N (doppel workers and DuckDB threads, default 2).
  * Targets: throughput >= 1.5x DuckDB's MB/s; peak RSS <= 256 MiB on the 1 GB file; the accuracy
  * bounds above.
@@ -54,6 +56,7 @@ const SMALL = '.bench/flights-3m.csv';
 const BIG = '.bench/flights-3m-x10.csv';
 const BIG_BYTES = 1e9;
 const SMALL_GZ = '.bench/flights-3m.csv.gz';
+const JSONL = '.bench/flights-1m.jsonl';
 const PEOPLE = '.bench/customers-300k.csv';
 const PEOPLE_ROWS = 300_000;
 const NUMBERS = '.bench/numbers-1m.csv';
@@ -68,6 +71,7 @@ interface Options {
   skipPeople: boolean;
   skipNumbers: boolean;
   skipParquet: boolean;
+  skipJsonl: boolean;
   runs: number;
   workers: number;
 }
@@ -78,6 +82,7 @@ const optionsOf = (args: string[]): Options => {
     skipPeople: false,
     skipNumbers: false,
     skipParquet: false,
+    skipJsonl: false,
     runs: 1,
     workers: 2,
   };
@@ -87,6 +92,7 @@ const optionsOf = (args: string[]): Options => {
     else if (args[i] === '--skip-people') options.skipPeople = true;
     else if (args[i] === '--skip-numbers') options.skipNumbers = true;
     else if (args[i] === '--skip-parquet') options.skipParquet = true;
+    else if (args[i] === '--skip-jsonl') options.skipJsonl = true;
     else if (args[i] === '--runs' && value !== undefined) {
       options.runs = Math.max(1, Number(value));
       i++;
@@ -95,7 +101,7 @@ const optionsOf = (args: string[]): Options => {
       i++;
     } else
       throw new Error(
-        `unknown option '${args[i]}' (--skip-big, --skip-people, --skip-numbers, --skip-parquet, --runs N, --workers N)`,
+        `unknown option '${args[i]}' (--skip-big, --skip-people, --skip-numbers, --skip-parquet, --skip-jsonl, --runs N, --workers N)`,
       );
   }
   return options;
@@ -174,6 +180,16 @@ const ensureSmall = async (): Promise<void> => {
   await connection.run(`COPY (SELECT * FROM '${PARQUET}') TO '${SMALL}.tmp' (HEADER, FORMAT csv)`);
   renameSync(`${SMALL}.tmp`, SMALL);
   console.log(`built ${SMALL} from ${PARQUET} in ${fixed(since(started), 1)} s`);
+};
+
+/** The first million flights as JSON Lines (DuckDB's COPY), built once. */
+const ensureJsonl = async (): Promise<void> => {
+  if (existsSync(JSONL)) return;
+  const started = performance.now();
+  const connection = await duck();
+  await connection.run(`COPY (SELECT * FROM '${PARQUET}' LIMIT 1000000) TO '${JSONL}.tmp' (FORMAT json)`);
+  renameSync(`${JSONL}.tmp`, JSONL);
+  console.log(`built ${JSONL} from ${PARQUET} in ${fixed(since(started), 1)} s`);
 };
 
 /** The small file's header once, then its data rows again and again until the file is >= 1 GB. */
@@ -331,7 +347,7 @@ export const run = async (args: string[]): Promise<unknown> => {
   console.log(
     `\nThe pipeline's profile stage on ${SMALL}: one thread, the seed read as a stream ` +
       '(doppel-stream: byte-level fast path, as ingest runs it; doppel-rows: the row reader it ' +
-      'replaced, still the path of JSON Lines and Parquet), against DuckDB at 1 thread; then the ' +
+      'replaced, still the path of gzipped JSON Lines, JSON arrays and bad input), against DuckDB at 1 thread; then the ' +
       `file gzipped (${SMALL_GZ}, MB compressed; no ratio: DuckDB is not run on it)`,
   );
   console.log(
@@ -398,6 +414,13 @@ export const run = async (args: string[]): Promise<unknown> => {
     throw new Error(
       `doppel counted ${parquet[0]!.result.rows} rows in ${PARQUET}, ${results[0]!.result.rows} in ${SMALL}`,
     );
+  // JSON Lines: a million of those flights, a line each, cut into byte ranges like delimited text.
+  const jsonl = options.skipJsonl
+    ? []
+    : await (async () => {
+        await ensureJsonl();
+        return versus(`The same flights as JSON Lines (${JSONL}: the first 1,000,000 rows)`, JSONL, options);
+      })();
   // Ingest's second pass over a seed with PII: its identifying values into the index the gate reads.
   const indexed = options.skipPeople
     ? []
@@ -462,6 +485,7 @@ export const run = async (args: string[]): Promise<unknown> => {
     people: people.map(({ result, ...m }) => m),
     numbers: numbers.map(({ result, ...m }) => m),
     parquet: parquet.map(({ result, ...m }) => m),
+    jsonl: jsonl.map(({ result, ...m }) => m),
     piiIndex: indexed.map((m) => ({ tool: m.tool, rssMiB: m.rssMiB, ...m.result })),
     ratios,
     accuracy: checks,

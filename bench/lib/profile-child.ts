@@ -52,7 +52,11 @@ const duckdb = async (): Promise<unknown> => {
   const instance = await DuckDBInstance.create(':memory:');
   const connection = await instance.connect();
   await connection.run(`SET threads=${threads}`);
-  const read = file.endsWith('.parquet') ? 'read_parquet' : 'read_csv_auto';
+  const read = file.endsWith('.parquet')
+    ? 'read_parquet'
+    : file.endsWith('.jsonl')
+      ? 'read_json_auto'
+      : 'read_csv_auto';
   const reader = await connection.runAndReadAll(`SUMMARIZE SELECT * FROM ${read}('${file}')`);
   return { columns: reader.getRowObjectsJson() };
 };
