@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpRangeSource } from '../../src/profile/byte-source.ts';
 import { profileFile, profileRanges } from '../../src/profile/profile-seed.ts';
-import { vegaCsv } from '../helpers/vega.ts';
+import { vegaCsv, vegaRecords } from '../helpers/vega.ts';
 
 /** An HTTP server answering range requests for named byte arrays, as S3 does for a presigned GET. */
 const rangeServer = (objects: Record<string, Uint8Array>) => {
@@ -39,14 +39,28 @@ const rangeServer = (objects: Record<string, Uint8Array>) => {
 
 describe('profiling a seed read by HTTP range requests', () => {
   const csv = Buffer.from(vegaCsv('flights-200k.json'));
-  const { server, requests } = rangeServer({ '/flights.csv': csv, '/tiny.csv': Buffer.from('a,b\n1,2\n') });
+  const jsonl = Buffer.from(
+    vegaRecords('flights-200k.json')
+      .slice(0, 60_000)
+      .map((record) => JSON.stringify(record))
+      .join('\n'),
+  );
+  const { server, requests } = rangeServer({
+    '/flights.csv': csv,
+    '/flights.jsonl': jsonl,
+    '/tiny.csv': Buffer.from('a,b\n1,2\n'),
+  });
   let base: string;
   let path: string;
+  let jsonlPath: string;
   beforeAll(async () => {
     await new Promise<void>((resolve) => (server as Server).listen(0, '127.0.0.1', resolve));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    path = join(mkdtempSync(join(tmpdir(), 'doppel-ranges-')), 'flights.csv');
+    const dir = mkdtempSync(join(tmpdir(), 'doppel-ranges-'));
+    path = join(dir, 'flights.csv');
     writeFileSync(path, csv);
+    jsonlPath = join(dir, 'flights.jsonl');
+    writeFileSync(jsonlPath, jsonl);
   });
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
@@ -75,6 +89,30 @@ describe('profiling a seed read by HTTP range requests', () => {
     const chunkRequests = requests.filter((r) => !r.endsWith('bytes=0-'));
     expect(chunkRequests).toHaveLength(5);
     expect(chunkRequests.every((r) => /^\/flights\.csv bytes=\d+-$/.test(r))).toBe(true);
+  });
+
+  it('profiles JSON Lines by ranges as the file, each range read by its own request', async () => {
+    // Prepare: 512 KiB chunks over about 4 MB of lines.
+    const options = { seed: 5, chunkBytes: 1 << 19, threads: 2 };
+    requests.length = 0;
+    // Act
+    const file = await profileFile(jsonlPath, 'flights.jsonl', options);
+    const ranged = await profileRanges(
+      { url: `${base}/flights.jsonl` },
+      jsonl.length,
+      'flights.jsonl',
+      options,
+      () => {
+        throw new Error('JSON Lines should be read in ranges');
+      },
+    );
+    // Assess
+    expect(ranged.profile).toEqual(file.profile);
+    expect(ranged.profile.rows).toBe(60_000);
+    expect(ranged.profile.source.format).toBe('jsonl');
+    expect(ranged.train).toEqual(file.train);
+    const chunkRequests = requests.filter((r) => /^\/flights\.jsonl bytes=[1-9]\d*-$/.test(r));
+    expect(chunkRequests.length).toBeGreaterThanOrEqual(Math.floor(jsonl.length / (1 << 19)));
   });
 
   it('reads in order from one request, starts another where a read jumps, and is empty past the end', async () => {
