@@ -17,7 +17,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { BadInputError, errorMessage } from '../errors.ts';
-import { JsonlRows, parseJsonLine } from '../formats/jsonl.ts';
+import { JsonlRows, MAX_LINE_CHARS, parseJsonLine } from '../formats/jsonl.ts';
 import { createRng, deriveSeed, type Rng } from '../random.ts';
 import type { Cell } from '../table.ts';
 import { openLocation, type SeedLocation } from './byte-source.ts';
@@ -437,6 +437,8 @@ const scanJsonlChunk = async (task: ChunkTask, pack: boolean): Promise<ChunkResu
   try {
     while (stop < 0) {
       if (filled === buf.length) {
+        // A line longer than the row reader takes: it names the line.
+        if (filled >= MAX_LINE_CHARS) throw new Fallback('a line longer than the row reader takes');
         const bigger = Buffer.allocUnsafe(buf.length * 2);
         buf.copy(bigger, 0, 0, filled);
         buf = bigger;
@@ -444,29 +446,33 @@ const scanJsonlChunk = async (task: ChunkTask, pack: boolean): Promise<ChunkResu
       const { bytesRead } = await source.read(buf, filled, buf.length - filled, base + filled);
       if (bytesRead === 0) eof = true;
       filled += bytesRead;
-      let from = 0;
       if (first < 0) {
-        if (seeking) {
-          const feed = buf.subarray(0, filled).indexOf(LINE_FEED);
-          if (feed < 0 && !eof) continue;
-          from = feed < 0 ? filled : feed + 1;
-        }
-        first = base + from;
+        // Past the line the range starts inside: the bytes before the first line feed are dropped.
+        const feed = seeking ? buf.subarray(0, filled).indexOf(LINE_FEED) : -1;
+        if (seeking && feed < 0 && !eof) continue;
+        const skip = !seeking ? 0 : feed < 0 ? filled : feed + 1;
+        buf.copy(buf, 0, skip, filled);
+        base += skip;
+        filled -= skip;
+        first = base;
       }
       // Whole lines: to the last line feed read, or to the end of the file.
-      let last = buf.subarray(from, filled).lastIndexOf(LINE_FEED);
-      last = last < 0 ? (eof ? filled : -1) : from + last + 1;
+      let last = buf.subarray(0, filled).lastIndexOf(LINE_FEED);
+      last = last < 0 ? (eof ? filled : -1) : last + 1;
       if (last < 0) continue;
-      // The chunk's last line is the one holding byte end - 1.
+      // The chunk's last line is the one holding byte end - 1 (none, when that byte lies before it).
       const cut = end - 1 - base;
-      if (cut < last) {
-        const feed = cut < from ? from - 1 : buf.subarray(Math.max(from, cut), last).indexOf(LINE_FEED);
-        if (feed >= 0 || cut < from) {
-          last = cut < from ? from : Math.max(from, cut) + feed + 1;
+      if (cut < 0) {
+        last = 0;
+        stop = base;
+      } else if (cut < last) {
+        const feed = buf.subarray(cut, last).indexOf(LINE_FEED);
+        if (feed >= 0) {
+          last = cut + feed + 1;
           stop = base + last;
         }
       } else if (eof) stop = base + last;
-      for (const line of decoder.decode(buf.subarray(from, last)).split('\n')) {
+      for (const line of decoder.decode(buf.subarray(0, last)).split('\n')) {
         if (line.trim() === '') continue;
         pass.add(rows.row(parseJsonLine(line, 0, name), 0));
       }

@@ -209,6 +209,8 @@ describe('profileFile on JSON Lines in chunks (byte ranges on worker threads)', 
         tags: rng.next() < 0.5 ? ['a', i % 3] : { k: i % 5 },
         ok: i % 4 === 0,
       };
+      // One line of 2.5 MB: ranges start inside it, and their first read holds no line feed.
+      if (i === 3000) record.word = 'y'.repeat(2_500_000);
       lines.push(JSON.stringify(record) + (rng.next() < 0.2 ? '\r' : ''));
       if (rng.next() < 0.02) lines.push('  ');
     }
@@ -216,7 +218,7 @@ describe('profileFile on JSON Lines in chunks (byte ranges on worker threads)', 
   };
 
   it('reads every line exactly once, wherever the boundaries fall, and profiles as the row reader does', async () => {
-    // Prepare: 3 KiB chunks over ~600 KiB (a file without a final line feed)
+    // Prepare: 3 KiB chunks over ~3 MB (a file without a final line feed)
     const path = join(dir, 'lines.jsonl');
     writeFileSync(path, jsonLines(6000, 1));
     // Act
