@@ -59,7 +59,8 @@ describe('Parquet seeds', () => {
       );
     }
     // The same columns without the list and the struct: every column flat, read by the flat path.
-    const flat = `SELECT * EXCLUDE (pair, obj), (i % 7)::VARCHAR AS week_day FROM (${ALL_TYPES.replace('AS name', 'AS name, i')})`;
+    const flat = `SELECT * EXCLUDE (pair, obj), (i % 7)::VARCHAR AS week_day, NULL::VARCHAR AS nothing,
+      'same' AS constant FROM (${ALL_TYPES.replace('AS name', 'AS name, i')})`;
     const flatFiles: [string, string][] = [
       ['flat-zstd.parquet', 'COMPRESSION zstd'],
       ['flat-snappy-v2.parquet', "COMPRESSION snappy, PARQUET_VERSION 'V2'"],
@@ -173,10 +174,13 @@ describe('Parquet seeds', () => {
       expect(reader.columns).toEqual([
         ...['id', 'big', 'ratio', 'price', 'even', 'day', 'local_ts', 'utc_ts', 'name', 'i'],
         'week_day',
+        'nothing',
+        'constant',
       ]);
       expect(rows).toHaveLength(10_000);
       for (let r = 0; r < rows.length; r++) {
-        const expected = [...nested[r]!.filter((_, c) => !drop.has(c)), String(r), String(r % 7)];
+        const flatOnly = [String(r), String(r % 7), null, 'same'];
+        const expected = [...nested[r]!.filter((_, c) => !drop.has(c)), ...flatOnly];
         if (JSON.stringify(rows[r]) !== JSON.stringify(expected)) expect(rows[r]).toEqual(expected);
       }
       expect(rows.filter((row) => row[8] === null)).toHaveLength(3334);
