@@ -306,7 +306,10 @@ class RecentValues {
   private asking = true;
 
   add(stats: ColumnStats, cell: Cell): ValueEntry | undefined {
-    if (cell === null || !this.asking) return stats.add(cell);
+    if (cell === null) return stats.add(cell);
+    // Not asked any more (a column of distinct values): its entries are read at once, never kept,
+    // so a column past its cap fills one scratch entry instead of allocating one per new value.
+    if (!this.asking) return stats.add(cell, false, true);
     const known = this.entries.get(cell);
     if (++this.tries === RECENT_TRIAL && this.hits < RECENT_TRIAL / 100) {
       this.asking = false;
