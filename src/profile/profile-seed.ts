@@ -326,12 +326,8 @@ const profileJsonl = async (
   );
   if (chunks.rows === 0) throw new Fallback('no rows');
   return summarizePass(name, options, {
+    ...chunks,
     columns,
-    stats: chunks.stats,
-    duplicates: chunks.duplicates,
-    train: chunks.train,
-    holdout: chunks.holdout,
-    rows: chunks.rows,
     warnings: [],
     source: { name, bytes: options.bytes ?? size, format: 'jsonl', compression: 'none' },
   });
@@ -373,12 +369,8 @@ const profileParquet = async (
     },
   );
   return summarizePass(name, options, {
+    ...chunks,
     columns,
-    stats: chunks.stats,
-    duplicates: chunks.duplicates,
-    train: chunks.train,
-    holdout: chunks.holdout,
-    rows: chunks.rows,
     warnings,
     source: { name, bytes: options.bytes ?? size, format: 'parquet', compression: 'none' },
   });
@@ -487,12 +479,8 @@ export const profileRanges = async (
     );
     if (chunks.rows === 0) return fallback(head.subarray(0, headBytes)); // the row reader names the problem
     return summarizePass(name, options, {
+      ...chunks,
       columns,
-      stats: chunks.stats,
-      duplicates: chunks.duplicates,
-      train: chunks.train,
-      holdout: chunks.holdout,
-      rows: chunks.rows,
       warnings,
       source: delimitedSource(name, options.bytes ?? size, delimiter),
     });
