@@ -3,7 +3,7 @@
  * and for one machine (adapters/local). Nothing here knows which one it talks to.
  */
 import type { GenerateRequest, ShardJob } from './contracts.ts';
-import type { SeedLocation } from './profile/byte-source.ts';
+import type { SeedLocation } from './formats/byte-source.ts';
 
 export interface ObjectInfo {
   key: string;

@@ -12,8 +12,8 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import type { SeedLocation } from '../../src/formats/byte-source.ts';
 import type { ObjectInfo, ObjectStore, PutOptions } from '../../src/ports.ts';
-import type { SeedLocation } from '../../src/profile/byte-source.ts';
 import { awsErrorName, httpStatusOf, toDoppelError } from './errors.ts';
 
 /** Multipart part size: S3's minimum is 5 MiB; a little above keeps part counts low for big shards. */

@@ -9,8 +9,8 @@ import { createReadStream } from 'node:fs';
 import { link, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { NotFoundError, PermanentError } from '../../src/errors.ts';
+import type { SeedLocation } from '../../src/formats/byte-source.ts';
 import type { ObjectInfo, ObjectStore, PutOptions } from '../../src/ports.ts';
-import type { SeedLocation } from '../../src/profile/byte-source.ts';
 
 export type ObjectCreatedListener = (bucket: string, info: ObjectInfo) => void;
 

@@ -19,6 +19,7 @@ import {
   parse,
 } from '../contracts.ts';
 import { BadInputError } from '../errors.ts';
+import { openLocation, type SeedLocation, StreamSource } from '../formats/byte-source.ts';
 import { sniffDelimiter } from '../formats/delimited.ts';
 import { JSONL_SCHEMA_LINES, LineSplitter, parseJsonLine, unionKeys } from '../formats/jsonl.ts';
 import { openParquetFile, PARQUET_MAGIC, spoolToTemp } from '../formats/parquet.ts';
@@ -33,7 +34,6 @@ import {
 } from '../formats/read-seed.ts';
 import { createRng, deriveSeed } from '../random.ts';
 import type { Cell, Table } from '../table.ts';
-import { openLocation, type SeedLocation, StreamSource } from './byte-source.ts';
 import { type DuplicateCount, DuplicateRows } from './duplicate-rows.ts';
 import { ColumnStats, type Inferred, NULL_TOKENS } from './infer.ts';
 import { scanParquetChunk } from './parquet-chunks.ts';

@@ -10,8 +10,8 @@
  * the caller profiles the file again through the streaming path, which reads it or fails with the
  * row and line named.
  */
+import { type ByteSource, openLocation } from '../formats/byte-source.ts';
 import type { Cell } from '../table.ts';
-import { type ByteSource, openLocation } from './byte-source.ts';
 import { type DuplicateRows, EMPTY_CELL, laneA, laneB, ROW_KEY_A, ROW_KEY_B } from './duplicate-rows.ts';
 import type { ColumnStats, ValueEntry } from './infer.ts';
 import { mix32 } from './infer.ts';

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HttpRangeSource } from '../../src/profile/byte-source.ts';
+import { HttpRangeSource } from '../../src/formats/byte-source.ts';
 import { profileFile, profileRanges } from '../../src/profile/profile-seed.ts';
 import { vegaCsv, vegaRecords } from '../helpers/vega.ts';
 
