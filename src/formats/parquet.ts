@@ -1,12 +1,13 @@
 /**
- * Parquet seeds, read with hyparquet one row group at a time from positional reads of a local
- * file, never whole. A stream (an S3 object) is spooled to a temp file first: Parquet keeps its
+ * Parquet seeds, read with hyparquet one row group at a time by positional reads from where the
+ * seed lies (a local file, or a URL read by HTTP ranges: an S3 object's presigned GET), never
+ * whole. Only a seed that can only be streamed is spooled to a temp file first: Parquet keeps its
  * schema in a footer at the end, so it needs random access. Cells are text like every other
  * format: numbers as their decimal text, booleans 'true'/'false', dates and timestamps ISO 8601,
  * nested values as JSON text.
  */
 import { createWriteStream } from 'node:fs';
-import { type FileHandle, mkdtemp, open, rm } from 'node:fs/promises';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -21,6 +22,7 @@ import { DEFAULT_PARSERS } from 'hyparquet/src/convert.js';
 import { compressors } from 'hyparquet-compressors';
 import { BadInputError, errorMessage } from '../errors.ts';
 import type { Cell } from '../table.ts';
+import { type ByteSource, openLocation, type SeedLocation } from './byte-source.ts';
 import { allFlat, chunkRange, flatDecoder, readFlatChunk } from './parquet-flat.ts';
 
 export const PARQUET_MAGIC = [0x50, 0x41, 0x52, 0x31];
@@ -30,20 +32,37 @@ export const MAX_ROW_GROUP_BYTES = 1024 * 1024 * 1024;
 
 class ShortRead extends Error {}
 
-/** hyparquet's random access over an open file: each slice is one positional read. */
-const fileBuffer = (handle: FileHandle, byteLength: number): AsyncBuffer => ({
-  byteLength,
-  async slice(start: number, end = byteLength): Promise<ArrayBuffer> {
+/**
+ * hyparquet's random access over a seed's bytes: each slice read whole from its position, one at a
+ * time (a URL's source reads on from one request while slices follow each other, as a row group's
+ * column chunks do).
+ */
+const sourceBuffer = (source: ByteSource, byteLength: number): AsyncBuffer => {
+  let last: Promise<unknown> = Promise.resolve();
+  const read = async (start: number, end: number): Promise<ArrayBuffer> => {
     const length = end - start;
     if (start < 0 || end > byteLength || length < 0) {
       throw new ShortRead(`bytes ${start} to ${end} lie outside the file (${byteLength} bytes)`);
     }
-    const buffer = new ArrayBuffer(length);
-    const { bytesRead } = await handle.read(new Uint8Array(buffer), 0, length, start);
-    if (bytesRead !== length) throw new ShortRead(`only ${bytesRead} of ${length} bytes at offset ${start}`);
-    return buffer;
-  },
-});
+    const buffer = new Uint8Array(length);
+    let done = 0;
+    while (done < length) {
+      const { bytesRead } = await source.read(buffer, done, length - done, start + done);
+      if (bytesRead === 0) break;
+      done += bytesRead;
+    }
+    if (done !== length) throw new ShortRead(`only ${done} of ${length} bytes at offset ${start}`);
+    return buffer.buffer;
+  };
+  return {
+    byteLength,
+    slice(start: number, end = byteLength): Promise<ArrayBuffer> {
+      const next = last.then(() => read(start, end));
+      last = next.catch(() => {});
+      return next;
+    },
+  };
+};
 
 const pad = (n: bigint, digits: number): string => n.toString().padStart(digits, '0');
 
@@ -146,16 +165,21 @@ const groupOffset = (metadata: FileMetaData, g: number): number => {
   return Number.isFinite(offset) ? offset : 0;
 };
 
-/**
- * Opens a local Parquet file. `cleanup` runs after the file is closed (e.g. removing a spooled
- * copy), on every path: done, failed, or abandoned through `close`.
- */
-export const openParquetFile = async (
-  path: string,
+export interface OpenParquetOptions {
+  /** The seed's size in bytes: a URL's must be given; a file's is read. */
+  size?: number;
+  /** Runs after the seed is closed (e.g. removing a spooled copy), on every path: done, failed, or abandoned through `close`. */
+  cleanup?: () => Promise<void>;
+}
+
+/** Opens a Parquet seed where it lies: a file, or a URL read by ranges. */
+export const openParquet = async (
+  location: SeedLocation,
   name: string,
-  cleanup: () => Promise<void> = async () => {},
+  options: OpenParquetOptions = {},
 ): Promise<ParquetSource> => {
-  let handle: FileHandle | undefined;
+  const { cleanup = async () => {} } = options;
+  let handle: ByteSource | undefined;
   let closed = false;
   const close = async () => {
     if (closed) return;
@@ -167,9 +191,14 @@ export const openParquetFile = async (
     }
   };
   try {
-    handle = await open(path, 'r');
-    const size = (await handle.stat()).size;
-    const file = fileBuffer(handle, size);
+    let size = options.size;
+    if (size === undefined) {
+      if (!('path' in location))
+        throw new Error(`openParquet: the size of ${name} is needed to read it by ranges`);
+      size = (await stat(location.path)).size;
+    }
+    handle = await openLocation(location);
+    const file = sourceBuffer(handle, size);
     let metadata: FileMetaData;
     try {
       metadata = await parquetMetadataAsync(file, { parsers: PARSERS });

@@ -1,8 +1,8 @@
 /**
  * Opens a seed table as a stream of row batches, whatever its size. Steps:
  * 1. gzip by its magic bytes (decompressed as it streams, a likely gzip bomb refused), never by the name;
- * 2. Parquet by its magic bytes: read row group by row group from the file (a stream is spooled to a
- *    temp file first, since Parquet needs random access);
+ * 2. Parquet by its magic bytes: read row group by row group (a stream is spooled to a temp file
+ *    first, since Parquet needs random access; `openParquetSeed` reads one where it lies);
  * 3. the first 64 KiB checked: empty, other archives, binary; the text encoding detected (UTF-8 with
  *    or without BOM; UTF-16 and Windows-1252 decoded with a warning; broken UTF-8 an error);
  * 4. JSON Lines when the first non-space character is `{`, else delimited text with the delimiter
@@ -17,6 +17,7 @@ import { pipeline, Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { BadInputError } from '../errors.ts';
 import type { Cell } from '../table.ts';
+import type { SeedLocation } from './byte-source.ts';
 import { DelimitedTokenizer, sniffDelimiter } from './delimited.ts';
 import { decodeText, detectEncoding, firstInvalidUtf8 } from './encoding.ts';
 import {
@@ -27,7 +28,7 @@ import {
   parseJsonLine,
   unionKeys,
 } from './jsonl.ts';
-import { openParquetFile, PARQUET_MAGIC, type ParquetSource, spoolToTemp } from './parquet.ts';
+import { openParquet, PARQUET_MAGIC, type ParquetSource, spoolToTemp } from './parquet.ts';
 
 export type SeedFormatName = 'csv' | 'tsv' | 'jsonl' | 'json' | 'parquet';
 
@@ -274,7 +275,7 @@ const spooledParquet = async (
   bytesRead: () => number,
 ): Promise<SeedReader> => {
   const spool = await spoolToTemp(bytes, 'seed.parquet');
-  const source = await openParquetFile(spool.path, name, spool.remove);
+  const source = await openParquet({ path: spool.path }, name, { cleanup: spool.remove });
   return parquetReader(source, name, compression, batchSize, bytesRead);
 };
 
@@ -457,6 +458,20 @@ export const openSeed = async (
 };
 
 /**
+ * Opens a Parquet seed where it lies (a file, or a URL read by ranges: no spooling), as `openSeed`
+ * would from its bytes; headway is the share of its rows read, of `size`.
+ */
+export const openParquetSeed = async (
+  location: SeedLocation,
+  name: string,
+  size: number,
+  options: OpenSeedOptions = {},
+): Promise<SeedReader> => {
+  const source = await openParquet(location, name, { size });
+  return parquetReader(source, name, 'none', Math.max(1, options.batchSize ?? 4096), () => size);
+};
+
+/**
  * Opens a local seed file: Parquet straight from the file (positional reads, no spooling), every
  * other format through `openSeed` over the file's bytes.
  */
@@ -474,9 +489,6 @@ export const openSeedFile = async (
   } finally {
     await handle.close();
   }
-  if (startsWith(magic, PARQUET_MAGIC)) {
-    const source = await openParquetFile(path, name);
-    return parquetReader(source, name, 'none', Math.max(1, options.batchSize ?? 4096), () => size);
-  }
+  if (startsWith(magic, PARQUET_MAGIC)) return openParquetSeed({ path }, name, size, options);
   return openSeed(createReadStream(path, { highWaterMark: 1 << 20 }), name, options);
 };

@@ -23,7 +23,7 @@ import {
   type SeedRef,
 } from '../contracts.ts';
 import { BadInputError, DoppelError, errorMessage, NotFoundError } from '../errors.ts';
-import { openSeed, type SeedReader } from '../formats/read-seed.ts';
+import { openParquetSeed, openSeed, type SeedReader } from '../formats/read-seed.ts';
 import { plantCanaries } from '../privacy/canaries.ts';
 import { nameBaselineOf } from '../privacy/gate.ts';
 import { PiiIndex } from '../privacy/pii-index.ts';
@@ -144,7 +144,15 @@ const indexPii = async (deps: IngestDeps, seed: SeedRef, name: string, profile: 
   const index = new PiiIndex(runId, deps.piiIndexCap);
   const columns = profile.columns.filter((c) => c.semantic !== undefined && IDENTIFYING.has(c.semantic.type));
   if (columns.length === 0) return index;
-  const reader = await openSeed(await deps.store.getStream(seed.bucket, seed.key), name);
+  // Parquet is read where it lies, by ranges (a stream would be spooled to disk first).
+  const reader =
+    profile.source.format === 'parquet' && profile.source.compression === 'none'
+      ? await openParquetSeed(
+          await deps.store.locate(seed.bucket, seed.key),
+          name,
+          seed.size ?? profile.source.bytes,
+        )
+      : await openSeed(await deps.store.getStream(seed.bucket, seed.key), name);
   try {
     await indexSeedValues(
       reader,
@@ -239,7 +247,7 @@ export const ingestSeed = async (deps: IngestDeps, object: SeedObject): Promise<
             size,
             file,
             { ...options, progress: reported },
-            // Gzip (no ranges) is still scanned, as a stream; JSON Lines and Parquet take the row reader.
+            // Gzip (no ranges) is still scanned as a stream; what the fast paths decline takes the row reader.
             () => profileStream(open, file, options),
           )
         : await profileStream(open, file, options);

@@ -4,15 +4,14 @@
  * profile-seed.ts's own. Apart from profile-chunks.ts so the Parquet reader stays out of the
  * script of delimited text's worker threads.
  */
-import { openParquetFile } from '../formats/parquet.ts';
+import { openParquet } from '../formats/parquet.ts';
 import { type ChunkScan, RowPass } from './profile-chunks.ts';
 
 /** A Parquet chunk: its row groups through the row reader's pass; its range is the groups' bytes. */
 export const scanParquetChunk: ChunkScan = async (task, pack = true, headway) => {
   const { parquet } = task;
   if (parquet === undefined) throw new Error('scanParquetChunk: not a Parquet chunk');
-  if (!('path' in task.source)) throw new Error('a Parquet chunk is read from a local file');
-  const source = await openParquetFile(task.source.path, parquet.name);
+  const source = await openParquet(task.source, parquet.name, { size: parquet.size });
   const pass = new RowPass(task.columns, task.sampling, task.index);
   let group = parquet.groups[0];
   for await (const columns of source.groupColumns(parquet.groups)) {

@@ -93,13 +93,20 @@ export interface ChunkTask {
   index: number;
   range: Omit<ScanRange, 'stats'>;
   sampling: SampleOptions;
-  /**
-   * A Parquet file's chunk: row groups [from, to) read through the row reader (`delimiter` unused;
-   * `range` the groups' bytes, for headway and the order of chunks). `name`: the seed's, for errors.
-   */
-  parquet?: { name: string; groups: [number, number] };
+  /** A Parquet file's chunk, read through the row reader (`delimiter` unused). */
+  parquet?: ParquetChunk;
   /** A JSON Lines file's chunk (`columns` from its first lines); its lines go through the row reader's pass. */
   jsonl?: { name: string };
+}
+
+/**
+ * A Parquet file's chunk: row groups [from, to) (the task's `range` is their bytes, for headway and
+ * the order of chunks). `name`: the seed's, for errors; `size`: its bytes (a URL's is not asked again).
+ */
+export interface ParquetChunk {
+  name: string;
+  size: number;
+  groups: [number, number];
 }
 
 export interface ChunkResult {
@@ -559,13 +566,17 @@ export const parquetParts = (
   groups: { rows: number; offset: number }[],
   columns: number,
   size: number,
+  /** As `chunkRanges`' (tests): the cells that many bytes of delimited text hold, per chunk. */
+  chunkBytes?: number,
 ): ParquetPart[] => {
   const rows = groups.reduce((sum, g) => sum + g.rows, 0);
   const cells = rows * columns;
   const wanted =
-    cells < 2 * MIN_PART_CELLS
-      ? 1
-      : Math.min(MAX_CHUNKS, 2 * Math.max(1, Math.round(cells / (2 * CELLS_PER_CHUNK))));
+    chunkBytes !== undefined
+      ? Math.ceil(cells / Math.max(1, chunkBytes / 7))
+      : cells < 2 * MIN_PART_CELLS
+        ? 1
+        : Math.min(MAX_CHUNKS, 2 * Math.max(1, Math.round(cells / (2 * CELLS_PER_CHUNK))));
   const count = Math.max(1, Math.min(wanted, groups.length));
   const parts: ParquetPart[] = [];
   let from = 0;
@@ -762,7 +773,8 @@ const local = async (
  * record boundary (the caller then reads the whole file through the streaming path).
  */
 export const profileChunks = async (
-  base: Omit<ChunkTask, 'index' | 'range'>,
+  /** The task every chunk shares; a Parquet file's names the file (`parts` give each chunk's groups). */
+  base: Omit<ChunkTask, 'index' | 'range' | 'parquet'> & { parquet?: Omit<ParquetChunk, 'groups'> },
   dataStart: number,
   size: number,
   options: ChunkOptions = {},
@@ -770,15 +782,14 @@ export const profileChunks = async (
   const { parts, scan = scanChunk } = options;
   const ranges = parts?.map((p) => p.range) ?? chunkRanges(dataStart, size, options.chunkBytes);
   const threads = Math.min(ranges.length, options.threads ?? Math.min(MAX_THREADS, availableParallelism()));
-  const parquet = (index: number) =>
-    parts === undefined || base.parquet === undefined
-      ? {}
-      : { parquet: { name: base.parquet.name, groups: parts[index]!.groups } };
+  const { parquet, ...shared } = base;
   const task = (index: number, start: number, aligned: boolean): ChunkTask => ({
-    ...base,
+    ...shared,
     index,
     range: { start, end: ranges[index]![1], aligned },
-    ...parquet(index),
+    ...(parts === undefined || parquet === undefined
+      ? {}
+      : { parquet: { ...parquet, groups: parts[index]!.groups } }),
   });
   // When each chunk has a thread of its own, this thread scans the first one instead of only
   // waiting: one thread fewer to start, and that chunk's samples and statistics cross no thread

@@ -22,7 +22,7 @@ import { BadInputError } from '../errors.ts';
 import { openLocation, type SeedLocation, StreamSource } from '../formats/byte-source.ts';
 import { sniffDelimiter } from '../formats/delimited.ts';
 import { JSONL_SCHEMA_LINES, LineSplitter, parseJsonLine, unionKeys } from '../formats/jsonl.ts';
-import { openParquetFile, PARQUET_MAGIC, spoolToTemp } from '../formats/parquet.ts';
+import { openParquet, PARQUET_MAGIC, spoolToTemp } from '../formats/parquet.ts';
 import {
   checkHead,
   gunzip,
@@ -64,7 +64,10 @@ export interface ProfileOptions {
   overrides?: DatasetSpec['columns'];
   /** Local files: threads scanning chunks (default: the cores available, at most 4; see ChunkOptions). */
   threads?: number;
-  /** Local files: bytes per chunk (default: 2 chunks under about 1.5 GB, else 4; at least 16 MiB each). */
+  /**
+   * Local files: bytes per chunk (default: 2 chunks under about 1.5 GB, else 4; at least 16 MiB
+   * each); Parquet's chunks hold the cells that many bytes of delimited text would, in whole row groups.
+   */
   chunkBytes?: number;
   /**
    * Local files: told the bytes profiled so far and the file's size, as the work goes on (a chunk
@@ -255,7 +258,6 @@ export const profileFile = async (
       const stream = async () => createReadStream(path, { highWaterMark: 1 << 18 });
       return profileStream(stream, name, { ...options, bytes: options.bytes ?? size });
     }
-    if (isParquet(head)) return profileParquet(path, name, options, size);
     return profileReader(await openSeedFile(path, name), name, options, size);
   });
 };
@@ -336,28 +338,22 @@ const profileJsonl = async (
 const isParquet = (bytes: Uint8Array): boolean => PARQUET_MAGIC.every((b, i) => bytes[i] === b);
 
 /**
- * A local Parquet file (or one spooled from a stream): a large one as runs of row groups on worker
- * threads (`parquetParts`), each through the row reader's pass, merged as delimited chunks are; a
- * small one in one pass on this thread.
+ * A Parquet seed where it lies (a file, one spooled from a stream, or a URL read by ranges): a large
+ * one as runs of row groups on worker threads (`parquetParts`), each through the row reader's
+ * pass, merged as delimited chunks are; a small one in one pass on this thread.
  */
 const profileParquet = async (
-  path: string,
+  location: SeedLocation,
   name: string,
   options: ProfileOptions,
   size: number,
 ): Promise<ProfiledSeed> => {
-  const source = await openParquetFile(path, name);
+  const source = await openParquet(location, name, { size });
   await source.close();
   const { columns, warnings } = uniqueColumns(source.columns, name);
-  const parts = parquetParts(source.groups, columns.length, size);
+  const parts = parquetParts(source.groups, columns.length, size, options.chunkBytes);
   const chunks = await profileChunks(
-    {
-      source: { path },
-      delimiter: '',
-      columns,
-      sampling: sampling(options),
-      parquet: { name, groups: [0, 0] },
-    },
+    { source: location, delimiter: '', columns, sampling: sampling(options), parquet: { name, size } },
     parts[0]!.range[0],
     size,
     {
@@ -436,6 +432,8 @@ export const profileRanges = async (
   } finally {
     await source.close();
   }
+  // Parquet is read where it lies too: its row groups by ranges, never spooled.
+  if (isParquet(head)) return profileParquet(location, name, options, size);
   const delimiter = fastDelimiter(head.subarray(0, headBytes), name, headBytes < SNIFF_BYTES);
   if (delimiter === undefined) {
     if (!isJsonLines(head.subarray(0, headBytes), name, headBytes < SNIFF_BYTES))
@@ -564,7 +562,7 @@ export const profileStream = async (
       const spool = await spoolToTemp(raw.replay(), 'seed.parquet');
       try {
         const { progress, ...rest } = options;
-        return await profileParquet(spool.path, name, rest, (await stat(spool.path)).size);
+        return await profileParquet({ path: spool.path }, name, rest, (await stat(spool.path)).size);
       } finally {
         await spool.remove();
       }

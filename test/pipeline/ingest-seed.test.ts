@@ -1,7 +1,8 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FolderObjectStore } from '../../adapters/local/folder-object-store.ts';
 import type { ShardJob } from '../../src/contracts.ts';
@@ -130,6 +131,37 @@ describe('ingestSeed: how the seed is read', () => {
     expect(ranged.located).toBe(1);
     expect(ranged.profile).toEqual(streamed.profile);
     expect(ranged.profile.rows).toBe(500);
+  });
+
+  it('reads a Parquet seed past the size limit where it lies, profile and PII index, never as a stream', async () => {
+    // Prepare: 3,000 customers as Parquet, in row groups of 500
+    const csv = join(root, 'customers.csv');
+    const parquet = join(root, 'customers.parquet');
+    await writeFile(csv, toCsv(sampleCustomers(3000, 4)));
+    const duck = await (await DuckDBInstance.create(':memory:')).connect();
+    await duck.run(
+      `COPY (SELECT * FROM read_csv_auto('${csv}')) TO '${parquet}' (FORMAT parquet, ROW_GROUP_SIZE 500)`,
+    );
+    const bytes = await readFile(parquet);
+    const key = 'datasets/customers/customers.parquet';
+    const spools = async () => (await readdir(tmpdir())).filter((f) => f.startsWith('doppel-spool-'));
+    const before = await spools();
+
+    // Act: the default (a small seed streams to the profile), then every seed by its location
+    const small = await ingest(bytes, undefined, undefined, key);
+    const large = await ingest(bytes, 1, undefined, key);
+
+    // Assess: the same profile, samples and index; the large one's bytes never streamed
+    expect(large.profile).toEqual(small.profile);
+    expect(large.profile.source).toMatchObject({ format: 'parquet', bytes: bytes.length });
+    expect(large.train).toBe(small.train);
+    expect(large.piiIndex).toEqual(small.piiIndex);
+    expect(large.piiIndex.count).toBeGreaterThan(3000);
+    expect(small.streamed).toEqual([bytes.length]); // the profile's stream; the index read by location
+    expect(large.streamed).toEqual([]);
+    expect(large.located).toBe(2);
+    expect(large.messages).toContain('read 100% of customers.parquet');
+    expect(await spools()).toEqual(before);
   });
 
   it('stops reading the seed for the PII index once the index is full', async () => {

@@ -1,10 +1,13 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpRangeSource } from '../../src/formats/byte-source.ts';
+import { openParquetSeed } from '../../src/formats/read-seed.ts';
 import { profileFile, profileRanges } from '../../src/profile/profile-seed.ts';
 import { vegaCsv, vegaRecords } from '../helpers/vega.ts';
 
@@ -45,14 +48,16 @@ describe('profiling a seed read by HTTP range requests', () => {
       .map((record) => JSON.stringify(record))
       .join('\n'),
   );
-  const { server, requests } = rangeServer({
+  const objects: Record<string, Uint8Array> = {
     '/flights.csv': csv,
     '/flights.jsonl': jsonl,
     '/tiny.csv': Buffer.from('a,b\n1,2\n'),
-  });
+  };
+  const { server, requests } = rangeServer(objects);
   let base: string;
   let path: string;
   let jsonlPath: string;
+  let parquetPath: string;
   beforeAll(async () => {
     await new Promise<void>((resolve) => (server as Server).listen(0, '127.0.0.1', resolve));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -61,6 +66,13 @@ describe('profiling a seed read by HTTP range requests', () => {
     writeFileSync(path, csv);
     jsonlPath = join(dir, 'flights.jsonl');
     writeFileSync(jsonlPath, jsonl);
+    // The same flights as Parquet in row groups of 25,000 rows (eight groups).
+    parquetPath = join(dir, 'flights.parquet');
+    const duck = await (await DuckDBInstance.create(':memory:')).connect();
+    await duck.run(
+      `COPY (SELECT * FROM read_csv_auto('${path}')) TO '${parquetPath}' (FORMAT parquet, ROW_GROUP_SIZE 25000)`,
+    );
+    objects['/flights.parquet'] = readFileSync(parquetPath);
   });
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
@@ -113,6 +125,43 @@ describe('profiling a seed read by HTTP range requests', () => {
     expect(ranged.train).toEqual(file.train);
     const chunkRequests = requests.filter((r) => /^\/flights\.jsonl bytes=[1-9]\d*-$/.test(r));
     expect(chunkRequests.length).toBeGreaterThanOrEqual(Math.floor(jsonl.length / (1 << 19)));
+  });
+
+  it('profiles Parquet by ranges where it lies, row groups on worker threads, as the file and never spooled', async () => {
+    // Prepare: chunks of about 300,000 cells, so the eight row groups make several chunks.
+    const options = { seed: 5, chunkBytes: 2 << 20, threads: 2 };
+    const size = objects['/flights.parquet']!.length;
+    const spools = async () => (await readdir(tmpdir())).filter((f) => f.startsWith('doppel-spool-'));
+    const spooledBefore = await spools();
+    requests.length = 0;
+
+    // Act
+    const file = await profileFile(parquetPath, 'flights.parquet', options);
+    const ranged = await profileRanges(
+      { url: `${base}/flights.parquet` },
+      size,
+      'flights.parquet',
+      options,
+      () => {
+        throw new Error('Parquet should be read by ranges');
+      },
+    );
+    const reader = await openParquetSeed({ url: `${base}/flights.parquet` }, 'flights.parquet', size);
+    const rows: unknown[][] = [];
+    for await (const batch of reader.batches()) rows.push(...batch);
+
+    // Assess: the file's profile and samples, from ranged requests alone
+    expect(ranged.profile).toEqual(file.profile);
+    expect(ranged.profile.rows).toBe(200_000);
+    expect(ranged.profile.source).toMatchObject({ format: 'parquet', bytes: size });
+    expect(ranged.train).toEqual(file.train);
+    expect(ranged.holdout).toEqual(file.holdout);
+    expect(rows).toHaveLength(200_000);
+    expect(rows[0]).toHaveLength(ranged.profile.columns.length);
+    expect(requests.every((r) => /^\/flights\.parquet bytes=\d+-$/.test(r))).toBe(true);
+    // The head, the footer, and where each of the (three) chunks' row groups start.
+    expect(new Set(requests).size).toBeGreaterThanOrEqual(5);
+    expect(await spools()).toEqual(spooledBefore);
   });
 
   it('reads in order from one request, starts another where a read jumps, and is empty past the end', async () => {
