@@ -17,7 +17,7 @@ import { createGeneratorServer, listen } from '../adapters/local/generator-serve
 import { FUNCTIONS, type FunctionName, LocalRuntime } from '../adapters/local/runtime.ts';
 import { DatasetSpec, POLICIES, PolicyName, parse, RunRecord } from '../src/contracts.ts';
 import { BadInputError, ContractError, errorMessage } from '../src/errors.ts';
-import { openSeed } from '../src/formats/read-seed.ts';
+import { openSeedFile } from '../src/formats/read-seed.ts';
 import { SEED_PREFIX, specKey } from '../src/pipeline/layout.ts';
 import { readJson } from '../src/pipeline/run-store.ts';
 import type { Progress } from '../src/ports.ts';
@@ -227,12 +227,12 @@ const commandProfile = async (args: string[]): Promise<number> => {
   return EXIT.ok;
 };
 
-/** A whole CSV/TSV/JSONL file (gzipped or not) as a table; a missing or unreadable file is bad input. */
+/** A whole CSV/TSV/JSONL/Parquet file (gzipped or not) as a table; a missing or unreadable file is bad input. */
 const readTableFile = async (path: string, flag: string): Promise<Table> => {
   const file = await seedFileOf(path).catch((error: Error) => {
     throw new BadInputError(`--${flag} ${error.message}`);
   });
-  const reader = await openSeed(createReadStream(file), basename(file));
+  const reader = await openSeedFile(file, basename(file));
   const rows: Table['rows'] = [];
   for await (const batch of reader.batches()) for (const row of batch) rows.push(row);
   return { columns: reader.columns, rows };
