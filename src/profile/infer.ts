@@ -278,6 +278,32 @@ export interface ColumnSummary {
 }
 
 /** Streaming statistics of one column. `add` every cell, then `infer` and `summarize`. */
+/** The most frequent values a column profile lists. */
+const TOP_VALUES = 20;
+
+/** Entries before or after each other in a list of most frequent values: by count, then by value. */
+const byFrequency = (a: [string, number], b: [string, number]): number =>
+  b[1] - a[1] || (a[0] < b[0] ? -1 : 1);
+
+/**
+ * The `k` entries seen at least twice that come first by frequency (`byFrequency`), in that order:
+ * what sorting them all and taking the first k gives, without sorting 10,000 of them (25 ms).
+ */
+export const mostFrequent = (entries: [string, number][], k: number): [string, number][] => {
+  const best: [string, number][] = [];
+  for (const entry of entries) {
+    if (entry[1] < 2) continue;
+    if (best.length === k && byFrequency(entry, best[k - 1]!) >= 0) continue;
+    let at = best.length === k ? k - 1 : best.length;
+    while (at > 0 && byFrequency(entry, best[at - 1]!) < 0) {
+      best[at] = best[at - 1]!;
+      at--;
+    }
+    best[at] = entry;
+  }
+  return best;
+};
+
 export class ColumnStats {
   rows = 0;
   empties = 0;
@@ -410,11 +436,7 @@ export class ColumnStats {
       return;
     }
     this.sketch!.add(entry.hash);
-    // The most frequent values matter for categories and text; a column still numeric or dated
-    // is summed up by its quantiles, and skipping it keeps the per-row cost where it was.
-    if (!(this.floatOk || this.datetimeOk || this.isoDateOk || this.slashOk || this.namedOk !== 0)) {
-      this.heavy!.add(entry.value, entry.hash);
-    }
+    if (this.tracksHeavy) this.heavy!.add(entry.value, entry.hash);
     if (!entry.token) {
       if (this.floatOk && !Number.isNaN(entry.x)) this.numbers!.update(entry.x);
       this.pastCapShapes[this.intOk ? INTEGER_SHAPE : this.shapeOf(entry)]!++;
@@ -902,11 +924,7 @@ export class ColumnStats {
         if (!(tokensAreNull && NULL_TOKENS.has(value))) entries.push([value, c]);
       }
       // A value seen once is not "frequent", and on its own it may single someone out.
-      summary.top = entries
-        .filter(([, c]) => c >= 2)
-        .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
-        .slice(0, 20)
-        .map(([value, c]) => ({ value, count: c }));
+      summary.top = mostFrequent(entries, TOP_VALUES).map(([value, c]) => ({ value, count: c }));
     }
     if ((kind === 'integer' || kind === 'float') && this.n > 0 && (this.intOk || this.floatOk)) {
       summary.min = this.numMin;
@@ -1066,12 +1084,23 @@ export class ColumnStats {
         continue;
       }
       this.sketch!.add(entry.hash);
-      this.heavy!.add(entry.value, entry.hash, entry.count);
+      // As `repeat` does in one pass: a numeric or dated column's values past the cap stay out
+      // (10,000 dates took 40 ms here).
+      if (this.tracksHeavy) this.heavy!.add(entry.value, entry.hash, entry.count);
       if (!entry.token) this.pastCapShapes[this.shapeOf(entry)]! += entry.count;
       if (entry.count > 1) this.duplicates = true;
       if (!entry.token && !Number.isNaN(entry.x)) this.numbers!.add(entry.x, entry.count);
       this.applyMany(entry, entry.count);
     }
+  }
+
+  /**
+   * Whether values past the cap go to the most-frequent sketch: they matter for categories and
+   * text; a column still numeric or dated is summed up by its quantiles, and skipping it keeps the
+   * per-row cost where it was.
+   */
+  private get tracksHeavy(): boolean {
+    return !(this.floatOk || this.datetimeOk || this.isoDateOk || this.slashOk || this.namedOk !== 0);
   }
 
   /** From here on new values are only sketched; the sketch starts with every value counted so far. */

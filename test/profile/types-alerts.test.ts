@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ColumnProfile } from '../../src/contracts.ts';
-import { ColumnStats } from '../../src/profile/infer.ts';
+import { ColumnStats, mostFrequent } from '../../src/profile/infer.ts';
 import { profileSource } from '../../src/profile/profile-seed.ts';
 import { createRng } from '../../src/random.ts';
 import { dateFormatter, dateParser } from '../../src/synth/datetime.ts';
@@ -348,5 +348,30 @@ describe('ColumnStats.merge keeps the new checks', () => {
     });
     expect(whole[0]!.infer()).toMatchObject({ kind: 'date', format: 'YYYYMMDD' });
     expect(whole[1]!.infer()).toMatchObject({ kind: 'date', format: 'MMM DD YYYY' });
+  });
+});
+
+describe('mostFrequent', () => {
+  it('lists what sorting every value by count, then by value, and taking the first k gives, once-seen values left out', () => {
+    // Prepare: 5,000 values, counts 1 to 40 (many ties), in a random order
+    const rng = createRng(11);
+    const entries: [string, number][] = Array.from({ length: 5000 }, (_, i) => [`v${i}`, 1 + rng.int(40)]);
+    const sorted = entries.filter(([, c]) => c >= 2).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+
+    // Act / Assess
+    for (const k of [1, 20, 300]) expect(mostFrequent(entries, k)).toEqual(sorted.slice(0, k));
+    expect(
+      mostFrequent(
+        [
+          ['a', 1],
+          ['b', 3],
+          ['c', 2],
+        ],
+        20,
+      ),
+    ).toEqual([
+      ['b', 3],
+      ['c', 2],
+    ]);
   });
 });
