@@ -523,7 +523,7 @@ describe('HouseFunction bundle', () => {
       // Parquet's worker beside it; the Parquet reader (hyparquet) only in that one.
       const parquet = readFileSync(join(dir, withWorker[0]!, PARQUET_WORKER_FILE), 'utf8');
       expect(parquet).toContain('require("node:worker_threads")');
-      expect(parquet).toContain('a Parquet chunk is read from a local file');
+      expect(parquet).toContain('scanParquetChunk: not a Parquet chunk');
       expect(script).not.toContain('PAR1');
       expect(parquet).toContain('PAR1');
     } finally {
