@@ -460,6 +460,7 @@ export const profileRanges = async (
         },
         wants: () => false,
         keep: () => {},
+        keepRecord: () => {},
         duplicates: new DuplicateRows(),
       },
       { start: 0, end: 1, aligned: true },
