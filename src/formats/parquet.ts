@@ -33,6 +33,21 @@ export const MAX_ROW_GROUP_BYTES = 1024 * 1024 * 1024;
 class ShortRead extends Error {}
 
 /**
+ * A read of the seed's bytes failed (a reset connection, an expired URL): not the file's fault, so
+ * it leaves as the source's own error (retried where the pipeline retries), never as a corrupt file.
+ */
+class ReadFailed extends Error {
+  constructor(readonly error: unknown) {
+    super(errorMessage(error));
+  }
+}
+
+/** Rethrows a failed read as its own error; anything else is the file's. */
+const unlessReadFailed = (error: unknown): void => {
+  if (error instanceof ReadFailed) throw error.error;
+};
+
+/**
  * hyparquet's random access over a seed's bytes: each slice read whole from its position, one at a
  * time (a URL's source reads on from one request while slices follow each other, as a row group's
  * column chunks do).
@@ -47,7 +62,9 @@ const sourceBuffer = (source: ByteSource, byteLength: number): AsyncBuffer => {
     const buffer = new Uint8Array(length);
     let done = 0;
     while (done < length) {
-      const { bytesRead } = await source.read(buffer, done, length - done, start + done);
+      const { bytesRead } = await source
+        .read(buffer, done, length - done, start + done)
+        .catch((error: unknown) => Promise.reject(new ReadFailed(error)));
       if (bytesRead === 0) break;
       done += bytesRead;
     }
@@ -203,6 +220,7 @@ export const openParquet = async (
     try {
       metadata = await parquetMetadataAsync(file, { parsers: PARSERS });
     } catch (error) {
+      unlessReadFailed(error);
       throw footerError(name, size, error);
     }
     const tree = parquetSchema(metadata);
@@ -259,6 +277,7 @@ export const openParquet = async (
           },
         });
       } catch (error) {
+        unlessReadFailed(error);
         const last = groupStart + groupRows;
         throw new BadInputError(
           `${name}: Parquet row group ${g + 1} of ${metadata.row_groups.length} (rows ${groupStart + 1} to ${last}, ` +

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BadInputError } from '../../src/errors.ts';
 import { HttpRangeSource } from '../../src/formats/byte-source.ts';
 import { openParquetSeed } from '../../src/formats/read-seed.ts';
 import { profileFile, profileRanges } from '../../src/profile/profile-seed.ts';
@@ -14,9 +15,16 @@ import { vegaCsv, vegaRecords } from '../helpers/vega.ts';
 /** An HTTP server answering range requests for named byte arrays, as S3 does for a presigned GET. */
 const rangeServer = (objects: Record<string, Uint8Array>) => {
   const requests: string[] = [];
+  /** Paths answered 503 from their nth request on (n counted from 1). */
+  const failing = new Map<string, number>();
   const server = createServer((req, res) => {
     const body = objects[req.url ?? ''];
     requests.push(`${req.url} ${req.headers.range ?? 'whole'}`);
+    const failFrom = failing.get(req.url ?? '');
+    if (failFrom !== undefined && requests.filter((r) => r.startsWith(`${req.url} `)).length >= failFrom) {
+      res.writeHead(503, 'Slow Down').end();
+      return;
+    }
     if (body === undefined) {
       res.writeHead(403, 'Forbidden').end();
       return;
@@ -37,7 +45,7 @@ const rangeServer = (objects: Record<string, Uint8Array>) => {
     });
     res.end(body.subarray(start));
   });
-  return { server, requests };
+  return { server, requests, failing };
 };
 
 describe('profiling a seed read by HTTP range requests', () => {
@@ -53,7 +61,7 @@ describe('profiling a seed read by HTTP range requests', () => {
     '/flights.jsonl': jsonl,
     '/tiny.csv': Buffer.from('a,b\n1,2\n'),
   };
-  const { server, requests } = rangeServer(objects);
+  const { server, requests, failing } = rangeServer(objects);
   let base: string;
   let path: string;
   let jsonlPath: string;
@@ -162,6 +170,24 @@ describe('profiling a seed read by HTTP range requests', () => {
     // The head, the footer, and where each of the (three) chunks' row groups start.
     expect(new Set(requests).size).toBeGreaterThanOrEqual(5);
     expect(await spools()).toEqual(spooledBefore);
+  });
+
+  it('fails a Parquet read whose request fails with that error, not as a corrupt file (the pipeline retries it)', async () => {
+    // Prepare: the footer's request answered, every later one refused
+    objects['/flaky.parquet'] = objects['/flights.parquet']!;
+    failing.set('/flaky.parquet', 2);
+    const size = objects['/flaky.parquet']!.length;
+
+    // Act
+    const reader = await openParquetSeed({ url: `${base}/flaky.parquet` }, 'flaky.parquet', size);
+    const error = await (async () => {
+      for await (const _ of reader.batches());
+    })().catch((e: unknown) => e);
+
+    // Assess
+    expect(error).toBeInstanceOf(Error);
+    expect(error).not.toBeInstanceOf(BadInputError);
+    expect((error as Error).message).toMatch(/reading \/flaky\.parquet from byte \d+: HTTP 503 Slow Down/);
   });
 
   it('reads in order from one request, starts another where a read jumps, and is empty past the end', async () => {
