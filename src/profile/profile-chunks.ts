@@ -23,7 +23,7 @@ import { createRng, deriveSeed, type Rng } from '../random.ts';
 import type { Cell } from '../table.ts';
 import { DuplicateRows, EMPTY_CELL } from './duplicate-rows.ts';
 import { ColumnStats, detach, mix32, sampledCell, type ValueEntry } from './infer.ts';
-import { Fallback, readRecord, type ScanRange, type ScanSink, scanDelimitedFile } from './scan-file.ts';
+import { Fallback, type ScanRange, type ScanSink, scanDelimitedFile } from './scan-file.ts';
 
 /**
  * Chunks per file: 2 under about 1.5 GB, else 4 (about one per 512 MiB, an even number, at most
@@ -131,12 +131,6 @@ export class Reservoir {
    * allocates nothing (rows that live a while, then die, are what makes a bounded heap collect).
    */
   private cells: Cell[] = [];
-  /**
-   * Rows kept as their record's text instead (`keepRecord`), by slot; undefined where the cells
-   * hold the row. Allocated with the first such row.
-   */
-  private records: (string | undefined)[] | undefined;
-  private delimiter = ',';
   private width = -1;
   private offered = 0;
   private next = 0;
@@ -173,49 +167,21 @@ export class Reservoir {
    */
   keep(row: Cell[]): void {
     const width = row.length;
-    this.widthIs(width);
+    if (this.width !== width) {
+      if (this.width !== -1)
+        throw new Error(`Reservoir: a row of ${width} cells after rows of ${this.width}`);
+      this.width = width;
+    }
     const at = this.slot * width;
     for (let c = 0; c < width; c++) this.cells[at + c] = row[c] ?? null;
-    if (this.records !== undefined) this.records[this.slot] = undefined;
-  }
-
-  /**
-   * Stores the wanted row as the text of its delimited record, read into cells (`readRecord`, the
-   * byte scanner's rules) only if it is still in the sample at the end. The byte scanner keeps a row
-   * of several values new to their columns so: one string in place of each value's own, which the
-   * sample would otherwise hold on to (a table of people: 20 % faster, its collector's work less).
-   */
-  keepRecord(text: string, width: number, delimiter: string): void {
-    this.widthIs(width);
-    this.records ??= new Array(this.size).fill(undefined);
-    this.records[this.slot] = text;
-    this.delimiter = delimiter;
-    const at = this.slot * width;
-    for (let c = 0; c < width; c++) this.cells[at + c] = null;
-  }
-
-  private widthIs(width: number): void {
-    if (this.width === width) return;
-    if (this.width !== -1) throw new Error(`Reservoir: a row of ${width} cells after rows of ${this.width}`);
-    this.width = width;
   }
 
   /** The sample as rows of cells, for the thread that drew it. */
   rows(): Sample {
-    return unpack(this.unread());
-  }
-
-  /** The sample for the thread that drew it, rows kept as records still unread (`unpack` reads them). */
-  unread(): ChunkSample {
     const kept = Math.min(this.size, this.offered);
-    const rows: (Cell[] | string)[] = new Array(kept);
+    const rows: Cell[][] = new Array(kept);
     const w = Math.max(0, this.width);
-    const { records } = this;
-    for (let i = 0; i < kept; i++) {
-      const record = records?.[i];
-      rows[i] =
-        record === undefined ? this.cells.slice(i * w, (i + 1) * w) : packRecord(record, this.delimiter);
-    }
+    for (let i = 0; i < kept; i++) rows[i] = this.cells.slice(i * w, (i + 1) * w);
     return { rows, offered: this.offered };
   }
 
@@ -251,13 +217,6 @@ export class Reservoir {
       }
     }
     if (kept > 0) rows[row] = text.slice(start, text.length - 1);
-    const { records } = this;
-    if (records !== undefined) {
-      for (let i = 0; i < kept; i++) {
-        const record = records[i];
-        if (record !== undefined) rows[i] = packRecord(record, this.delimiter);
-      }
-    }
     return { rows, offered: this.offered };
   }
 
@@ -330,7 +289,6 @@ export const samplingSink = (sampling: SampleOptions, chunk: number, header: Sca
       return part.wants();
     },
     keep: (cells) => part.keep(cells),
-    keepRecord: (text, width, delimiter) => part.keepRecord(text, width, delimiter),
     duplicates,
   };
   return { sink, train, holdout, duplicates };
@@ -456,8 +414,8 @@ export const scanChunk: ChunkScan = async (task, pack = true) => {
     rows: result.rows,
     stats,
     duplicates,
-    train: pack ? train.sample() : train.unread(),
-    holdout: pack ? holdout.sample() : holdout.unread(),
+    train: pack ? train.sample() : train.rows(),
+    holdout: pack ? holdout.sample() : holdout.rows(),
   };
 };
 
@@ -551,22 +509,8 @@ const scanJsonlChunk = async (task: ChunkTask, pack: boolean): Promise<ChunkResu
   };
 };
 
-/** A packed row that is a delimited record's text: this mark, the delimiter, the text. */
-const RECORD_MARK = '\u0001';
-const packRecord = (record: string, delimiter: string): string => `${RECORD_MARK}${delimiter}${record}`;
-
-/**
- * A chunk's sample as rows of cells: packed rows (JSON texts of cells without the brackets, or
- * marked record texts, which no JSON text starts with) read, rows of cells as they are.
- */
 export const unpack = (sample: ChunkSample): Sample => ({
-  rows: sample.rows.map((row) =>
-    typeof row !== 'string'
-      ? row
-      : row.startsWith(RECORD_MARK)
-        ? readRecord(row.slice(2), row[1]!)
-        : (JSON.parse(`[${row}]`) as Cell[]),
-  ),
+  rows: sample.rows.map((row) => (typeof row === 'string' ? (JSON.parse(`[${row}]`) as Cell[]) : row)),
   offered: sample.offered,
 });
 

@@ -460,7 +460,6 @@ export const profileRanges = async (
         },
         wants: () => false,
         keep: () => {},
-        keepRecord: () => {},
         duplicates: new DuplicateRows(),
       },
       { start: 0, end: 1, aligned: true },

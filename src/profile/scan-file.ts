@@ -14,7 +14,7 @@ import { type ByteSource, openLocation } from '../formats/byte-source.ts';
 import type { Cell } from '../table.ts';
 import { type DuplicateRows, EMPTY_CELL, laneA, laneB, ROW_KEY_A, ROW_KEY_B } from './duplicate-rows.ts';
 import type { ColumnStats, ValueEntry } from './infer.ts';
-import { mix32, sampledCell } from './infer.ts';
+import { mix32 } from './infer.ts';
 
 const QUOTE = 34;
 const LF = 10;
@@ -248,42 +248,6 @@ const sameBytes = (a: Uint8Array, i: number, b: Uint8Array, j: number, n: number
   return true;
 };
 
-/**
- * A delimited record's cells as the scanner samples them, from the record's text (one line, or
- * more where a quoted field spans them; no line end after it): fields cut at the delimiter outside
- * quotes, a quoted field's doubled quotes made one, each trimmed, a blank one null.
- */
-export const readRecord = (text: string, delimiter: string): Cell[] => {
-  const cells: Cell[] = [];
-  const d = delimiter.charCodeAt(0);
-  let i = 0;
-  for (;;) {
-    let value: string;
-    if (text.charCodeAt(i) === QUOTE) {
-      let close = i + 1;
-      let doubled = false;
-      for (;;) {
-        close = text.indexOf('"', close);
-        if (close === -1) throw new Error('readRecord: an unterminated quote in a kept record');
-        if (text.charCodeAt(close + 1) !== QUOTE) break;
-        doubled = true;
-        close += 2;
-      }
-      value = text.slice(i + 1, close);
-      if (doubled) value = value.replaceAll('""', '"');
-      i = close + 1;
-    } else {
-      let end = text.indexOf(delimiter, i);
-      if (end === -1) end = text.length;
-      value = text.slice(i, end);
-      i = end;
-    }
-    cells.push(sampledCell(value));
-    if (i >= text.length || text.charCodeAt(i) !== d) return cells;
-    i++;
-  }
-};
-
 export interface ScanSink {
   /** The header record; returns the statistics of each column (in order). */
   header(cells: Cell[]): ColumnStats[];
@@ -291,11 +255,6 @@ export interface ScanSink {
   wants(index: number): boolean;
   /** The wanted row's cells (trimmed values; null for empty), in an array reused for the next row. */
   keep(cells: Cell[]): void;
-  /**
-   * Instead of `keep`, for a row of several values new to their columns: its record's text (the
-   * bytes from its first field to its last, decoded), which `readRecord` reads into those cells.
-   */
-  keepRecord(text: string, width: number, delimiter: string): void;
   /**
    * Takes every data row's content key (see duplicate-rows.ts). An object, not a callback: a call
    * the compiler cannot inline would box the two 32-bit lanes on every row.
@@ -419,7 +378,6 @@ export const scanDelimitedFile = async (
           break;
         }
         let i = pos;
-        const recordStart = pos;
         let f = 0;
         for (;;) {
           if (f >= MAX_COLUMNS) throw new Fallback('too many columns');
@@ -500,8 +458,6 @@ export const scanDelimitedFile = async (
         }
         if (f !== width) throw new Fallback('a ragged row');
         const wanted = sink.wants(rows);
-        /** Values decoded for this row: new to their columns' tables and caches. */
-        let fresh = 0;
         let ka = ROW_KEY_A;
         let kb = ROW_KEY_B;
         for (let c = 0; c < width; c++) {
@@ -530,7 +486,6 @@ export const scanDelimitedFile = async (
               } else {
                 // Bytes the table does not hold are no counted value's (it holds every one's).
                 entry = stats[c]!.add(decode(c), true, !interner.keeps);
-                fresh++;
                 if (entry !== undefined) interner.remember(buf, s, e, h, entry);
               }
               cellEntries[c] = entry;
@@ -542,14 +497,7 @@ export const scanDelimitedFile = async (
           kb = laneB(kb, eh);
         }
         duplicates.addLanes(ka, kb);
-        if (wanted && fresh >= 2) {
-          // Its values' own strings would live on in the sample: one string of the record instead.
-          let high = 0;
-          for (let c = 0; c < width; c++) high |= fflags[c]!;
-          const last = width - 1;
-          const end = fflags[last]! & 1 ? fe[last]! + 1 : fe[last]!;
-          sink.keepRecord(buf.toString(high & 4 ? 'utf8' : 'latin1', recordStart, end), width, delimiter);
-        } else if (wanted) {
+        if (wanted) {
           if (cells.length !== width) cells = new Array(width);
           for (let c = 0; c < width; c++) {
             const slot = cellSlots[c]!;

@@ -71,44 +71,6 @@ describe('profileFile and profileStream', () => {
     expect(file.train.rows).toHaveLength(500);
   });
 
-  it('samples rows kept as their record text cell for cell as the row reader does: quotes, delimiters, line breaks, padding, UTF-8', async () => {
-    // Prepare: two columns of values new on every row (so a sampled row is kept as its record's
-    // text), written every way a CSV field can be
-    const shapes = [
-      (i: number) => `plain ${i}`,
-      (i: number) => `"quoted, with a comma ${i}"`,
-      (i: number) => `"said ""hi"" ${i}"`,
-      (i: number) => `"two\nlines ${i}"`,
-      (i: number) => `  padded ${i}  `,
-      (i: number) => `Zoë ${i} — 東京`,
-      (i: number) => `"  ${i} quoted and padded "`,
-      () => '',
-      () => '""',
-      () => '   ',
-    ];
-    const lines = ['id,text,kind,last'];
-    for (let i = 0; i < 4000; i++) {
-      const last = i % 3 === 0 ? `"q${i}"` : i % 3 === 1 ? `v${i}` : '';
-      lines.push(`${i},${shapes[i % shapes.length]!(i)},k${i % 4},${last}`);
-    }
-    const csv = `${lines.join('\r\n')}\r\n`;
-
-    // Act
-    const { file, stream } = await both(csv, 'records.csv', {
-      trainSampleSize: 3000,
-      holdoutSampleSize: 500,
-    });
-
-    // Assess
-    expect(file.train).toEqual(stream.train);
-    expect(file.holdout).toEqual(stream.holdout);
-    expect(file.train.rows).toHaveLength(3000);
-    const texts = new Set(file.train.rows.map((row) => row[1]));
-    expect(texts).toContain('said "hi" 1002');
-    expect(texts).toContain('two\nlines 3');
-    expect(texts).toContain('quoted, with a comma 1');
-  });
-
   it('gives the same profile as profileSource on public tables (vega-datasets)', async () => {
     for (const table of ['penguins.json', 'cars.json', 'movies.json'] as const) {
       // Act
