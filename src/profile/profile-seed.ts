@@ -62,16 +62,20 @@ export interface ProfileOptions {
   trainSampleSize?: number;
   holdoutSampleSize?: number;
   overrides?: DatasetSpec['columns'];
-  /** Local files: threads scanning chunks (default: the cores available, at most 4; see ChunkOptions). */
+  /**
+   * Files and URLs read by ranges: threads scanning chunks (default: the cores available, at most
+   * 4; see ChunkOptions).
+   */
   threads?: number;
   /**
-   * Local files: bytes per chunk (default: 2 chunks under about 1.5 GB, else 4; at least 16 MiB
-   * each); Parquet's chunks hold the cells that many bytes of delimited text would, in whole row groups.
+   * Files and URLs read by ranges: bytes per chunk (default: 2 chunks under about 1.5 GB, else 4;
+   * at least 16 MiB each); Parquet's chunks hold the cells that many bytes of delimited text
+   * would, in whole row groups.
    */
   chunkBytes?: number;
   /**
-   * Local files: told the bytes profiled so far and the file's size, as the work goes on (a chunk
-   * merged, a batch of rows read), the last time with done = total.
+   * Files and URLs read by ranges: told the bytes profiled so far and the file's size, as the work
+   * goes on (a chunk merged, a batch of rows read), the last time with done = total.
    */
   progress?: (done: number, total: number) => void;
 }
