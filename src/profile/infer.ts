@@ -277,7 +277,6 @@ export interface ColumnSummary {
   shapes?: { shape: (typeof SHAPES)[number]; share: number }[];
 }
 
-/** Streaming statistics of one column. `add` every cell, then `infer` and `summarize`. */
 /** The most frequent values a column profile lists. */
 const TOP_VALUES = 20;
 
@@ -304,6 +303,7 @@ export const mostFrequent = (entries: [string, number][], k: number): [string, n
   return best;
 };
 
+/** Streaming statistics of one column. `add` every cell, then `infer` and `summarize`. */
 export class ColumnStats {
   rows = 0;
   empties = 0;
