@@ -362,6 +362,8 @@ export class ColumnStats {
 
   private lengthSum = 0;
   private withSpace = 0;
+  /** Past the cap (when the counted values are frozen), bit p: some counted value's hash starts with p. */
+  private countedPrefixes: Int32Array | undefined;
   /** The entry a capped column fills for each new value a caller will not keep (see `add`). */
   private scratch: ValueEntry | undefined;
 
@@ -391,13 +393,24 @@ export class ColumnStats {
       return undefined;
     }
     // A lookup in a table of up to 10,000 values mostly misses the cache: a column of distinct
-    // values paid more for it than for anything else.
-    const seen = unseen && !this.trimmed ? undefined : this.counts.get(v);
+    // values paid more for it than for anything else. Past the cap the table is frozen, and a
+    // value whose hash prefix no counted value has is surely not in it.
+    let seen: ValueEntry | undefined;
+    let hash: number | undefined;
+    if (!unseen || this.trimmed) {
+      const prefixes = this.countedPrefixes;
+      if (prefixes === undefined) seen = this.counts.get(v);
+      else {
+        hash = mix32(hash32(v));
+        const p = hash >>> 16;
+        if ((prefixes[p >>> 5]! & (1 << (p & 31))) !== 0) seen = this.counts.get(v);
+      }
+    }
     if (seen !== undefined) {
       this.repeat(seen);
       return seen;
     }
-    const entry = this.analyze(v, transient && this.capped);
+    const entry = this.analyze(v, transient && this.capped, hash);
     if (
       !this.capped &&
       this.counts.size < DISTINCT_CAP &&
@@ -503,8 +516,7 @@ export class ColumnStats {
    * The first sight of a value: every check still open, the ranges, the facts for repeats. `reuse`:
    * into the column's scratch entry (see `add`).
    */
-  private analyze(v: string, reuse = false): ValueEntry {
-    const hash = mix32(hash32(v));
+  private analyze(v: string, reuse = false, hash = mix32(hash32(v))): ValueEntry {
     const token = v.length <= NULL_TOKEN_LENGTH && NULL_TOKENS.has(v);
     const space = v.indexOf(' ') !== -1;
     let entry = reuse ? this.scratch : undefined;
@@ -1110,7 +1122,13 @@ export class ColumnStats {
     this.sketch = new HyperLogLog();
     this.numbers = new QuantileSketch();
     this.heavy = new TopK();
-    for (const e of this.counts.values()) this.sketch.add(e.hash);
+    const prefixes = new Int32Array(1 << 11);
+    for (const e of this.counts.values()) {
+      this.sketch.add(e.hash);
+      const p = e.hash >>> 16;
+      prefixes[p >>> 5]! |= 1 << (p & 31);
+    }
+    this.countedPrefixes = prefixes;
   }
 
   private mergeMoments(other: ColumnStats): void {
