@@ -623,17 +623,16 @@ const revive = (result: ChunkResult): ChunkResult => ({
 type Reply = { ok: true; result: ChunkResult } | { ok: false; fallback?: string; message: string };
 
 /**
- * The worker's code: profile-chunk-worker.ts and what it imports, bundled by esbuild into one
- * CommonJS script the thread evaluates (in a Lambda, the script its deployment bundled). Plain
- * JavaScript keeps each thread free of the TypeScript loader (about 30 MiB a thread, and its
- * start-up).
- */
-/**
  * The worker scripts: delimited text's, and Parquet's (parquet-chunk-worker.ts, apart so the
  * Parquet reader stays out of the script every CSV profile starts: 66 KB against 362).
  */
 export type WorkerScript = 'profile-chunk-worker' | 'parquet-chunk-worker';
 const workerCode = new Map<WorkerScript, Promise<string>>();
+/**
+ * A worker's code: its script and what it imports, bundled by esbuild into one CommonJS script the
+ * thread evaluates (in a Lambda, the script its deployment bundled). Plain JavaScript keeps each
+ * thread free of the TypeScript loader (about 30 MiB a thread, and its start-up).
+ */
 const bundleWorker = (script: WorkerScript = 'profile-chunk-worker'): Promise<string> => {
   let code = workerCode.get(script);
   if (code !== undefined) return code;

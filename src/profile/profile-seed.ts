@@ -39,6 +39,7 @@ import { ColumnStats, type Inferred, NULL_TOKENS } from './infer.ts';
 import { scanParquetChunk } from './parquet-chunks.ts';
 import { detectSemantic, preloadPii, preparePii, type SemanticDetection } from './pii.ts';
 import {
+  type ChunkOptions,
   parquetParts,
   profileChunks,
   RowPass,
@@ -266,6 +267,13 @@ export const profileFile = async (
   });
 };
 
+/** What a chunked profile takes from the profile's options, whatever the format. */
+const chunking = ({ threads, chunkBytes, progress }: ProfileOptions): ChunkOptions => ({
+  threads,
+  chunkBytes,
+  progress,
+});
+
 /** Plain UTF-8 whose first character is '{': JSON Lines, which profileJsonl may cut into byte ranges. */
 const isJsonLines = (bytes: Uint8Array, name: string, complete: boolean): boolean => {
   if (bytes.length === 0 || isGzip(bytes)) return false;
@@ -323,12 +331,7 @@ const profileJsonl = async (
     { source: location, delimiter: '', columns, sampling: sampling(options), jsonl: { name } },
     0,
     size,
-    {
-      rowBytes,
-      ...(options.threads === undefined ? {} : { threads: options.threads }),
-      ...(options.chunkBytes === undefined ? {} : { chunkBytes: options.chunkBytes }),
-      ...(options.progress === undefined ? {} : { progress: options.progress }),
-    },
+    { rowBytes, ...chunking(options) },
   );
   if (chunks.rows === 0) throw new Fallback('no rows');
   return summarizePass(name, options, {
@@ -364,8 +367,7 @@ const profileParquet = async (
       parts,
       scan: scanParquetChunk,
       worker: 'parquet-chunk-worker',
-      ...(options.threads === undefined ? {} : { threads: options.threads }),
-      ...(options.progress === undefined ? {} : { progress: options.progress }),
+      ...chunking(options),
     },
   );
   return summarizePass(name, options, {
@@ -472,12 +474,7 @@ export const profileRanges = async (
       { source: location, delimiter, columns, sampling: sampling(options) },
       header.end,
       size,
-      {
-        threads: options.threads,
-        chunkBytes: options.chunkBytes,
-        rowBytes: meanLineBytes(head.subarray(0, headBytes)),
-        ...(options.progress === undefined ? {} : { progress: options.progress }),
-      },
+      { rowBytes: meanLineBytes(head.subarray(0, headBytes)), ...chunking(options) },
     );
     if (chunks.rows === 0) return fallback(head.subarray(0, headBytes)); // the row reader names the problem
     return summarizePass(name, options, {
