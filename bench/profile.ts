@@ -59,6 +59,11 @@ const SMALL_GZ = '.bench/flights-3m.csv.gz';
 const JSONL = '.bench/flights-1m.jsonl';
 const PEOPLE = '.bench/customers-300k.csv';
 const PEOPLE_ROWS = 300_000;
+const ORDERS = '.bench/orders-2m.csv';
+const ORDERS_ROWS = 2_000_000;
+const ORDER_CUSTOMERS = 50_000;
+/** The orders' identifying columns (their customers'). */
+const ORDER_IDENTIFIERS = 'full_name,email,phone';
 const NUMBERS = '.bench/numbers-1m.csv';
 const NUMBERS_ROWS = 1_000_000;
 const SPEED_TARGET = 1.5;
@@ -126,6 +131,31 @@ const ensurePeople = (): void => {
   writeFileSync(`${PEOPLE}.tmp`, toCsv(sampleCustomers(PEOPLE_ROWS)));
   renameSync(`${PEOPLE}.tmp`, PEOPLE);
   console.log(`built ${PEOPLE} (${count(PEOPLE_ROWS)} customers) in ${fixed(since(started), 1)} s`);
+};
+
+/**
+ * Orders, as a seed whose identifying values repeat: 2,000,000 rows, each one of 50,000 customers
+ * (the bundled sample from a fixed seed: name, email, phone), an amount and a day; built once.
+ */
+const ensureOrders = (): void => {
+  if (existsSync(ORDERS)) return;
+  mkdirSync('.bench', { recursive: true });
+  const started = performance.now();
+  const customers = sampleCustomers(ORDER_CUSTOMERS, 7);
+  const at = (name: string) => customers.columns.indexOf(name);
+  const [name, email, phone] = [at('full_name'), at('email'), at('phone')];
+  const rng = createRng(2026);
+  const out = ['order_id,full_name,email,phone,amount,day'];
+  for (let i = 0; i < ORDERS_ROWS; i++) {
+    const c = customers.rows[rng.int(ORDER_CUSTOMERS)]!;
+    const day = `2024-${String(1 + rng.int(12)).padStart(2, '0')}-${String(1 + rng.int(28)).padStart(2, '0')}`;
+    out.push(
+      `ORD-${10_000_000 + i},${c[name]},${c[email]},${c[phone]},${(rng.next() * 500).toFixed(2)},${day}`,
+    );
+  }
+  writeFileSync(`${ORDERS}.tmp`, `${out.join('\n')}\n`);
+  renameSync(`${ORDERS}.tmp`, ORDERS);
+  console.log(`built ${ORDERS} (${count(ORDERS_ROWS)} orders) in ${fixed(since(started), 1)} s`);
 };
 
 /** Four columns of distinct floats (uniform, exponential, signed, large), 1,000,000 rows, written once. */
@@ -225,12 +255,27 @@ interface Measured {
   result: any;
 }
 
-const measure = (tool: string, file: string, options: Options, threads = options.workers): Measured => {
+const measure = (
+  tool: string,
+  file: string,
+  options: Options,
+  threads = options.workers,
+  /** The identifying columns of a PII index pass (default: the customers'). */
+  identifiers?: string,
+): Measured => {
   let best: Measured | undefined;
   for (let r = 0; r < options.runs; r++) {
     const out = execFileSync(
       process.execPath,
-      ['--import', 'tsx', 'bench/lib/profile-child.ts', tool, file, String(threads)],
+      [
+        '--import',
+        'tsx',
+        'bench/lib/profile-child.ts',
+        tool,
+        file,
+        String(threads),
+        ...(identifiers === undefined ? [] : [identifiers]),
+      ],
       { encoding: 'utf8', maxBuffer: 64 << 20 },
     );
     const { seconds, rssMiB, result } = JSON.parse(out.trim().split('\n').pop()!);
@@ -428,9 +473,9 @@ export const run = async (args: string[]): Promise<unknown> => {
   if (indexed.length > 0) {
     const [now, before] = indexed as [Measured, Measured];
     console.log(
-      `\nThe PII index pass on ${PEOPLE} (ingest's second read: six identifying columns through the row ` +
-        'reader into the index, which is then written as JSON and read back as each shard and the gate ' +
-        `read it): this release against the previous one's (a Set of hash strings), one thread`,
+      `\nThe PII index on ${PEOPLE} (six identifying columns through the row reader into the index, ` +
+        'which is then written as JSON and read back as each shard and the gate read it): this ' +
+        `release's index against the previous one's (a Set of hash strings), one thread`,
     );
     console.log(
       textTable(
@@ -451,6 +496,53 @@ export const run = async (args: string[]): Promise<unknown> => {
       throw new Error(
         `the indexes disagree: ${now.result.values} values (${now.result.readBack} read back) against ${before.result.values}`,
       );
+
+    // The pass itself: by the profile's chunks on worker threads, against one stream through the
+    // row reader (the previous release's), on distinct values and on values that repeat.
+    ensureOrders();
+    const passes = [
+      { file: PEOPLE, stream: now, chunks: measure('pii-index-chunks', PEOPLE, options) },
+      {
+        file: ORDERS,
+        stream: measure('pii-index', ORDERS, options, 1, ORDER_IDENTIFIERS),
+        chunks: measure('pii-index-chunks', ORDERS, options, options.workers, ORDER_IDENTIFIERS),
+      },
+    ];
+    console.log(
+      `\nIngest's PII index pass over a seed read by ranges: by the profile's chunks on ${options.workers} ` +
+        'worker threads (this release) against one stream through the row reader (the previous ' +
+        `release's); ${ORDERS}: ${count(ORDERS_ROWS)} orders of ${count(ORDER_CUSTOMERS)} customers, their names, emails and phones`,
+    );
+    console.log(
+      textTable(
+        ['seed', 'pass', 'values', 's', 'MB/s', 'ratio'],
+        passes.flatMap(({ file, stream, chunks }) => {
+          const mb = statSync(file).size / 1e6;
+          if (stream.result.values !== chunks.result.values)
+            throw new Error(
+              `the passes disagree on ${file}: ${chunks.result.values} against ${stream.result.values}`,
+            );
+          return [
+            [
+              file,
+              'stream, row reader',
+              count(stream.result.values),
+              fixed(stream.result.indexSeconds, 2),
+              fixed(mb / stream.result.indexSeconds, 1),
+              null,
+            ],
+            [
+              file,
+              `${chunks.result.chunks} chunks`,
+              count(chunks.result.values),
+              fixed(chunks.result.indexSeconds, 2),
+              fixed(mb / chunks.result.indexSeconds, 1),
+              fixed(stream.result.indexSeconds / chunks.result.indexSeconds, 2),
+            ],
+          ];
+        }),
+      ),
+    );
   }
 
   console.log('\nTargets');

@@ -3,9 +3,12 @@
  * `node --import tsx bench/lib/profile-child.ts <tool> <file> [threads]`, the tool one of
  * doppel (profileFile: chunks on worker threads), doppel-stream (profileStream: the pipeline's
  * one-thread stream path), doppel-rows (profileSource: the row reader every format shares), duckdb;
- * or pii-index / pii-index-v1: ingest's second pass over a seed (the row reader), every value of
- * its identifying columns into the PII index (this release's, or the previous one's), then the
- * index written as JSON and read back as each shard and the gate read it.
+ * or pii-index / pii-index-v1: ingest's second pass over a seed as one stream through the row
+ * reader, every value of its identifying columns into the PII index (this release's, or the
+ * previous one's), then the index written as JSON and read back as each shard and the gate read it;
+ * or pii-index-chunks: the seed profiled by chunks, then that pass by the profile's chunks on
+ * worker threads (ingest's, for a seed read by ranges). The identifying columns: a fifth argument,
+ * comma-separated (default: the customers').
  * Prints one JSON line: seconds (opening the file to the finished profile, process start-up
  * excluded), peak RSS in MiB, and the figures the bench compares.
  */
@@ -14,9 +17,10 @@ import { openSeed } from '../../src/formats/read-seed.ts';
 import { indexSeedValues } from '../../src/pipeline/ingest-seed.ts';
 import { PiiIndex } from '../../src/privacy/pii-index.ts';
 import { profileFile, profileSource, profileStream } from '../../src/profile/profile-seed.ts';
+import { indexChunks } from '../../src/profile/value-chunks.ts';
 import { PiiIndexV1 } from './pii-index-v1.ts';
 
-const [tool, file, threadsArg] = process.argv.slice(2);
+const [tool, file, threadsArg, columnsArg] = process.argv.slice(2);
 if (file === undefined)
   throw new Error('usage: profile-child.ts <doppel|doppel-stream|doppel-rows|duckdb> <file> [threads]');
 const threads = Number(threadsArg ?? 2);
@@ -64,11 +68,28 @@ const duckdb = async (): Promise<unknown> => {
 /** The customers sample's identifying columns (its profile finds these six). */
 const CUSTOMER_IDENTIFIERS = ['full_name', 'email', 'phone', 'ssn', 'street_address', 'date_of_birth'];
 
+const identifiers = columnsArg?.split(',') ?? CUSTOMER_IDENTIFIERS;
+
+const positionsIn = (columns: readonly string[]): number[] => {
+  const positions = identifiers.map((name) => columns.indexOf(name));
+  if (positions.includes(-1)) throw new Error(`${file} lacks one of ${identifiers.join(', ')}`);
+  return positions;
+};
+
+/** The index pass by the profile's chunks: the profile first (not timed), then the pass. */
+const piiIndexChunks = async (): Promise<unknown> => {
+  const { profile, cut } = await profileFile(file, file, { seed: 2026, threads });
+  if (cut === undefined) throw new Error(`${file} was not profiled in chunks`);
+  const positions = positionsIn(profile.columns.map((c) => c.name));
+  const pass = performance.now();
+  const index = await indexChunks(cut, { positions, salt: 'bench-run', cap: 2_000_000 });
+  return { values: index.size, indexSeconds: (performance.now() - pass) / 1000, chunks: cut.tasks.length };
+};
+
 const piiIndex = async (v1: boolean): Promise<unknown> => {
   const index = v1 ? new PiiIndexV1('bench-run') : new PiiIndex('bench-run');
   const reader = await openSeed(createReadStream(file, { highWaterMark: 1 << 20 }), file);
-  const positions = CUSTOMER_IDENTIFIERS.map((name) => reader.columns.indexOf(name));
-  if (positions.includes(-1)) throw new Error(`${file} lacks one of ${CUSTOMER_IDENTIFIERS.join(', ')}`);
+  const positions = positionsIn(reader.columns);
   // Ingest's own loop over the seed's values.
   await indexSeedValues(reader, positions, index).finally(() => reader.close());
   const indexSeconds = (performance.now() - started) / 1000;
@@ -105,7 +126,9 @@ const result =
     ? await duckdb()
     : tool === 'pii-index' || tool === 'pii-index-v1'
       ? await piiIndex(tool === 'pii-index-v1')
-      : await doppel(tool === 'doppel-stream' ? 'stream' : tool === 'doppel-rows' ? 'rows' : 'file');
+      : tool === 'pii-index-chunks'
+        ? await piiIndexChunks()
+        : await doppel(tool === 'doppel-stream' ? 'stream' : tool === 'doppel-rows' ? 'rows' : 'file');
 const seconds = (performance.now() - started) / 1000;
 const rssMiB = peakRssMiB();
 process.stdout.write(`${JSON.stringify({ seconds, rssMiB, result })}\n`);

@@ -26,8 +26,14 @@ import { BadInputError, DoppelError, errorMessage, NotFoundError } from '../erro
 import { openParquetSeed, openSeed, type SeedReader } from '../formats/read-seed.ts';
 import { plantCanaries } from '../privacy/canaries.ts';
 import { nameBaselineOf } from '../privacy/gate.ts';
-import { PiiIndex } from '../privacy/pii-index.ts';
-import { type ProfileOptions, profileRanges, profileStream } from '../profile/profile-seed.ts';
+import { PII_INDEX_CAP, PiiIndex } from '../privacy/pii-index.ts';
+import {
+  type ProfiledSeed,
+  type ProfileOptions,
+  profileRanges,
+  profileStream,
+} from '../profile/profile-seed.ts';
+import { indexChunks } from '../profile/value-chunks.ts';
 import { hash32 } from '../random.ts';
 import { compileConditions } from '../synth/conditions.ts';
 import { fitModel } from '../synth/fit.ts';
@@ -139,11 +145,23 @@ export const indexSeedValues = async (
   }
 };
 
-/** Streams the seed again and adds every value of its identifying columns to the index. */
-const indexPii = async (deps: IngestDeps, seed: SeedRef, name: string, profile: Profile, runId: string) => {
-  const index = new PiiIndex(runId, deps.piiIndexCap);
+/**
+ * Reads the seed again for every value of its identifying columns: by the profile's chunks on
+ * worker threads where it was read as chunks, else as a stream through the row reader.
+ */
+const indexPii = async (
+  deps: IngestDeps,
+  seed: SeedRef,
+  name: string,
+  { profile, cut }: ProfiledSeed,
+  runId: string,
+): Promise<PiiIndex> => {
   const columns = profile.columns.filter((c) => c.semantic !== undefined && IDENTIFYING.has(c.semantic.type));
-  if (columns.length === 0) return index;
+  const positions = columns.map((c) => c.index);
+  if (cut !== undefined && positions.length > 0)
+    return indexChunks(cut, { positions, salt: runId, cap: deps.piiIndexCap ?? PII_INDEX_CAP });
+  const index = new PiiIndex(runId, deps.piiIndexCap);
+  if (positions.length === 0) return index;
   // Parquet is read where it lies, by ranges (a stream would be spooled to disk first).
   const reader =
     profile.source.format === 'parquet' && profile.source.compression === 'none'
@@ -154,11 +172,7 @@ const indexPii = async (deps: IngestDeps, seed: SeedRef, name: string, profile: 
         )
       : await openSeed(await deps.store.getStream(seed.bucket, seed.key), name);
   try {
-    await indexSeedValues(
-      reader,
-      columns.map((c) => c.index),
-      index,
-    );
+    await indexSeedValues(reader, positions, index);
   } finally {
     await reader.close();
   }
@@ -240,7 +254,7 @@ export const ingestSeed = async (deps: IngestDeps, object: SeedObject): Promise<
       holdoutMin: spec.holdout.minRows,
     };
     // A large seed is read as byte ranges on worker threads, each from the store's location of it.
-    const { profile, train, holdout } =
+    const profiled =
       size >= (deps.rangedProfileBytes ?? RANGED_PROFILE_BYTES)
         ? await profileRanges(
             await store.locate(seedRef.bucket, seedRef.key),
@@ -251,6 +265,7 @@ export const ingestSeed = async (deps: IngestDeps, object: SeedObject): Promise<
             () => profileStream(open, file, options),
           )
         : await profileStream(open, file, options);
+    const { profile, train, holdout } = profiled;
     const pii = profile.columns.filter((c) => c.semantic !== undefined);
     progress({
       stage: 'profile',
@@ -259,7 +274,7 @@ export const ingestSeed = async (deps: IngestDeps, object: SeedObject): Promise<
         pii.map((c) => `${c.name} (${c.semantic?.type})`).join(', ') || 'none'
       }`,
     });
-    const index = await indexPii(deps, seedRef, file, profile, runId);
+    const index = await indexPii(deps, seedRef, file, profiled, runId);
     const keys = runKeys(runId);
     const drop = Object.entries(spec.columns)
       .filter(([, o]) => o.drop === true)

@@ -30,6 +30,8 @@ export type PiiIndexJson =
   | { version: 1; salt: string; truncated: boolean; hashes: string[] };
 
 const FIRST_SLOTS = 1 << 10;
+/** Keys an index holds by default: past it, the seed's values are not all indexed (truncated). */
+export const PII_INDEX_CAP = 2_000_000;
 /** Which 32-bit half of a 64-bit word in memory is its high one: 1 on little-endian machines. */
 const HIGH_WORD = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1 ? 1 : 0;
 
@@ -45,7 +47,7 @@ export class PiiIndex {
   private count = 0;
   private overflow = false;
 
-  constructor(salt: string, cap = 2_000_000) {
+  constructor(salt: string, cap = PII_INDEX_CAP) {
     this.salt = salt;
     this.cap = cap;
   }
@@ -106,6 +108,33 @@ export class PiiIndex {
     }
     const [hi, lo] = this.key(normalized);
     this.insert(hi, lo);
+  }
+
+  /**
+   * Adds the other index's keys (same salt), up to the cap: a seed indexed in parts. Truncated when
+   * the other was, or when the keys of both pass the cap.
+   */
+  union(other: PiiIndex): void {
+    if (other.salt !== this.salt) throw new Error('PII index: a union of indexes of different salts');
+    if (other.overflow) this.overflow = true;
+    const { table } = other;
+    for (let i = 0; i < table.length; i += 2) {
+      const hi = table[i]!;
+      const lo = table[i + 1]!;
+      if (hi === 0 && lo === 0) continue;
+      if (this.count >= this.cap) {
+        // A key already here costs no room: only a new one overflows.
+        const s = this.slot(hi, lo);
+        if (this.table[2 * s] !== hi || this.table[2 * s + 1] !== lo) this.overflow = true;
+        continue;
+      }
+      this.insert(hi, lo);
+    }
+  }
+
+  /** An index that crossed a thread (structured clone keeps fields, not classes). */
+  static revive(state: PiiIndex): PiiIndex {
+    return Object.setPrototypeOf(state, PiiIndex.prototype) as PiiIndex;
   }
 
   /** True when the value, normalized, is one of the indexed seed values. */

@@ -5,7 +5,8 @@
  * script of delimited text's worker threads.
  */
 import { openParquet } from '../formats/parquet.ts';
-import { type ChunkScan, RowPass } from './profile-chunks.ts';
+import { PiiIndex } from '../privacy/pii-index.ts';
+import { type ChunkScan, type ChunkTask, RowPass } from './profile-chunks.ts';
 
 /** A Parquet chunk: its row groups through the row reader's pass; its range is the groups' bytes. */
 export const scanParquetChunk: ChunkScan = async (task, pack = true, headway) => {
@@ -32,4 +33,20 @@ export const scanParquetChunk: ChunkScan = async (task, pack = true, headway) =>
     train: pack ? pass.train.sample() : pass.train.rows(),
     holdout: pack ? pass.holdout.sample() : pass.holdout.rows(),
   };
+};
+
+/** A Parquet chunk's values of the value pass's columns (value-chunks.ts), group by group. */
+export const scanParquetValues = async (task: ChunkTask): Promise<PiiIndex> => {
+  const { parquet, values } = task;
+  if (parquet === undefined || values === undefined)
+    throw new Error('scanParquetValues: not a Parquet chunk of a value pass');
+  const source = await openParquet(task.source, parquet.name, { size: parquet.size });
+  const index = new PiiIndex(values.salt, values.cap);
+  for await (const columns of source.groupColumns(parquet.groups)) {
+    for (const p of values.positions) {
+      for (const cell of columns[p] ?? []) if (cell != null) index.add(cell);
+    }
+    if (index.truncated) break; // the generator closes the source
+  }
+  return index;
 };

@@ -1,11 +1,13 @@
-/** A worker thread of profile-chunks.ts: scans the chunks it is sent, one at a time. */
+/** A worker thread of profile-chunks.ts: scans the chunks it is sent (or collects their values), one at a time. */
 import { parentPort } from 'node:worker_threads';
 import { type ChunkTask, scanChunk } from './profile-chunks.ts';
 import { Fallback } from './scan-file.ts';
+import { scanValues } from './value-chunks.ts';
 
 parentPort!.on('message', async (task: ChunkTask) => {
   try {
-    parentPort!.postMessage({ ok: true, result: await scanChunk(task) });
+    const result = task.values === undefined ? await scanChunk(task) : await scanValues(task);
+    parentPort!.postMessage({ ok: true, result });
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     parentPort!.postMessage({

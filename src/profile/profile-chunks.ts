@@ -19,11 +19,13 @@ import { Worker } from 'node:worker_threads';
 import { BadInputError, errorMessage } from '../errors.ts';
 import { openLocation, type SeedLocation } from '../formats/byte-source.ts';
 import { JsonlRows, MAX_LINE_CHARS, parseJsonLine } from '../formats/jsonl.ts';
+import type { PiiIndex } from '../privacy/pii-index.ts';
 import { createRng, deriveSeed, type Rng } from '../random.ts';
 import type { Cell } from '../table.ts';
 import { DuplicateRows, EMPTY_CELL } from './duplicate-rows.ts';
 import { ColumnStats, detach, mix32, sampledCell, type ValueEntry } from './infer.ts';
 import { Fallback, type ScanRange, type ScanSink, scanDelimitedFile } from './scan-file.ts';
+import type { ValueTask } from './value-chunks.ts';
 
 /**
  * Chunks per file: 2 under about 1.5 GB, else 4 (about one per 512 MiB, an even number, at most
@@ -97,6 +99,8 @@ export interface ChunkTask {
   parquet?: ParquetChunk;
   /** A JSON Lines file's chunk (`columns` from its first lines); its lines go through the row reader's pass. */
   jsonl?: { name: string };
+  /** A second pass's chunk (value-chunks.ts): these columns' values collected, nothing profiled. */
+  values?: ValueTask;
 }
 
 /**
@@ -430,8 +434,32 @@ const LINE_FEED = 10;
  * reads the file again and names the line.
  */
 const scanJsonlChunk = async (task: ChunkTask, pack: boolean): Promise<ChunkResult> => {
-  const name = task.jsonl!.name;
   const pass = new RowPass(task.columns, task.sampling, task.index);
+  const { start, end } = await readJsonlChunk(task, (row) => {
+    pass.add(row);
+    return true;
+  });
+  return {
+    index: task.index,
+    start,
+    end,
+    rows: pass.rows,
+    stats: pass.stats,
+    duplicates: pass.duplicates,
+    train: pack ? pass.train.sample() : pass.train.rows(),
+    holdout: pack ? pass.holdout.sample() : pass.holdout.rows(),
+  };
+};
+
+/**
+ * Reads a JSON Lines chunk's lines, each as the row reader's cells to `take` (false: stop); gives
+ * the file offsets of its first line and just past its last (-1 when `take` stopped it).
+ */
+export const readJsonlChunk = async (
+  task: ChunkTask,
+  take: (row: Cell[]) => boolean,
+): Promise<{ start: number; end: number }> => {
+  const name = task.jsonl!.name;
   const rows = new JsonlRows(task.columns, name);
   const decoder = new TextDecoder('utf-8', { fatal: true });
   const source = await openLocation(task.source);
@@ -484,7 +512,7 @@ const scanJsonlChunk = async (task: ChunkTask, pack: boolean): Promise<ChunkResu
       } else if (eof) stop = base + last;
       for (const line of decoder.decode(buf.subarray(0, last)).split('\n')) {
         if (line.trim() === '') continue;
-        pass.add(rows.row(parseJsonLine(line, 0, name), 0));
+        if (take(rows.row(parseJsonLine(line, 0, name), 0)) === false) return { start: first, end: -1 };
       }
       buf.copy(buf, 0, last, filled);
       base += last;
@@ -497,16 +525,7 @@ const scanJsonlChunk = async (task: ChunkTask, pack: boolean): Promise<ChunkResu
   } finally {
     await source.close();
   }
-  return {
-    index: task.index,
-    start: first,
-    end: stop,
-    rows: pass.rows,
-    stats: pass.stats,
-    duplicates: pass.duplicates,
-    train: pack ? pass.train.sample() : pass.train.rows(),
-    holdout: pack ? pass.holdout.sample() : pass.holdout.rows(),
-  };
+  return { start: first, end: stop };
 };
 
 export const unpack = (sample: ChunkSample): Sample => ({
@@ -521,6 +540,21 @@ export interface ChunkedProfile {
   holdout: Sample;
   rows: number;
   chunks: number;
+  cut: ChunkCut;
+}
+
+/**
+ * How a seed was cut: each chunk's task, its range the records the profile found in it (aligned),
+ * so a second pass over the seed (value-chunks.ts) reads the same chunks on as many threads.
+ */
+export interface ChunkCut {
+  tasks: ChunkTask[];
+  /** The threads' script. */
+  worker?: WorkerScript;
+  /** The profile's `threads` option. */
+  threads?: number;
+  /** Collects a chunk's values on this thread, where it is not delimited text or JSON Lines (Parquet's). */
+  scanValues?: (task: ChunkTask) => Promise<PiiIndex>;
 }
 
 export interface ChunkOptions {
@@ -612,7 +646,7 @@ export const chunkRanges = (from: number, size: number, chunkBytes?: number): [n
   return ranges;
 };
 
-type Outcome = { ok: true; result: ChunkResult } | { ok: false; error: unknown };
+type Outcome<R = ChunkResult> = { ok: true; result: R } | { ok: false; error: unknown };
 
 const revive = (result: ChunkResult): ChunkResult => ({
   ...result,
@@ -620,7 +654,7 @@ const revive = (result: ChunkResult): ChunkResult => ({
   duplicates: DuplicateRows.revive(result.duplicates),
 });
 
-type Reply = { ok: true; result: ChunkResult } | { ok: false; fallback?: string; message: string };
+type Reply = { ok: true; result: unknown } | { ok: false; fallback?: string; message: string };
 
 /**
  * The worker scripts: delimited text's, and Parquet's (parquet-chunk-worker.ts, apart so the
@@ -664,7 +698,7 @@ const bundleWorker = (script: WorkerScript = 'profile-chunk-worker'): Promise<st
 export class ChunkPool {
   private readonly idle: Worker[] = [];
   private readonly busy = new Set<Worker>();
-  private readonly queue: { task: ChunkTask; done: (outcome: Outcome) => void }[] = [];
+  private readonly queue: { task: ChunkTask; done: (outcome: Outcome<unknown>) => void }[] = [];
   /** Threads told to end. */
   private readonly ending: Promise<number>[] = [];
 
@@ -687,7 +721,8 @@ export class ChunkPool {
     return pool;
   }
 
-  run(task: ChunkTask): Promise<Outcome> {
+  /** Runs the task on a thread; its result as it crossed (`revive` puts classes back). */
+  run(task: ChunkTask): Promise<Outcome<unknown>> {
     return new Promise((done) => {
       this.queue.push({ task, done });
       this.pump();
@@ -727,7 +762,7 @@ export class ChunkPool {
       const worker = this.idle.pop()!;
       const { task, done } = this.queue.shift()!;
       this.busy.add(worker);
-      const finish = (outcome: Outcome, alive: boolean) => {
+      const finish = (outcome: Outcome<unknown>, alive: boolean) => {
         worker.off('message', onMessage);
         worker.off('error', onError);
         this.busy.delete(worker);
@@ -739,7 +774,7 @@ export class ChunkPool {
         this.pump();
       };
       const onMessage = (reply: Reply) => {
-        if (reply.ok) finish({ ok: true, result: revive(reply.result) }, true);
+        if (reply.ok) finish({ ok: true, result: reply.result }, true);
         else {
           const error =
             reply.fallback === undefined ? new Error(reply.message) : new Fallback(reply.fallback);
@@ -830,7 +865,10 @@ export const profileChunks = async (
     options.progress?.(scanned + done, size);
   };
   const onThisThread = (t: ChunkTask) => local(scan, t, partial(t.index));
-  const run = (t: ChunkTask) => (pool === undefined ? onThisThread(t) : pool.run(t));
+  const run = (t: ChunkTask): Promise<Outcome> =>
+    pool === undefined
+      ? onThisThread(t)
+      : pool.run(t).then((o) => (o.ok ? { ok: true, result: revive(o.result as ChunkResult) } : o));
   // With workers, every chunk is queued at once; on this thread they run one by one as merged.
   // The workers first: they start while this thread scans.
   const pending: (Promise<Outcome> | undefined)[] = ranges.map((_, i) =>
@@ -844,6 +882,7 @@ export const profileChunks = async (
   if (pool !== undefined && here) pending[0] = onThisThread(task(0, ranges[0]![0], true));
   const merge = createRng(deriveSeed(base.sampling.seed, 'sample', 'merge'));
   let merged: ChunkResult | undefined;
+  const exact: [number, number][] = [];
   let chunks = 0;
   let end = dataStart;
   try {
@@ -861,6 +900,7 @@ export const profileChunks = async (
       if (!outcome.ok) throw outcome.error;
       const chunk = outcome.result;
       end = chunk.end;
+      exact.push([chunk.start, chunk.end]);
       chunks++;
       tick(i);
       if (merged === undefined) {
@@ -877,5 +917,13 @@ export const profileChunks = async (
     await pool?.close();
   }
   const { stats, duplicates, rows, train, holdout } = merged!;
-  return { stats, duplicates, rows, chunks, train: unpack(train), holdout: unpack(holdout) };
+  const cut: ChunkCut = {
+    tasks: exact.map(([start, stop], i) => ({
+      ...task(i, start, true),
+      range: { start, end: stop, aligned: true },
+    })),
+    worker: options.worker,
+    threads: options.threads,
+  };
+  return { stats, duplicates, rows, chunks, train: unpack(train), holdout: unpack(holdout), cut };
 };

@@ -36,9 +36,10 @@ import { createRng, deriveSeed } from '../random.ts';
 import type { Cell, Table } from '../table.ts';
 import { type DuplicateCount, DuplicateRows } from './duplicate-rows.ts';
 import { ColumnStats, type Inferred, NULL_TOKENS } from './infer.ts';
-import { scanParquetChunk } from './parquet-chunks.ts';
+import { scanParquetChunk, scanParquetValues } from './parquet-chunks.ts';
 import { detectSemantic, preloadPii, preparePii, type SemanticDetection } from './pii.ts';
 import {
+  type ChunkCut,
   type ChunkOptions,
   parquetParts,
   profileChunks,
@@ -92,6 +93,11 @@ export interface ProfiledSeed {
    * below the distinct cap and from a KLL sketch past it. Not in the Profile contract yet.
    */
   quantiles: ([number, number][] | undefined)[];
+  /**
+   * How the seed was cut when it was read as chunks (by ranges: delimited text, JSON Lines,
+   * Parquet): a second pass over it (`indexChunks`) reads the same chunks on as many threads.
+   */
+  cut?: ChunkCut;
 }
 
 /** A share as a person reads it: never '0%' or '100%' for a share that is neither. */
@@ -176,6 +182,8 @@ interface Pass {
   rows: number;
   warnings: string[];
   source: Profile['source'];
+  /** The chunks, where the seed was read as chunks. */
+  cut?: ChunkCut;
 }
 
 const sampling = (options: ProfileOptions): SampleOptions => ({
@@ -372,6 +380,7 @@ const profileParquet = async (
   );
   return summarizePass(name, options, {
     ...chunks,
+    cut: { ...chunks.cut, scanValues: scanParquetValues },
     columns,
     warnings,
     source: { name, bytes: options.bytes ?? size, format: 'parquet', compression: 'none' },
@@ -563,7 +572,14 @@ export const profileStream = async (
       const spool = await spoolToTemp(raw.replay(), 'seed.parquet');
       try {
         const { progress, ...rest } = options;
-        return await profileParquet({ path: spool.path }, name, rest, (await stat(spool.path)).size);
+        // No cut: its chunks would name the spool, gone once this returns.
+        const { cut, ...profiled } = await profileParquet(
+          { path: spool.path },
+          name,
+          rest,
+          (await stat(spool.path)).size,
+        );
+        return profiled;
       } finally {
         await spool.remove();
       }
@@ -750,5 +766,6 @@ const summarizePass = async (name: string, options: ProfileOptions, pass: Pass):
     train: { columns: [...columns], rows: clean(train.rows) },
     holdout: { columns: [...columns], rows: clean(holdout.rows) },
     quantiles,
+    ...(pass.cut === undefined ? {} : { cut: pass.cut }),
   };
 };

@@ -13,7 +13,7 @@
 import { type ByteSource, openLocation } from '../formats/byte-source.ts';
 import type { Cell } from '../table.ts';
 import { type DuplicateRows, EMPTY_CELL, laneA, laneB, ROW_KEY_A, ROW_KEY_B } from './duplicate-rows.ts';
-import type { ColumnStats, ValueEntry } from './infer.ts';
+import type { ValueEntry } from './infer.ts';
 import { mix32 } from './infer.ts';
 
 const QUOTE = 34;
@@ -133,7 +133,7 @@ class Interner {
   }
 
   /** Hands the tallied repeats of counted values to their column. */
-  flush(column: ColumnStats): void {
+  flush(column: ScanColumn): void {
     const { pending, entries } = this;
     for (let slot = 0; slot < pending.length; slot++) {
       const times = pending[slot]!;
@@ -248,9 +248,22 @@ const sameBytes = (a: Uint8Array, i: number, b: Uint8Array, j: number, n: number
   return true;
 };
 
+/**
+ * What the scanner asks of a column: ColumnStats when profiling; a second pass that only collects
+ * a column's values (value-chunks.ts) gives its own.
+ */
+export interface ScanColumn {
+  /** A cell (null: empty); `unseen`: no entry of this column holds it; `transient`: not kept. */
+  add(cell: Cell, unseen?: boolean, transient?: boolean): ValueEntry | undefined;
+  /** One more occurrence of a value whose entry `add` returned. */
+  repeat(entry: ValueEntry): void;
+  /** `times` more occurrences of a counted value (entry.count > 0). */
+  repeatCounted(entry: ValueEntry, times: number): void;
+}
+
 export interface ScanSink {
   /** The header record; returns the statistics of each column (in order). */
-  header(cells: Cell[]): ColumnStats[];
+  header(cells: Cell[]): ScanColumn[];
   /** Before each data row (0-based index): whether its cells are wanted as strings. */
   wants(index: number): boolean;
   /** The wanted row's cells (trimmed values; null for empty), in an array reused for the next row. */
@@ -273,7 +286,7 @@ export interface ScanRange {
   end: number;
   aligned: boolean;
   /** The column statistics to fill, for a range other than the first (which reads the header). */
-  stats?: ColumnStats[];
+  stats?: ScanColumn[];
 }
 
 export interface ScanResult {
@@ -316,7 +329,7 @@ export const scanDelimitedFile = async (
     /** File offset of buf[0]. */
     let base = position;
     let start = range.start;
-    let stats: ColumnStats[] | undefined = range.stats;
+    let stats: ScanColumn[] | undefined = range.stats;
     let interners: Interner[] = stats?.map(() => new Interner()) ?? [];
     let width = stats?.length ?? 0;
     let rows = 0;

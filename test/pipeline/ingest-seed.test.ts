@@ -96,6 +96,11 @@ describe('ingestSeed: how the seed is read', () => {
     expect(ranged.holdout).toBe(streamed.holdout);
     expect(ranged.jobs).toEqual(streamed.jobs);
     expect(ranged.messages).toContain('read 100% of customers.csv');
+    // The PII index by the profile's chunks: the same keys, and no stream of the seed at all
+    expect(ranged.piiIndex).toEqual(streamed.piiIndex);
+    expect(ranged.piiIndex.count).toBeGreaterThan(2000);
+    expect(streamed.streamed).toHaveLength(2);
+    expect(ranged.streamed).toEqual([]);
   });
 
   it('scans a gzipped seed as a stream, past the size limit too (gzip has no byte ranges)', async () => {
@@ -159,7 +164,7 @@ describe('ingestSeed: how the seed is read', () => {
     expect(large.piiIndex.count).toBeGreaterThan(3000);
     expect(small.streamed).toEqual([bytes.length]); // the profile's stream; the index read by location
     expect(large.streamed).toEqual([]);
-    expect(large.located).toBe(2);
+    expect(large.located).toBe(1); // the index pass reads the profile's chunks
     expect(large.messages).toContain('read 100% of customers.parquet');
     expect(await spools()).toEqual(before);
   });
@@ -176,6 +181,19 @@ describe('ingestSeed: how the seed is read', () => {
     expect(full.streamed).toHaveLength(2);
     expect(full.streamed[0]).toBe(size);
     expect(full.streamed[1]).toBeLessThan(size / 2);
+    expect(full.piiIndex.truncated).toBe(true);
+    expect(full.piiIndex.count).toBe(100);
+  });
+
+  it("says the PII index is partial when it fills up on the profile's chunks too", async () => {
+    // Prepare
+    const csv = toCsv(sampleCustomers(5_000, 4));
+
+    // Act
+    const full = await ingest(csv, 1, 100);
+
+    // Assess
+    expect(full.streamed).toEqual([]);
     expect(full.piiIndex.truncated).toBe(true);
     expect(full.piiIndex.count).toBe(100);
   });

@@ -50,6 +50,28 @@ describe('PiiIndex', () => {
     expect(index.toJSON()).toMatchObject({ count: 100, truncated: true });
   });
 
+  it('unites indexes of parts of a seed into the index of the whole, and stays partial past its cap', () => {
+    // Prepare: two parts sharing a quarter of their values
+    const whole = new PiiIndex('salt');
+    const first = new PiiIndex('salt');
+    const second = new PiiIndex('salt');
+    for (const e of emails(4000)) whole.add(e);
+    for (const e of emails(2500)) first.add(e);
+    for (const e of emails(2500, 1500)) second.add(e);
+    const small = new PiiIndex('salt', 3000);
+
+    // Act
+    first.union(second);
+    small.union(first);
+
+    // Assess
+    expect(first.toJSON()).toEqual(whole.toJSON());
+    expect(first.truncated).toBe(false);
+    expect(small.size).toBe(3000);
+    expect(small.truncated).toBe(true);
+    expect(() => whole.union(new PiiIndex('pepper'))).toThrow(/different salts/);
+  });
+
   it('round-trips through JSON, the same bytes whatever the order values came in', () => {
     // Prepare
     const forward = new PiiIndex('salt');
