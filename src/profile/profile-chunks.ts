@@ -66,7 +66,7 @@ const youngGenerationMb = (rowBytes: number): number => Math.min(32, Math.max(4,
 const oldGenerationMb = (columns: number, sampleRows: number, rowBytes: number): number =>
   Math.min(2048, 8 + 6 * columns + Math.ceil((sampleRows * rowBytes * 6) / 2 ** 20));
 /** Worker threads at most by default: enough to outrun the disk on a Lambda's 6 vCPUs. */
-const MAX_THREADS = 4;
+export const MAX_THREADS = 4;
 
 export interface SampleOptions {
   seed: number;

@@ -42,7 +42,8 @@ export class Fallback extends Error {
 
 /**
  * Byte strings of one column mapped to their value entries. The table starts small and doubles
- * as values come (a wide file of low-cardinality columns stays small), up to 2^TABLE_BITS slots.
+ * as values come (a wide file of low-cardinality columns stays small), up to 2^TABLE_BITS slots
+ * (or the column's own `internBits`).
  */
 class Interner {
   private bits = FIRST_BITS;
@@ -83,6 +84,12 @@ class Interner {
   private cacheTries = 0;
   private cacheHits = 0;
   private caching = true;
+  /** Values the table holds at most: half its most slots. */
+  private readonly limit: number;
+
+  constructor(bits = TABLE_BITS) {
+    this.limit = 1 << (bits - 1);
+  }
 
   /**
    * The table slot of these bytes (a counted value: its repeats go to `pending[slot]`), CACHED
@@ -145,7 +152,7 @@ class Interner {
 
   remember(buf: Uint8Array, s: number, e: number, h: number, entry: ValueEntry): void {
     const n = e - s;
-    if (entry.count > 0 && this.size < 1 << (TABLE_BITS - 1)) {
+    if (entry.count > 0 && this.size < this.limit) {
       if ((this.size + 1) * 2 > 1 << this.bits) this.grow();
       if (this.used + n > this.arena.length) {
         const grown = new Uint8Array(Math.max(this.arena.length * 2, this.used + n));
@@ -259,6 +266,8 @@ export interface ScanColumn {
   repeat(entry: ValueEntry): void;
   /** `times` more occurrences of a counted value (entry.count > 0). */
   repeatCounted(entry: ValueEntry, times: number): void;
+  /** Slots of the table that knows the column's values by their bytes, as a power of two (default 15). */
+  readonly internBits?: number;
 }
 
 export interface ScanSink {
@@ -330,7 +339,7 @@ export const scanDelimitedFile = async (
     let base = position;
     let start = range.start;
     let stats: ScanColumn[] | undefined = range.stats;
-    let interners: Interner[] = stats?.map(() => new Interner()) ?? [];
+    let interners: Interner[] = stats?.map((column) => new Interner(column.internBits)) ?? [];
     let width = stats?.length ?? 0;
     let rows = 0;
     const fs = new Int32Array(MAX_COLUMNS);
@@ -466,7 +475,7 @@ export const scanDelimitedFile = async (
           for (let k = 0; k < f; k++) header.push(fflags[k] === 0 && fe[k] === fs[k] ? null : decode(k));
           stats = sink.header(header);
           width = f;
-          interners = stats.map(() => new Interner());
+          interners = stats.map((column) => new Interner(column.internBits));
           continue;
         }
         if (f !== width) throw new Fallback('a ragged row');
