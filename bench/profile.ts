@@ -13,7 +13,9 @@
  * Then a table of people, as seeds with PII are (the bundled customers sample, 300,000 rows, about
  * 44 MB, built once): names, emails, phones, addresses, mostly distinct values, each decoded and
  * tested on its own, at 2 threads each; no target, the ratio says where doppel stands. And on it,
- * ingest's PII index pass, against the previous release's index (bench/lib/pii-index-v1.ts).
+ * ingest's PII index, against the previous release's index (bench/lib/pii-index-v1.ts); and the
+ * index pass by the profile's chunks on worker threads against one stream through the row reader,
+ * on it and on 2,000,000 orders of 50,000 customers (values that repeat; 173 MB, built once).
  *
  * And a table of distinct numbers, as measurements and amounts are (1,000,000 rows of four float
  * columns from a fixed seed, about 35 MB, built once): every value past the counted ones parsed
@@ -470,6 +472,14 @@ export const run = async (args: string[]): Promise<unknown> => {
   const indexed = options.skipPeople
     ? []
     : ['pii-index', 'pii-index-v1'].map((tool) => measure(tool, PEOPLE, options, 1));
+  /** The index pass by chunks against one stream, per seed, for the JSON. */
+  const indexPasses: {
+    file: string;
+    values: number;
+    chunks: number;
+    streamSeconds: number;
+    chunksSeconds: number;
+  }[] = [];
   if (indexed.length > 0) {
     const [now, before] = indexed as [Measured, Measured];
     console.log(
@@ -579,6 +589,7 @@ export const run = async (args: string[]): Promise<unknown> => {
     parquet: parquet.map(({ result, ...m }) => m),
     jsonl: jsonl.map(({ result, ...m }) => m),
     piiIndex: indexed.map((m) => ({ tool: m.tool, rssMiB: m.rssMiB, ...m.result })),
+    piiIndexPasses: indexPasses,
     ratios,
     accuracy: checks,
     seconds,
