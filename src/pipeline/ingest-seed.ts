@@ -158,6 +158,14 @@ const indexPii = async (
 ): Promise<PiiIndex> => {
   const columns = profile.columns.filter((c) => c.semantic !== undefined && IDENTIFYING.has(c.semantic.type));
   const positions = columns.map((c) => c.index);
+  if (positions.length > 0)
+    deps.progress({
+      stage: 'profile',
+      runId,
+      message: `indexing the values of ${columns.map((c) => c.name).join(', ')}${
+        cut === undefined ? '' : ` in ${cut.tasks.length} chunk(s)`
+      }`,
+    });
   if (cut !== undefined && positions.length > 0)
     return indexChunks(cut, { positions, salt: runId, cap: deps.piiIndexCap ?? PII_INDEX_CAP });
   const index = new PiiIndex(runId, deps.piiIndexCap);

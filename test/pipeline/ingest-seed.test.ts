@@ -101,6 +101,9 @@ describe('ingestSeed: how the seed is read', () => {
     expect(ranged.piiIndex.count).toBeGreaterThan(2000);
     expect(streamed.streamed).toHaveLength(2);
     expect(ranged.streamed).toEqual([]);
+    expect(ranged.messages).toContain(
+      'indexing the values of full_name, email, phone, ssn, street_address in 1 chunk(s)',
+    );
   });
 
   it('scans a gzipped seed as a stream, past the size limit too (gzip has no byte ranges)', async () => {
