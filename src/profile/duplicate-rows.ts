@@ -1,8 +1,8 @@
 /**
- * Duplicate rows in bounded memory: every row's content key goes into an exact set up to
- * EXACT_ROWS rows and into a HyperLogLog always; past the cap the number of distinct rows is the
- * sketch's estimate (about 0.8 % standard error), so only a large share of duplicates is reported.
- * Parts of a file merge (the sets unite while they fit; the sketches merge).
+ * Duplicate rows in bounded memory: every row's content key is kept exactly while there are at most
+ * EXACT_ROWS distinct ones, and goes into a HyperLogLog always; past the cap the number of distinct
+ * rows is the sketch's estimate (about 0.8 % standard error), so only a large share of duplicates
+ * is reported. Parts of a file merge (the keys join while they fit; the sketches merge).
  */
 import { mix32 } from './infer.ts';
 import { HyperLogLog } from './sketches.ts';
@@ -29,15 +29,26 @@ export interface DuplicateCount {
   estimated: boolean;
 }
 
-/** Open addressing over the keys' two halves (hi + 1 marks a used slot), filled to half at most. */
-const FIRST_SLOTS = 1 << 12;
+/** Keys the buffer starts with; it doubles up to MAX_KEYS, then sorts out its repeats to go on. */
+const FIRST_KEYS = 1 << 12;
+const MAX_KEYS = 2 * EXACT_ROWS;
+/**
+ * A full buffer whose sketch says this many times EXACT_ROWS distinct rows (12 of its standard
+ * errors over) is dropped without sorting: it would be past the cap after sorting too.
+ */
+const SURELY_PAST = 1.1;
 
 export class DuplicateRows {
   rows = 0;
-  private distinct = 0;
   private exact = true;
-  private his: Int32Array | undefined = new Int32Array(FIRST_SLOTS);
-  private los: Int32Array | undefined = new Int32Array(FIRST_SLOTS);
+  /**
+   * Every row's 53-bit key (21 + 32 bits, exact in a double), appended: a row costs one write in
+   * order, not a probe of a table that outgrows the cache (and grows again and again on the first
+   * rows of every chunk). Repeats are sorted out when the buffer fills, and for `count`; keys
+   * [0, used) are live.
+   */
+  private keys: Float64Array | undefined = new Float64Array(FIRST_KEYS);
+  private used = 0;
   private sketch = new HyperLogLog();
 
   /** A DuplicateRows that crossed a thread (structured clone keeps fields, not classes). */
@@ -63,56 +74,55 @@ export class DuplicateRows {
     this.rows++;
     const lo = mix32(b);
     this.sketch.add(lo);
-    if (this.exact) this.insert((mix32(a) >>> 11) + 1, lo | 0);
+    if (!this.exact) return;
+    if (this.used === this.keys!.length) this.makeRoom();
+    if (this.exact) this.keys![this.used++] = (mix32(a) >>> 11) * 4294967296 + (lo >>> 0);
   }
 
   merge(other: DuplicateRows): void {
     this.rows += other.rows;
     this.sketch.merge(other.sketch);
     if (!other.exact) this.drop();
-    if (!this.exact) return;
-    const his = other.his!;
-    const los = other.los!;
-    for (let i = 0; i < his.length && this.exact; i++) if (his[i] !== 0) this.insert(his[i]!, los[i]!);
-  }
-
-  count(): DuplicateCount {
-    const distinct = this.exact ? this.distinct : Math.min(this.rows, this.sketch.estimate());
-    return { rows: this.rows, duplicates: this.rows - distinct, estimated: !this.exact };
-  }
-
-  private insert(hi: number, lo: number): void {
-    const his = this.his!;
-    const los = this.los!;
-    const mask = his.length - 1;
-    for (let slot = lo & mask; ; slot = (slot + 1) & mask) {
-      const h = his[slot]!;
-      if (h === 0) {
-        his[slot] = hi;
-        los[slot] = lo;
-        this.distinct++;
-        if (this.distinct > EXACT_ROWS) this.drop();
-        else if (this.distinct * 2 > his.length) this.grow();
-        return;
-      }
-      if (h === hi && los[slot] === lo) return;
+    const keys = other.keys!;
+    for (let i = 0; i < other.used && this.exact; i++) {
+      if (this.used === this.keys!.length) this.makeRoom();
+      if (this.exact) this.keys![this.used++] = keys[i]!;
     }
   }
 
-  /** Twice the slots, the keys placed again. */
-  private grow(): void {
-    const his = this.his!;
-    const los = this.los!;
-    this.his = new Int32Array(his.length * 2);
-    this.los = new Int32Array(his.length * 2);
-    this.distinct = 0;
-    for (let i = 0; i < his.length; i++) if (his[i] !== 0) this.insert(his[i]!, los[i]!);
+  count(): DuplicateCount {
+    if (this.exact) this.compact();
+    const distinct = this.exact ? this.used : Math.min(this.rows, this.sketch.estimate());
+    return { rows: this.rows, duplicates: this.rows - distinct, estimated: !this.exact };
+  }
+
+  /** Room for another key: a larger buffer, or the repeats sorted out of a full one (or the keys dropped). */
+  private makeRoom(): void {
+    const keys = this.keys!;
+    if (keys.length < MAX_KEYS) {
+      const grown = new Float64Array(keys.length * 2);
+      grown.set(keys);
+      this.keys = grown;
+      return;
+    }
+    if (this.sketch.estimate() > SURELY_PAST * EXACT_ROWS) this.drop();
+    else this.compact();
+  }
+
+  /** The live keys sorted and each once; past EXACT_ROWS of them only the sketch counts. */
+  private compact(): void {
+    const keys = this.keys!.subarray(0, this.used);
+    keys.sort();
+    let n = 0;
+    for (let i = 0; i < keys.length; i++) if (n === 0 || keys[i] !== keys[n - 1]) keys[n++] = keys[i]!;
+    this.used = n;
+    if (n > EXACT_ROWS) this.drop();
   }
 
   /** Past the cap only the sketch counts. */
   private drop(): void {
     this.exact = false;
-    this.his = undefined;
-    this.los = undefined;
+    this.keys = undefined;
+    this.used = 0;
   }
 }
