@@ -12,9 +12,7 @@
  * Row i of chunk k goes to the holdout by a seeded hash of (k, i); chunk 0 uses the one-pass
  * split, so a file of one chunk profiles exactly as the streaming path does.
  */
-import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { BadInputError, errorMessage } from '../errors.ts';
 import { openLocation, type SeedLocation } from '../formats/byte-source.ts';
@@ -26,6 +24,7 @@ import { DuplicateRows, EMPTY_CELL } from './duplicate-rows.ts';
 import { ColumnStats, detach, mix32, sampledCell, type ValueEntry } from './infer.ts';
 import { Fallback, type ScanRange, type ScanSink, scanDelimitedFile } from './scan-file.ts';
 import type { ValueTask } from './value-chunks.ts';
+import { bundleWorker, type WorkerScript } from './worker-bundle.ts';
 
 /**
  * Chunks per file: 2 under about 1.5 GB, else 4 (about one per 512 MiB, an even number, at most
@@ -655,44 +654,6 @@ const revive = (result: ChunkResult): ChunkResult => ({
 });
 
 type Reply = { ok: true; result: unknown } | { ok: false; fallback?: string; message: string };
-
-/**
- * The worker scripts: delimited text's, and Parquet's (parquet-chunk-worker.ts, apart so the
- * Parquet reader stays out of the script every CSV profile starts: 66 KB against 362).
- */
-export type WorkerScript = 'profile-chunk-worker' | 'parquet-chunk-worker';
-const workerCode = new Map<WorkerScript, Promise<string>>();
-/**
- * A worker's code: its script and what it imports, bundled by esbuild into one CommonJS script the
- * thread evaluates (in a Lambda, the script its deployment bundled). Plain JavaScript keeps each
- * thread free of the TypeScript loader (about 30 MiB a thread, and its start-up).
- */
-const bundleWorker = (script: WorkerScript = 'profile-chunk-worker'): Promise<string> => {
-  let code = workerCode.get(script);
-  if (code !== undefined) return code;
-  code = (async () => {
-    // A deployed function ships the scripts prebuilt beside its bundle (infra/constructs/house-function.ts).
-    const prebuilt = await readFile(new URL(`./${script}.cjs`, import.meta.url), 'utf8').catch(
-      () => undefined,
-    );
-    if (prebuilt !== undefined) return prebuilt;
-    const { build } = await import('esbuild');
-    const entry = fileURLToPath(new URL(`./${script}.ts`, import.meta.url));
-    const out = await build({
-      entryPoints: [entry],
-      bundle: true,
-      platform: 'node',
-      format: 'cjs',
-      target: 'node20',
-      write: false,
-      external: ['esbuild'],
-      logLevel: 'silent',
-    });
-    return out.outputFiles[0]!.text;
-  })();
-  workerCode.set(script, code);
-  return code;
-};
 
 /** A pool of worker threads running `scanChunk`; a worker that dies is replaced. */
 export class ChunkPool {
