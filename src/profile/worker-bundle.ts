@@ -89,19 +89,17 @@ const build = async (entry: string, file: string | undefined): Promise<string> =
 };
 
 /**
- * The script's code: prebuilt beside this module, else from the cache in `cacheDir` (null: none),
- * else bundled now (and cached).
+ * The script's code: prebuilt beside this module, else from the cache in `cacheDir` (default
+ * node_modules/.cache/doppel; null: none), else bundled now (and cached).
  */
-export const loadWorkerCode = async (
-  script: WorkerScript,
-  cacheDir: string | null = workerCache(),
-): Promise<WorkerCode> => {
+export const loadWorkerCode = async (script: WorkerScript, cacheDir?: string | null): Promise<WorkerCode> => {
   const prebuilt = await readFile(new URL(`./${script}.cjs`, import.meta.url), 'utf8').catch(() => undefined);
   if (prebuilt !== undefined) return { code: prebuilt, from: 'prebuilt' };
   const entry = fileURLToPath(new URL(`./${script}.ts`, import.meta.url));
   // One cache file per script and source tree (two checkouts share no bundle).
   const tree = createHash('sha256').update(entry).digest('hex').slice(0, 16);
-  const file = cacheDir === null ? undefined : resolve(cacheDir, `${script}-${tree}.json`);
+  const dir = cacheDir === undefined ? workerCache() : cacheDir;
+  const file = dir === null ? undefined : resolve(dir, `${script}-${tree}.json`);
   const cached = file === undefined ? undefined : await fromCache(file);
   if (cached !== undefined) return { code: cached, from: 'cache' };
   return { code: await build(entry, file), from: 'build' };
