@@ -8,7 +8,7 @@
  * a fresh process, every run: so the bundle is kept on disk (node_modules/.cache/doppel) with the
  * size and modification time of every file it was built from, and used again while those stand.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -79,7 +79,7 @@ const build = async (entry: string, file: string | undefined): Promise<string> =
     }
     await mkdir(dirname(file), { recursive: true });
     // Written aside, then renamed: a reader sees the whole file or none.
-    const temporary = `${file}.${process.pid}.tmp`;
+    const temporary = `${file}.${randomUUID()}.tmp`; // threads of one process share its pid
     await writeFile(temporary, JSON.stringify({ code, inputs } satisfies Cached));
     await rename(temporary, file);
   } catch {
