@@ -116,9 +116,9 @@ export const scanValues = async (task: ChunkTask): Promise<PiiIndex> => {
 
 /**
  * Every value of the columns at `values.positions`, in every chunk of the cut, into one index:
- * chunks on worker threads (or, without them, on this thread one by one),
- * united in file order, so the index is the same whatever the threads. Equal to one pass over the
- * seed unless the index fills up (it is then truncated either way, holding other keys).
+ * chunks on worker threads (or, without them, on this thread one by one), united in file order, so
+ * the index is the same whatever the threads. Equal to one pass over the seed unless the index
+ * fills up (it is then truncated either way, holding other keys; the threads stop then).
  */
 export const indexChunks = async (cut: ChunkCut, values: ValueTask): Promise<PiiIndex> => {
   const scan = cut.scanValues ?? scanValues;
