@@ -7,7 +7,8 @@
  * reader, every value of its identifying columns into the PII index (this release's, or the
  * previous one's), then the index written as JSON and read back as each shard and the gate read it;
  * or pii-index-chunks: the seed profiled by chunks, then that pass by the profile's chunks on
- * worker threads (ingest's, for a seed read by ranges). The identifying columns: a fifth argument,
+ * worker threads (ingest's, for a seed read by ranges); or pii-index-stream: that pass over one
+ * stream through the byte scanner (ingest's, for delimited text streamed to its profile). The identifying columns: a fifth argument,
  * comma-separated (default: the customers').
  * Prints one JSON line: seconds (opening the file to the finished profile, process start-up
  * excluded), peak RSS in MiB, and the figures the bench compares.
@@ -17,7 +18,7 @@ import { openSeed } from '../../src/formats/read-seed.ts';
 import { indexSeedValues } from '../../src/pipeline/ingest-seed.ts';
 import { PiiIndex } from '../../src/privacy/pii-index.ts';
 import { profileFile, profileSource, profileStream } from '../../src/profile/profile-seed.ts';
-import { indexChunks } from '../../src/profile/value-chunks.ts';
+import { indexChunks, indexStream } from '../../src/profile/value-chunks.ts';
 import { PiiIndexV1 } from './pii-index-v1.ts';
 
 const [tool, file, threadsArg, columnsArg] = process.argv.slice(2);
@@ -86,6 +87,18 @@ const piiIndexChunks = async (): Promise<unknown> => {
   return { values: index.size, indexSeconds: (performance.now() - pass) / 1000, chunks: cut.tasks.length };
 };
 
+/** The index pass over one stream of the file through the byte scanner, on this thread. */
+const piiIndexStream = async (): Promise<unknown> => {
+  const reader = await openSeed(createReadStream(file), file);
+  const positions = positionsIn(reader.columns);
+  await reader.close();
+  const pass = performance.now();
+  const stream = createReadStream(file, { highWaterMark: 1 << 20 });
+  const index = await indexStream(stream, ',', { positions, salt: 'bench-run', cap: 2_000_000 });
+  if (index === undefined) throw new Error(`the byte scanner declined ${file}`);
+  return { values: index.size, indexSeconds: (performance.now() - pass) / 1000 };
+};
+
 const piiIndex = async (v1: boolean): Promise<unknown> => {
   const index = v1 ? new PiiIndexV1('bench-run') : new PiiIndex('bench-run');
   const reader = await openSeed(createReadStream(file, { highWaterMark: 1 << 20 }), file);
@@ -128,7 +141,9 @@ const result =
       ? await piiIndex(tool === 'pii-index-v1')
       : tool === 'pii-index-chunks'
         ? await piiIndexChunks()
-        : await doppel(tool === 'doppel-stream' ? 'stream' : tool === 'doppel-rows' ? 'rows' : 'file');
+        : tool === 'pii-index-stream'
+          ? await piiIndexStream()
+          : await doppel(tool === 'doppel-stream' ? 'stream' : tool === 'doppel-rows' ? 'rows' : 'file');
 const seconds = (performance.now() - started) / 1000;
 const rssMiB = peakRssMiB();
 process.stdout.write(`${JSON.stringify({ seconds, rssMiB, result })}\n`);

@@ -23,7 +23,7 @@ import {
   type SeedRef,
 } from '../contracts.ts';
 import { BadInputError, DoppelError, errorMessage, NotFoundError } from '../errors.ts';
-import { openParquetSeed, openSeed, type SeedReader } from '../formats/read-seed.ts';
+import { gunzip, openParquetSeed, openSeed, type SeedReader } from '../formats/read-seed.ts';
 import { plantCanaries } from '../privacy/canaries.ts';
 import { nameBaselineOf } from '../privacy/gate.ts';
 import { PII_INDEX_CAP, PiiIndex } from '../privacy/pii-index.ts';
@@ -33,7 +33,7 @@ import {
   profileRanges,
   profileStream,
 } from '../profile/profile-seed.ts';
-import { indexChunks } from '../profile/value-chunks.ts';
+import { indexChunks, indexStream } from '../profile/value-chunks.ts';
 import { hash32 } from '../random.ts';
 import { compileConditions } from '../synth/conditions.ts';
 import { fitModel } from '../synth/fit.ts';
@@ -147,7 +147,8 @@ export const indexSeedValues = async (
 
 /**
  * Reads the seed again for every value of its identifying columns: by the profile's chunks on
- * worker threads where it was read as chunks, else as a stream through the row reader.
+ * worker threads where it was read as chunks; else delimited text as a stream through the byte
+ * scanner; else (or where the scanner declines) through the row reader.
  */
 const indexPii = async (
   deps: IngestDeps,
@@ -166,10 +167,26 @@ const indexPii = async (
         cut === undefined ? '' : ` in ${cut.tasks.length} chunk(s)`
       }`,
     });
-  if (cut !== undefined && positions.length > 0)
-    return indexChunks(cut, { positions, salt: runId, cap: deps.piiIndexCap ?? PII_INDEX_CAP });
-  const index = new PiiIndex(runId, deps.piiIndexCap);
-  if (positions.length === 0) return index;
+  const values = { positions, salt: runId, cap: deps.piiIndexCap ?? PII_INDEX_CAP };
+  if (positions.length === 0) return new PiiIndex(runId, values.cap);
+  if (cut !== undefined) return indexChunks(cut, values);
+  // Delimited text streamed to its profile (gzip, or under the ranged size): the byte scanner's
+  // pass over the stream, unless it declines the text.
+  const { format, compression, delimiter } = profile.source;
+  if ((format === 'csv' || format === 'tsv') && delimiter !== undefined) {
+    let raw = 0;
+    const stream = await deps.store.getStream(seed.bucket, seed.key);
+    const counted = (async function* () {
+      for await (const chunk of stream) {
+        raw += chunk.byteLength;
+        yield chunk;
+      }
+    })();
+    const text = compression === 'gzip' ? gunzip(counted, name, () => raw) : counted;
+    const index = await indexStream(text, delimiter, values);
+    if (index !== undefined) return index;
+  }
+  const index = new PiiIndex(runId, values.cap);
   // Parquet is read where it lies, by ranges (a stream would be spooled to disk first).
   const reader =
     profile.source.format === 'parquet' && profile.source.compression === 'none'

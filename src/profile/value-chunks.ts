@@ -14,13 +14,13 @@
  * (parquet-chunks.ts), as the profile read them.
  */
 import { availableParallelism } from 'node:os';
-import { openLocation } from '../formats/byte-source.ts';
+import { openLocation, StreamSource } from '../formats/byte-source.ts';
 import { PiiIndex } from '../privacy/pii-index.ts';
 import type { Cell } from '../table.ts';
 import { DuplicateRows } from './duplicate-rows.ts';
 import type { ValueEntry } from './infer.ts';
 import { type ChunkCut, ChunkPool, type ChunkTask, MAX_THREADS, readJsonlChunk } from './profile-chunks.ts';
-import { type ScanColumn, scanDelimitedFile } from './scan-file.ts';
+import { Fallback, type ScanColumn, type ScanSink, scanDelimitedFile } from './scan-file.ts';
 
 /** What a value pass collects: the cells of the columns at `positions`, into an index of this salt and cap. */
 export interface ValueTask {
@@ -93,20 +93,54 @@ export const scanValues = async (task: ChunkTask): Promise<PiiIndex> => {
     });
     return index;
   }
-  const wanted = new Set(values.positions);
-  const columns = task.columns.map((_, c) => new CollectingColumn(wanted.has(c) ? index : undefined));
+  const columns = collecting(task.columns.length, values.positions, index);
   const source = await openLocation(task.source);
-  const sink = {
-    header: (): never => {
-      throw new Error('scanValues: a header inside a chunk');
-    },
-    wants: () => false,
-    keep: () => {},
-    duplicates: new DuplicateRows(),
-  };
   try {
-    await scanDelimitedFile(source, task.delimiter, sink, { ...task.range, stats: columns });
+    await scanDelimitedFile(source, task.delimiter, collectingSink(), { ...task.range, stats: columns });
   } catch (error) {
+    if (!(error instanceof Full)) throw error;
+  } finally {
+    await source.close();
+  }
+  return index;
+};
+
+/** A row's columns for the scanner, those at `positions` collecting into `index`. */
+const collecting = (width: number, positions: readonly number[], index: PiiIndex): CollectingColumn[] => {
+  const wanted = new Set(positions);
+  return Array.from({ length: width }, (_, c) => new CollectingColumn(wanted.has(c) ? index : undefined));
+};
+
+/** The scanner's sink in a value pass: no samples; `header` given the columns where the scan reads one. */
+const collectingSink = (header?: ScanSink['header']): ScanSink => ({
+  header:
+    header ??
+    (() => {
+      throw new Error('a value pass: a header inside a chunk');
+    }),
+  wants: () => false,
+  keep: () => {},
+  duplicates: new DuplicateRows(),
+});
+
+/**
+ * Every value of the columns at `values.positions` of delimited text read as one stream (a seed
+ * streamed to its profile: gzip, or under the ranged size), header first, through the byte
+ * scanner on this thread; undefined where the scanner declines the text (the row reader reads it
+ * then, and names what it must).
+ */
+export const indexStream = async (
+  text: AsyncIterable<Uint8Array>,
+  delimiter: string,
+  values: ValueTask,
+): Promise<PiiIndex | undefined> => {
+  const index = new PiiIndex(values.salt, values.cap);
+  const source = new StreamSource(text);
+  const sink = collectingSink((cells) => collecting(cells.length, values.positions, index));
+  try {
+    await scanDelimitedFile(source, delimiter, sink);
+  } catch (error) {
+    if (error instanceof Fallback) return undefined;
     if (!(error instanceof Full)) throw error;
   } finally {
     await source.close();

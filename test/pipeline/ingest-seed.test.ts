@@ -121,8 +121,11 @@ describe('ingestSeed: how the seed is read', () => {
     expect(small.profile.source).toMatchObject({ compression: 'gzip', format: 'csv', bytes: gz.length });
     expect({ ...small.profile, source: plain.profile.source }).toEqual(plain.profile);
     expect(large.train).toBe(small.train);
-    // one stream for the profile, one for the PII index
+    // one stream for the profile, one for the PII index (the byte scanner's, over the inflated text)
     expect(large.streamed).toEqual([gz.length, gz.length]);
+    expect(large.piiIndex).toEqual(small.piiIndex);
+    expect(small.piiIndex.count).toBe(plain.piiIndex.count); // another key, so another salt
+    expect(plain.piiIndex.count).toBeGreaterThan(2000);
   });
 
   it('reads a seed the byte-level scanner declines through the row reader, to the same profile', async () => {
@@ -139,6 +142,9 @@ describe('ingestSeed: how the seed is read', () => {
     expect(ranged.located).toBe(1);
     expect(ranged.profile).toEqual(streamed.profile);
     expect(ranged.profile.rows).toBe(500);
+    // The index too: the scanner declines the stream again, the row reader reads it
+    expect(ranged.piiIndex).toEqual(streamed.piiIndex);
+    expect(streamed.piiIndex.count).toBeGreaterThan(2000);
   });
 
   it('reads a Parquet seed past the size limit where it lies, profile and PII index, never as a stream', async () => {
@@ -173,8 +179,9 @@ describe('ingestSeed: how the seed is read', () => {
   });
 
   it('stops reading the seed for the PII index once the index is full', async () => {
-    // Prepare: 20,000 customers, each with a unique email, phone and SSN; an index of 100 values
-    const csv = toCsv(sampleCustomers(20_000, 4));
+    // Prepare: 70,000 customers (10 MB: the scanner reads 4 MiB at a time), each with a unique
+    // email, phone and SSN; an index of 100 values
+    const csv = toCsv(sampleCustomers(70_000, 4));
 
     // Act
     const full = await ingest(csv, undefined, 100);

@@ -1,4 +1,4 @@
-import { createReadStream, mkdtempSync, writeFileSync } from 'node:fs';
+import { createReadStream, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -7,7 +7,7 @@ import { openSeed } from '../../src/formats/read-seed.ts';
 import { indexSeedValues } from '../../src/pipeline/ingest-seed.ts';
 import { PiiIndex } from '../../src/privacy/pii-index.ts';
 import { type ProfiledSeed, profileFile } from '../../src/profile/profile-seed.ts';
-import { indexChunks } from '../../src/profile/value-chunks.ts';
+import { indexChunks, indexStream } from '../../src/profile/value-chunks.ts';
 import { createRng } from '../../src/random.ts';
 import { sampleCustomers } from '../../src/sample/customers.ts';
 import { toCsv } from '../../src/table.ts';
@@ -119,5 +119,29 @@ describe("indexChunks: the PII index by the profile's chunks", () => {
     // Assess
     expect(index.truncated).toBe(true);
     expect(index.size).toBe(250);
+  });
+
+  it('holds the keys of one pass when delimited text comes as one stream, and declines what the scanner declines', async () => {
+    // Prepare: the orders as one stream in pieces, and with a stray quote in an unquoted field
+    const path = join(dir, 'streamed.csv');
+    const text = asCsv(orders(3000, 5));
+    writeFileSync(path, text);
+    const pieces = async function* (bytes: Uint8Array) {
+      for (let at = 0; at < bytes.length; at += 7000) yield bytes.subarray(at, at + 7000);
+    };
+    const stray = new TextEncoder().encode(text.replace(/\n(\d+),([A-Z][a-z]+)/, '\n$1,$2"s'));
+
+    // Act
+    const streamed = await indexStream(pieces(readFileSync(path)), ',', {
+      positions: POSITIONS,
+      salt: 's',
+      cap: 1e6,
+    });
+    const declined = await indexStream(pieces(stray), ',', { positions: POSITIONS, salt: 's', cap: 1e6 });
+
+    // Assess
+    expect(streamed!.toJSON()).toEqual((await onePass(path, POSITIONS, 's')).toJSON());
+    expect(streamed!.size).toBeGreaterThan(3000);
+    expect(declined).toBeUndefined();
   });
 });
