@@ -511,7 +511,7 @@ export const readJsonlChunk = async (
       } else if (eof) stop = base + last;
       for (const line of decoder.decode(buf.subarray(0, last)).split('\n')) {
         if (line.trim() === '') continue;
-        if (take(rows.row(parseJsonLine(line, 0, name), 0)) === false) return { start: first, end: -1 };
+        if (!take(rows.row(parseJsonLine(line, 0, name), 0))) return { start: first, end: -1 };
       }
       buf.copy(buf, 0, last, filled);
       base += last;
