@@ -154,7 +154,7 @@ const indexPii = async (
   deps: IngestDeps,
   seed: SeedRef,
   name: string,
-  { profile, cut }: ProfiledSeed,
+  { profile, cut, scanned }: ProfiledSeed,
   runId: string,
 ): Promise<PiiIndex> => {
   const columns = profile.columns.filter((c) => c.semantic !== undefined && IDENTIFYING.has(c.semantic.type));
@@ -170,10 +170,10 @@ const indexPii = async (
   const values = { positions, salt: runId, cap: deps.piiIndexCap ?? PII_INDEX_CAP };
   if (positions.length === 0) return new PiiIndex(runId, values.cap);
   if (cut !== undefined) return indexChunks(cut, values);
-  // Delimited text streamed to its profile (gzip, or under the ranged size): the byte scanner's
-  // pass over the stream, unless it declines the text.
-  const { format, compression, delimiter } = profile.source;
-  if ((format === 'csv' || format === 'tsv') && delimiter !== undefined) {
+  // Delimited text the byte scanner read as one stream (gzip, or under the ranged size): its pass
+  // over the stream again (only then: the row reader's values may differ from the scanner's).
+  const { compression, delimiter } = profile.source;
+  if (scanned === true && delimiter !== undefined) {
     let raw = 0;
     const stream = await deps.store.getStream(seed.bucket, seed.key);
     const counted = (async function* () {

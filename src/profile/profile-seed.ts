@@ -98,6 +98,12 @@ export interface ProfiledSeed {
    * Parquet): a second pass over it (`indexChunks`) reads the same chunks on as many threads.
    */
   cut?: ChunkCut;
+  /**
+   * True where the byte scanner read the seed (delimited text) as one stream: a second pass may
+   * read its values the same way. Not where it declined the text or was never asked (another
+   * dialect, another format), for the row reader's values may then differ from the scanner's.
+   */
+  scanned?: boolean;
 }
 
 /** A share as a person reads it: never '0%' or '100%' for a share that is neither. */
@@ -184,6 +190,8 @@ interface Pass {
   source: Profile['source'];
   /** The chunks, where the seed was read as chunks. */
   cut?: ChunkCut;
+  /** Whether the byte scanner read the seed as one stream. */
+  scanned?: boolean;
 }
 
 const sampling = (options: ProfileOptions): SampleOptions => ({
@@ -611,6 +619,7 @@ export const profileStream = async (
       rows: scanned.rows,
       warnings,
       source: delimitedSource(name, options.bytes ?? rawBytes, delimiter, gzipped ? 'gzip' : 'none'),
+      scanned: true,
     });
   } catch (error) {
     if (!(error instanceof Fallback)) throw error;
@@ -767,5 +776,6 @@ const summarizePass = async (name: string, options: ProfileOptions, pass: Pass):
     holdout: { columns: [...columns], rows: clean(holdout.rows) },
     quantiles,
     ...(pass.cut === undefined ? {} : { cut: pass.cut }),
+    ...(pass.scanned === true ? { scanned: true } : {}),
   };
 };
