@@ -39,6 +39,7 @@ const doppel = async (path: 'file' | 'stream' | 'rows'): Promise<unknown> => {
     rows: profiled.profile.rows,
     trainSample: profiled.train.rows.length,
     holdoutSample: profiled.holdout.rows.length,
+    duplicateRows: profiled.profile.duplicateRows,
     columns: profiled.profile.columns.map((c, i) => ({
       name: c.name,
       kind: c.kind,

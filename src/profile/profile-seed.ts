@@ -650,8 +650,11 @@ const topUpHoldout = (pass: Pass, options: ProfileOptions): { train: Sample; hol
   };
 };
 
-/** Sketched past the exact cap, a count this small could be the sketch's error (about 0.8 %). */
-const ESTIMATED_DUPLICATES_MIN = 0.03;
+/**
+ * Scaled up from a sample of the row keys past the exact cap (duplicate-rows.ts), a count this
+ * small could be the sample's error (about 0.3 % of the rows where a large group of repeats is in play).
+ */
+const ESTIMATED_DUPLICATES_MIN = 0.01;
 
 const tableAlerts = (duplicates: DuplicateCount): string[] => {
   const { rows, duplicates: count, estimated } = duplicates;
