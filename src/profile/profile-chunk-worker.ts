@@ -1,10 +1,12 @@
 /** A worker thread of profile-chunks.ts: scans the chunks it is sent (or collects their values), one at a time. */
 import { parentPort } from 'node:worker_threads';
-import { type ChunkTask, scanChunk } from './profile-chunks.ts';
+import { type ChunkTask, STOP, scanChunk } from './profile-chunks.ts';
 import { Fallback } from './scan-file.ts';
 import { scanValues } from './value-chunks.ts';
 
-parentPort!.on('message', async (task: ChunkTask) => {
+parentPort!.on('message', async (task: ChunkTask | typeof STOP) => {
+  // The pool has no more work: the port closes and the thread ends when its jobs are done.
+  if (task === STOP) return parentPort!.close();
   try {
     const result = task.values === undefined ? await scanChunk(task) : await scanValues(task);
     parentPort!.postMessage({ ok: true, result });

@@ -655,13 +655,23 @@ const revive = (result: ChunkResult): ChunkResult => ({
 
 type Reply = { ok: true; result: unknown } | { ok: false; fallback?: string; message: string };
 
+/**
+ * What a pool thread is sent to end: it closes its port and its thread exits as a script that ran
+ * out of work does, after V8's background jobs for its isolate are done. `Worker.terminate` stops
+ * an isolate with optimizing compiles still running on V8's helper threads, and in Node 20 one of
+ * them can then ask for the gone isolate's task runner and abort the whole process
+ * (`NodePlatform::ForIsolate`, `(data.first) != nullptr`): seen in 1 of about 20 runs of the test
+ * suite while threads were terminated.
+ */
+export const STOP = 'stop';
+
 /** A pool of worker threads running `scanChunk`; a worker that dies is replaced. */
 export class ChunkPool {
   private readonly idle: Worker[] = [];
   private readonly busy = new Set<Worker>();
   private readonly queue: { task: ChunkTask; done: (outcome: Outcome<unknown>) => void }[] = [];
   /** Threads told to end. */
-  private readonly ending: Promise<number>[] = [];
+  private readonly ending: Promise<void>[] = [];
 
   private constructor(
     private readonly code: string,
@@ -690,9 +700,24 @@ export class ChunkPool {
     });
   }
 
-  /** Ends every thread, those that ended early included: nothing of the pool outlives the call. */
+  /**
+   * Ends every thread, those that ended early included: nothing of the pool outlives the call. Idle
+   * threads are told to end (STOP); a thread still on a chunk (the profile failed elsewhere) is
+   * terminated.
+   */
   async close(): Promise<void> {
-    await Promise.all([...this.ending, ...[...this.idle, ...this.busy].map((w) => w.terminate())]);
+    const ending = [...this.ending, ...this.idle.map((w) => this.end(w))];
+    await Promise.all([...ending, ...[...this.busy].map((w) => w.terminate())]);
+  }
+
+  /** Tells an idle thread to end; resolves when it has. */
+  private end(worker: Worker): Promise<void> {
+    // A thread that has exited already has no thread id left.
+    if (worker.threadId < 0) return Promise.resolve();
+    return new Promise((ended) => {
+      worker.once('exit', () => ended());
+      worker.postMessage(STOP);
+    });
   }
 
   private spawn(): Worker {
@@ -729,7 +754,8 @@ export class ChunkPool {
         this.busy.delete(worker);
         // Every chunk is queued up front: a thread with nothing left to take ends now, its heap freed
         // (`close` waits for it: a process that exits while a thread still winds down can crash).
-        if (this.queue.length === 0) this.ending.push(worker.terminate());
+        if (this.queue.length === 0)
+          this.ending.push(alive ? this.end(worker) : worker.terminate().then(() => {}));
         else this.idle.push(alive ? worker : this.spawn());
         done(outcome);
         this.pump();
