@@ -49,6 +49,16 @@ export class NotFoundError extends DoppelError {
   }
 }
 
+/**
+ * An object changed while a run read it (a seed overwritten between the profile's pass and the PII
+ * index's): the run cannot name what it read. Never retried; the new upload makes a run of its own.
+ */
+export class SeedChangedError extends DoppelError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super('SEED_CHANGED', message, options);
+  }
+}
+
 /** Something is not there yet (e.g. shards still landing): retry later. */
 export class NotReadyError extends DoppelError {
   constructor(message: string, options: { cause?: unknown } = {}) {

@@ -13,6 +13,16 @@ export interface ObjectInfo {
   versionId?: string;
 }
 
+/**
+ * One version of an object, as an upload event names it. A read given one reads that version: by
+ * its id where the store keeps versions (the seed bucket does), else only while the object still
+ * has that entity tag (SeedChangedError once it has changed).
+ */
+export interface ObjectVersion {
+  etag: string;
+  versionId?: string;
+}
+
 export interface PutOptions {
   contentType?: string;
 }
@@ -20,8 +30,11 @@ export interface PutOptions {
 export interface ObjectStore {
   /** The whole object; for small objects (JSON artifacts, samples). Throws NotFoundError. */
   get(bucket: string, key: string): Promise<Uint8Array>;
-  /** The object as a stream of chunks, read lazily; for seeds of any size. Throws NotFoundError. */
-  getStream(bucket: string, key: string): Promise<AsyncIterable<Uint8Array>>;
+  /**
+   * The object as a stream of chunks, read lazily; for seeds of any size. Throws NotFoundError, and
+   * SeedChangedError when `version` is given and the object is no longer that version.
+   */
+  getStream(bucket: string, key: string, version?: ObjectVersion): Promise<AsyncIterable<Uint8Array>>;
   /** Writes (or overwrites) an object. */
   put(bucket: string, key: string, body: Uint8Array | string, options?: PutOptions): Promise<void>;
   /** Writes an object from a stream without holding it whole (multipart on S3). */
@@ -40,9 +53,10 @@ export interface ObjectStore {
   head(bucket: string, key: string): Promise<ObjectInfo | undefined>;
   /**
    * Where other threads can read the object by themselves, by byte ranges: a file path, or a URL
-   * (an S3 presigned GET, valid an hour). Lets a large seed be profiled in parallel ranges.
+   * (an S3 presigned GET, valid an hour). Lets a large seed be profiled in parallel ranges. With a
+   * `version`, every read of the location is of that version, or fails with SeedChangedError.
    */
-  locate(bucket: string, key: string): Promise<SeedLocation>;
+  locate(bucket: string, key: string, version?: ObjectVersion): Promise<SeedLocation>;
   /** Every object under a prefix, in key order. */
   list(bucket: string, prefix: string): Promise<ObjectInfo[]>;
 }

@@ -12,8 +12,9 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { NotFoundError, SeedChangedError } from '../../src/errors.ts';
 import type { SeedLocation } from '../../src/formats/byte-source.ts';
-import type { ObjectInfo, ObjectStore, PutOptions } from '../../src/ports.ts';
+import type { ObjectInfo, ObjectStore, ObjectVersion, PutOptions } from '../../src/ports.ts';
 import { awsErrorName, httpStatusOf, toDoppelError } from './errors.ts';
 
 /** Multipart part size: S3's minimum is 5 MiB; a little above keeps part counts low for big shards. */
@@ -27,6 +28,27 @@ const LOCATION_SECONDS = 3600;
 const where = (bucket: string, key: string): string => `s3://${bucket}/${key}`;
 
 const stripQuotes = (etag: string | undefined): string => (etag ?? '').replace(/^"|"$/g, '');
+
+/** A GetObject of one version: by its id (the seed bucket keeps versions), else If-Match its entity tag. */
+const pinned = (version: ObjectVersion | undefined): { VersionId?: string; IfMatch?: string } =>
+  version === undefined
+    ? {}
+    : version.versionId !== undefined
+      ? { VersionId: version.versionId }
+      : { IfMatch: `"${version.etag}"` };
+
+/** A read of one version that failed: the object changed (412), or that version is gone. */
+const versionError = (error: unknown, bucket: string, key: string, version: ObjectVersion | undefined) => {
+  if (version === undefined) return undefined;
+  const name = awsErrorName(error);
+  if (name === 'PreconditionFailed' || httpStatusOf(error) === 412)
+    return new SeedChangedError(
+      `${where(bucket, key)} changed while this run read it: its entity tag is no longer ${version.etag} (a new upload makes a run of its own)`,
+    );
+  if (name === 'NoSuchVersion')
+    return new NotFoundError(`${where(bucket, key)} has no version ${version.versionId} any more`);
+  return undefined;
+};
 
 /** What a GetObject Body offers at run time: a Node Readable (async iterable) with the SDK mixin. */
 interface StreamingBody {
@@ -56,16 +78,15 @@ export class S3ObjectStore implements ObjectStore {
     }
   }
 
-  async getStream(bucket: string, key: string): Promise<AsyncIterable<Uint8Array>> {
+  async getStream(bucket: string, key: string, version?: ObjectVersion): Promise<AsyncIterable<Uint8Array>> {
     const what = `S3 GetObject ${where(bucket, key)}`;
     let body: StreamingBody | undefined;
     try {
       // Sent now, so a missing object fails here rather than at the first read.
-      body = (await this.client.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body as
-        | StreamingBody
-        | undefined;
+      const command = new GetObjectCommand({ Bucket: bucket, Key: key, ...pinned(version) });
+      body = (await this.client.send(command)).Body as StreamingBody | undefined;
     } catch (error) {
-      throw toDoppelError(error, what);
+      throw versionError(error, bucket, key, version) ?? toDoppelError(error, what);
     }
     if (body === undefined) return (async function* () {})();
     const chunks = chunksOf(body);
@@ -79,13 +100,22 @@ export class S3ObjectStore implements ObjectStore {
     })();
   }
 
-  /** A presigned GET (SigV4, an hour): worker threads read byte ranges of it over HTTPS, no SDK needed. */
-  async locate(bucket: string, key: string): Promise<SeedLocation> {
+  /**
+   * A presigned GET (SigV4, an hour): worker threads read byte ranges of it over HTTPS, no SDK
+   * needed. Of one version: its id signed into the URL, else its entity tag sent as If-Match.
+   */
+  async locate(bucket: string, key: string, version?: ObjectVersion): Promise<SeedLocation> {
     try {
-      const url = await getSignedUrl(this.client, new GetObjectCommand({ Bucket: bucket, Key: key }), {
-        expiresIn: LOCATION_SECONDS,
+      const versionId = version?.versionId;
+      const command = new GetObjectCommand({
+        Bucket: bucket,
+        Key: key,
+        ...(versionId === undefined ? {} : { VersionId: versionId }),
       });
-      return { url };
+      const url = await getSignedUrl(this.client, command, { expiresIn: LOCATION_SECONDS });
+      return version === undefined || versionId !== undefined
+        ? { url }
+        : { url, ifMatch: `"${version.etag}"` };
     } catch (error) {
       throw toDoppelError(error, `S3 presign GetObject ${where(bucket, key)}`);
     }

@@ -6,17 +6,26 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { link, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import {
+  type FileHandle,
+  link,
+  mkdir,
+  open,
+  readdir,
+  readFile,
+  rename,
+  rm,
+  stat,
+  writeFile,
+} from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
-import { NotFoundError, PermanentError } from '../../src/errors.ts';
-import type { SeedLocation } from '../../src/formats/byte-source.ts';
-import type { ObjectInfo, ObjectStore, PutOptions } from '../../src/ports.ts';
+import { NotFoundError, PermanentError, SeedChangedError } from '../../src/errors.ts';
+import { type FilePin, type SeedLocation, sameFile } from '../../src/formats/byte-source.ts';
+import type { ObjectInfo, ObjectStore, ObjectVersion, PutOptions } from '../../src/ports.ts';
 
 export type ObjectCreatedListener = (bucket: string, info: ObjectInfo) => void;
 
 const isMissing = (error: unknown): boolean => (error as NodeJS.ErrnoException).code === 'ENOENT';
-
-const md5 = (data: Uint8Array | string): string => createHash('md5').update(data).digest('hex');
 
 /** Temporary files share the folder with objects; their names start with this and are never listed. */
 const TEMP = '.doppel-tmp-';
@@ -24,6 +33,8 @@ const TEMP = '.doppel-tmp-';
 export class FolderObjectStore implements ObjectStore {
   readonly root: string;
   private readonly listeners = new Set<ObjectCreatedListener>();
+  /** Each file's entity tag (MD5, as S3 gives a single-part upload) by the identity it was hashed at. */
+  private readonly tags = new Map<string, FilePin & { etag: string }>();
 
   constructor(root: string) {
     this.root = resolve(root);
@@ -43,9 +54,57 @@ export class FolderObjectStore implements ObjectStore {
     return path;
   }
 
-  /** The object's file: worker threads open it themselves. */
-  async locate(bucket: string, key: string): Promise<SeedLocation> {
-    return { path: this.pathOf(bucket, key) };
+  /**
+   * The object's file: worker threads open it themselves. Of one version: the file's identity now,
+   * once its content is that version's, so a thread that opens a file replaced since is refused.
+   */
+  async locate(bucket: string, key: string, version?: ObjectVersion): Promise<SeedLocation> {
+    const path = this.pathOf(bucket, key);
+    if (version === undefined) return { path };
+    const handle = await this.openVersion(bucket, key, version);
+    try {
+      const { ino, size, mtimeMs } = await handle.stat();
+      return { path, pin: { ino, size, mtimeMs } };
+    } finally {
+      await handle.close();
+    }
+  }
+
+  /** Opens the object's file, checked to be that version (its MD5 hashed once per file identity). */
+  private async openVersion(bucket: string, key: string, version: ObjectVersion): Promise<FileHandle> {
+    const path = this.pathOf(bucket, key);
+    let handle: FileHandle;
+    try {
+      handle = await open(path, 'r');
+    } catch (error) {
+      if (isMissing(error)) throw new NotFoundError(`no object ${bucket}/${key}`);
+      throw error;
+    }
+    try {
+      const etag = await this.etagOf(path, handle);
+      if (etag !== version.etag)
+        throw new SeedChangedError(
+          `${bucket}/${key} changed while this run read it: its entity tag is no longer ${version.etag} (a new upload makes a run of its own)`,
+        );
+      return handle;
+    } catch (error) {
+      await handle.close();
+      throw error;
+    }
+  }
+
+  /** The open file's MD5, from the cache while the file is the one hashed. */
+  private async etagOf(path: string, handle: FileHandle): Promise<string> {
+    const { ino, size, mtimeMs } = await handle.stat();
+    const pin = { ino, size, mtimeMs };
+    const known = this.tags.get(path);
+    if (known !== undefined && sameFile(known, pin)) return known.etag;
+    const hash = createHash('md5');
+    for await (const chunk of handle.createReadStream({ start: 0, autoClose: false, highWaterMark: 1 << 20 }))
+      hash.update(chunk as Uint8Array);
+    const etag = hash.digest('hex');
+    this.tags.set(path, { ...pin, etag });
+    return etag;
   }
 
   async get(bucket: string, key: string): Promise<Uint8Array> {
@@ -57,7 +116,13 @@ export class FolderObjectStore implements ObjectStore {
     }
   }
 
-  async getStream(bucket: string, key: string): Promise<AsyncIterable<Uint8Array>> {
+  async getStream(bucket: string, key: string, version?: ObjectVersion): Promise<AsyncIterable<Uint8Array>> {
+    // The stream reads the file opened and checked: a replacement after that is another file.
+    if (version !== undefined)
+      return (await this.openVersion(bucket, key, version)).createReadStream({
+        start: 0,
+        highWaterMark: 256 * 1024,
+      });
     const path = this.pathOf(bucket, key);
     try {
       await stat(path);
@@ -127,7 +192,13 @@ export class FolderObjectStore implements ObjectStore {
     try {
       const info = await stat(path);
       if (!info.isFile()) return undefined;
-      return { key, size: info.size, etag: md5(await readFile(path)) };
+      const handle = await open(path, 'r');
+      try {
+        const etag = await this.etagOf(path, handle);
+        return { key, size: (await handle.stat()).size, etag };
+      } finally {
+        await handle.close();
+      }
     } catch (error) {
       if (isMissing(error)) return undefined;
       throw error;

@@ -4,6 +4,7 @@
  * (`SeedLocation`) is plain data, so a worker thread can open the same seed by itself.
  */
 import { open } from 'node:fs/promises';
+import { SeedChangedError } from '../errors.ts';
 
 /** Reads come in file order, each starting where the previous one ended (a jump reopens, where it can). */
 export interface ByteSource {
@@ -14,12 +15,35 @@ export interface ByteSource {
 /**
  * A seed every thread can open on its own: a file path, or a URL that answers range requests. A URL
  * may carry credentials (a presigned GET): errors name only its path, and it is never logged.
+ * Pinned to one version of the seed: a file by the identity it had when its content was checked
+ * (`pin`), a URL by the entity tag every request sends as If-Match (`ifMatch`; a presigned GET of
+ * one version id needs neither). Opening or reading a seed that changed since throws
+ * SeedChangedError.
  */
-export type SeedLocation = { path: string } | { url: string };
+export type SeedLocation = { path: string; pin?: FilePin } | { url: string; ifMatch?: string };
+
+/** What a file was when its version was checked: a file replaced or rewritten since differs in one. */
+export interface FilePin {
+  ino: number;
+  size: number;
+  mtimeMs: number;
+}
+
+export const sameFile = (a: FilePin, b: FilePin): boolean =>
+  a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs;
 
 /** Opens a location for reading; the caller closes it. */
-export const openLocation = async (location: SeedLocation): Promise<ByteSource> =>
-  'path' in location ? open(location.path, 'r') : new HttpRangeSource(location.url);
+export const openLocation = async (location: SeedLocation): Promise<ByteSource> => {
+  if ('url' in location) return new HttpRangeSource(location.url, location.ifMatch);
+  const handle = await open(location.path, 'r');
+  if (location.pin !== undefined && !sameFile(await handle.stat(), location.pin)) {
+    await handle.close();
+    throw new SeedChangedError(
+      `${location.path} changed while this run read it: it is no longer the version its upload named (a new upload makes a run of its own)`,
+    );
+  }
+  return handle;
+};
 
 /** A stream as a ByteSource: reads must come in order from `start` (the stream's first byte). */
 export class StreamSource implements ByteSource {
@@ -76,7 +100,10 @@ export class HttpRangeSource implements ByteSource {
   private stream: StreamSource | undefined;
   private abort: AbortController | undefined;
 
-  constructor(private readonly url: string) {}
+  constructor(
+    private readonly url: string,
+    private readonly ifMatch?: string,
+  ) {}
 
   async read(
     buffer: Uint8Array,
@@ -92,10 +119,19 @@ export class HttpRangeSource implements ByteSource {
     await this.close();
     const abort = new AbortController();
     const response = await fetch(this.url, {
-      headers: { Range: `bytes=${position}-` },
+      headers: {
+        Range: `bytes=${position}-`,
+        ...(this.ifMatch === undefined ? {} : { 'If-Match': this.ifMatch }),
+      },
       signal: abort.signal,
     });
     const where = `${new URL(this.url).pathname} from byte ${position}`;
+    if (response.status === 412) {
+      abort.abort();
+      throw new SeedChangedError(
+        `reading ${where}: the object changed while this run read it (HTTP 412: its entity tag is no longer ${this.ifMatch}); a new upload makes a run of its own`,
+      );
+    }
     // 416: nothing at or past the position (an empty object, or a read at its end).
     if (response.status === 416) {
       this.stream = new StreamSource((async function* () {})(), position);

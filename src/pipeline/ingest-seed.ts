@@ -175,7 +175,7 @@ const indexPii = async (
   const { compression, delimiter } = profile.source;
   if (scanned === true && delimiter !== undefined) {
     let raw = 0;
-    const stream = await deps.store.getStream(seed.bucket, seed.key);
+    const stream = await deps.store.getStream(seed.bucket, seed.key, seed);
     const counted = (async function* () {
       for await (const chunk of stream) {
         raw += chunk.byteLength;
@@ -191,11 +191,11 @@ const indexPii = async (
   const reader =
     profile.source.format === 'parquet' && profile.source.compression === 'none'
       ? await openParquetSeed(
-          await deps.store.locate(seed.bucket, seed.key),
+          await deps.store.locate(seed.bucket, seed.key, seed),
           name,
           seed.size ?? profile.source.bytes,
         )
-      : await openSeed(await deps.store.getStream(seed.bucket, seed.key), name);
+      : await openSeed(await deps.store.getStream(seed.bucket, seed.key, seed), name);
   try {
     await indexSeedValues(reader, positions, index);
   } finally {
@@ -270,7 +270,7 @@ export const ingestSeed = async (deps: IngestDeps, object: SeedObject): Promise<
       });
     // Opened again only when the byte-level fast path gives up midway (see profileStream).
     const open = async () =>
-      reportingReads(await store.getStream(seedRef.bucket, seedRef.key), size, reported);
+      reportingReads(await store.getStream(seedRef.bucket, seedRef.key, seedRef), size, reported);
     const options: ProfileOptions = {
       seed: run.seed,
       bytes: size,
@@ -282,7 +282,7 @@ export const ingestSeed = async (deps: IngestDeps, object: SeedObject): Promise<
     const profiled =
       size >= (deps.rangedProfileBytes ?? RANGED_PROFILE_BYTES)
         ? await profileRanges(
-            await store.locate(seedRef.bucket, seedRef.key),
+            await store.locate(seedRef.bucket, seedRef.key, seedRef),
             size,
             file,
             { ...options, progress: reported },

@@ -1,3 +1,4 @@
+import { renameSync, writeFileSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +9,7 @@ import { FolderObjectStore } from '../../adapters/local/folder-object-store.ts';
 import type { ShardJob } from '../../src/contracts.ts';
 import { type IngestDeps, ingestSeed } from '../../src/pipeline/ingest-seed.ts';
 import { runKeys } from '../../src/pipeline/layout.ts';
-import type { Buckets, ObjectStore } from '../../src/ports.ts';
+import type { Buckets, ObjectStore, ObjectVersion } from '../../src/ports.ts';
 import { sampleCustomers } from '../../src/sample/customers.ts';
 import { toCsv } from '../../src/table.ts';
 
@@ -37,12 +38,12 @@ describe('ingestSeed: how the seed is read', () => {
     let located = 0;
     const streamed: number[] = [];
     const store: ObjectStore = Object.assign(Object.create(folder) as FolderObjectStore, {
-      locate: (bucket: string, key: string) => {
+      locate: (bucket: string, key: string, version?: ObjectVersion) => {
         located++;
-        return folder.locate(bucket, key);
+        return folder.locate(bucket, key, version);
       },
-      getStream: async (bucket: string, key: string) => {
-        const source = await folder.getStream(bucket, key);
+      getStream: async (bucket: string, key: string, version?: ObjectVersion) => {
+        const source = await folder.getStream(bucket, key, version);
         if (!key.startsWith('datasets/')) return source;
         const at = streamed.push(0) - 1;
         return (async function* () {
@@ -206,5 +207,44 @@ describe('ingestSeed: how the seed is read', () => {
     expect(full.streamed).toEqual([]);
     expect(full.piiIndex.truncated).toBe(true);
     expect(full.piiIndex.count).toBe(100);
+  });
+
+  it('fails the run, saying why, when the seed is replaced between the profile and the PII index', async () => {
+    // Prepare: the seed as a stream (under the size limit) and as byte ranges; the same key
+    // uploaded again once the profile is done (the index pass is announced first)
+    const csv = toCsv(sampleCustomers(2000, 4));
+    const newer = toCsv(sampleCustomers(2000, 5));
+    const outcomes = [];
+    for (const rangedProfileBytes of [undefined, 1]) {
+      const folder = new FolderObjectStore(join(root, `replaced-${rangedProfileBytes}`));
+      await folder.put(BUCKETS.seed, KEY, csv);
+      const path = folder.pathOf(BUCKETS.seed, KEY);
+      const deps: IngestDeps = {
+        store: folder,
+        queue: { send: async () => {} },
+        buckets: BUCKETS,
+        now: () => new Date('2026-12-07T00:00:00Z'),
+        progress: (event) => {
+          if (!event.message.startsWith('indexing the values')) return;
+          writeFileSync(`${path}.new`, newer);
+          renameSync(`${path}.new`, path);
+        },
+        ...(rangedProfileBytes === undefined ? {} : { rangedProfileBytes }),
+      };
+
+      // Act
+      const outcome = await ingestSeed(deps, { bucket: BUCKETS.seed, key: KEY });
+      outcomes.push({ outcome, curated: await readdir(join(folder.root, BUCKETS.curated)).catch(() => []) });
+    }
+
+    // Assess: failed, not retried, the reason says what happened; nothing reached curated
+    for (const { outcome, curated } of outcomes) {
+      expect(outcome.status).toBe('failed');
+      if (outcome.status !== 'failed') continue;
+      expect(outcome.reason).toMatch(/customers\.csv changed while this run read it/);
+      expect(outcome.reason).toMatch(/a new upload makes a run of its own/);
+      expect(outcome.run.status).toBe('failed');
+      expect(curated).toEqual([]);
+    }
   });
 });

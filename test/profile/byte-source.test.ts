@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BadInputError } from '../../src/errors.ts';
+import { BadInputError, SeedChangedError } from '../../src/errors.ts';
 import { HttpRangeSource } from '../../src/formats/byte-source.ts';
 import { openParquetSeed } from '../../src/formats/read-seed.ts';
 import { profileFile, profileRanges } from '../../src/profile/profile-seed.ts';
@@ -20,6 +20,12 @@ const rangeServer = (objects: Record<string, Uint8Array>) => {
   const server = createServer((req, res) => {
     const body = objects[req.url ?? ''];
     requests.push(`${req.url} ${req.headers.range ?? 'whole'}`);
+    // Every object's entity tag is its path; If-Match another one is refused, as S3 does.
+    const ifMatch = req.headers['if-match'];
+    if (ifMatch !== undefined && ifMatch !== `"${req.url}"`) {
+      res.writeHead(412, 'Precondition Failed').end();
+      return;
+    }
     const failFrom = failing.get(req.url ?? '');
     if (failFrom !== undefined && requests.filter((r) => r.startsWith(`${req.url} `)).length >= failFrom) {
       res.writeHead(503, 'Slow Down').end();
@@ -212,6 +218,25 @@ describe('profiling a seed read by HTTP range requests', () => {
     expect(reads.map((r) => r.bytesRead)).toEqual([2, 2, 3, 0, 0]);
     expect(Buffer.from(buffer.subarray(0, 7)).toString()).toBe('a,b\n,2\n');
     expect(requests).toEqual(['/tiny.csv bytes=0-', '/tiny.csv bytes=5-', '/tiny.csv bytes=8-']);
+  });
+
+  it('sends the entity tag it was pinned to, and says the seed changed when the server refuses it (412)', async () => {
+    // Prepare
+    const same = new HttpRangeSource(`${base}/tiny.csv`, '"/tiny.csv"');
+    const changed = new HttpRangeSource(`${base}/tiny.csv?X-Amz-Signature=abc`, '"an older tag"');
+    const buffer = new Uint8Array(8);
+
+    // Act
+    const read = await same.read(buffer, 0, 8, 0);
+    await same.close();
+    const refused = changed.read(buffer, 0, 8, 0);
+
+    // Assess
+    expect(read.bytesRead).toBe(8);
+    await expect(refused).rejects.toBeInstanceOf(SeedChangedError);
+    await expect(new HttpRangeSource(`${base}/tiny.csv`, '"old"').read(buffer, 0, 8, 0)).rejects.toThrow(
+      /reading \/tiny\.csv from byte 0: the object changed while this run read it \(HTTP 412/,
+    );
   });
 
   it('names the object and the status when the server refuses', async () => {

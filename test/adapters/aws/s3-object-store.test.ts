@@ -17,7 +17,7 @@ import { sdkStreamMixin } from '@smithy/core/serde';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { S3ObjectStore } from '../../../adapters/aws/s3-object-store.ts';
-import { NotFoundError, PermanentError, TransientError } from '../../../src/errors.ts';
+import { NotFoundError, PermanentError, SeedChangedError, TransientError } from '../../../src/errors.ts';
 
 const s3Mock = mockClient(S3Client);
 const client = new S3Client({ region: 'eu-west-1', credentials: { accessKeyId: 'a', secretAccessKey: 's' } });
@@ -360,6 +360,66 @@ describe('S3ObjectStore.list', () => {
 
     // Assess
     expect(objects).toEqual([]);
+  });
+});
+
+describe('S3ObjectStore, reading one version of a seed', () => {
+  it('asks for the version id where the event named one, else for the entity tag as If-Match', async () => {
+    // Prepare
+    s3Mock.on(GetObjectCommand).resolves({ Body: streamBody([bytes('a,b\n')]) });
+
+    // Act
+    for await (const _ of await store.getStream('seed', 'datasets/x/a.csv', { etag: 'e1', versionId: 'v7' }));
+    for await (const _ of await store.getStream('seed', 'datasets/x/a.csv', { etag: 'e1' }));
+
+    // Assess
+    const inputs = s3Mock.commandCalls(GetObjectCommand).map((call) => call.args[0].input);
+    expect(inputs).toEqual([
+      { Bucket: 'seed', Key: 'datasets/x/a.csv', VersionId: 'v7' },
+      { Bucket: 'seed', Key: 'datasets/x/a.csv', IfMatch: '"e1"' },
+    ]);
+  });
+
+  it('fails with SeedChangedError, not a retry, when the object changed (412), naming it', async () => {
+    // Prepare
+    s3Mock.on(GetObjectCommand).rejects(s3Error('PreconditionFailed', 412));
+
+    // Act
+    const read = store.getStream('seed', 'datasets/x/a.csv', { etag: 'e1' });
+
+    // Assess
+    await expect(read).rejects.toBeInstanceOf(SeedChangedError);
+    await expect(store.getStream('seed', 'datasets/x/a.csv', { etag: 'e1' })).rejects.toThrow(
+      /s3:\/\/seed\/datasets\/x\/a\.csv changed while this run read it/,
+    );
+  });
+
+  it('says a deleted version is not found', async () => {
+    // Prepare
+    s3Mock.on(GetObjectCommand).rejects(s3Error('NoSuchVersion', 404));
+
+    // Act / Assess
+    await expect(store.getStream('seed', 'a.csv', { etag: 'e1', versionId: 'v7' })).rejects.toBeInstanceOf(
+      NotFoundError,
+    );
+  });
+
+  it('locates one version: its id signed into the URL, else its entity tag to send as If-Match', async () => {
+    // Act
+    const byId = (await store.locate('seed', 'datasets/x/a.csv', { etag: 'e1', versionId: 'v7' })) as {
+      url: string;
+      ifMatch?: string;
+    };
+    const byTag = (await store.locate('seed', 'datasets/x/a.csv', { etag: 'e1' })) as {
+      url: string;
+      ifMatch?: string;
+    };
+
+    // Assess
+    expect(new URL(byId.url).searchParams.get('versionId')).toBe('v7');
+    expect(byId.ifMatch).toBeUndefined();
+    expect(new URL(byTag.url).searchParams.get('versionId')).toBeNull();
+    expect(byTag.ifMatch).toBe('"e1"');
   });
 });
 

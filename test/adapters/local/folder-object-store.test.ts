@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FolderObjectStore } from '../../../adapters/local/folder-object-store.ts';
-import { NotFoundError, PermanentError } from '../../../src/errors.ts';
+import { NotFoundError, PermanentError, SeedChangedError } from '../../../src/errors.ts';
+import { openLocation } from '../../../src/formats/byte-source.ts';
 
 describe('FolderObjectStore', () => {
   let root: string;
@@ -26,6 +27,31 @@ describe('FolderObjectStore', () => {
     expect(whole).toBe('hello');
     expect(Buffer.concat(chunks).toString()).toBe('hello');
     expect(info).toEqual({ key: 'a/b/c.txt', size: 5, etag: '5d41402abc4b2a76b9719d911017c592' });
+  });
+
+  it('reads one version of an object, and refuses once the object was replaced, naming it', async () => {
+    // Prepare: the version an upload event names, then the same key uploaded again
+    await store.put('b', 'datasets/x/seed.csv', 'a,b\n1,2\n');
+    const version = { etag: (await store.head('b', 'datasets/x/seed.csv'))!.etag };
+    const location = await store.locate('b', 'datasets/x/seed.csv', version);
+    const before: Uint8Array[] = [];
+    for await (const chunk of await store.getStream('b', 'datasets/x/seed.csv', version)) before.push(chunk);
+
+    // Act
+    await store.put('b', 'datasets/x/seed.csv', 'a,b\n3,4\n');
+    const read = store.getStream('b', 'datasets/x/seed.csv', version).catch((error: unknown) => error);
+
+    // Assess: the pinned read before the upload had the first content; after it, both refuse
+    expect(Buffer.concat(before).toString()).toBe('a,b\n1,2\n');
+    expect(await read).toBeInstanceOf(SeedChangedError);
+    await expect(store.getStream('b', 'datasets/x/seed.csv', version)).rejects.toThrow(
+      /b\/datasets\/x\/seed\.csv changed while this run read it/,
+    );
+    await expect(openLocation(location)).rejects.toBeInstanceOf(SeedChangedError);
+    // The new content is its own version
+    const now = { etag: (await store.head('b', 'datasets/x/seed.csv'))!.etag };
+    expect(now.etag).not.toBe(version.etag);
+    await expect(openLocation(await store.locate('b', 'datasets/x/seed.csv', now))).resolves.toBeDefined();
   });
 
   it('locates an object as its file, which another thread can read by itself', async () => {
