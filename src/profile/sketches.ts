@@ -134,17 +134,41 @@ export class QuantileSketch {
       const level = this.levels[h]!;
       if (level.length < this.capacity(h)) continue;
       if (h + 1 === this.levels.length) this.levels.push([]);
-      // A typed array sorts numbers natively, without a comparator call per comparison; with no NaN
-      // and no -0 among the items (update and add keep them out), it gives a comparator's order.
-      const sorted = new Float64Array(level).sort();
+      // Above level 0 a level is mostly sorted already (compaction merges into it in order): it is
+      // sorted only where `add` or `merge` put items in out of order. A typed array sorts numbers
+      // natively, without a comparator call per comparison; with no NaN and no -0 among the items
+      // (update and add keep them out), it gives a comparator's order.
+      const sorted = h > 0 && isSorted(level) ? level : new Float64Array(level).sort();
       // An odd item out (the largest) stays at this level, so no value's weight is lost.
       const pairs = sorted.length - (sorted.length % 2);
-      const up = this.levels[h + 1]!;
-      for (let i = this.flip(); i < pairs; i += 2) up.push(sorted[i]!);
+      const picked: number[] = [];
+      for (let i = this.flip(); i < pairs; i += 2) picked.push(sorted[i]!);
+      this.levels[h + 1] = mergeSorted(this.levels[h + 1]!, picked);
       this.levels[h] = pairs === sorted.length ? [] : [sorted[pairs]!];
     }
   }
 }
+
+const isSorted = (items: readonly number[]): boolean => {
+  for (let i = 1; i < items.length; i++) if (items[i - 1]! > items[i]!) return false;
+  return true;
+};
+
+/** `into` and then `items` (sorted), as one sorted array where `into` is sorted, else appended. */
+const mergeSorted = (into: number[], items: number[]): number[] => {
+  if (into.length === 0) return items;
+  if (!isSorted(into)) {
+    for (const x of items) into.push(x);
+    return into;
+  }
+  const out: number[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < into.length && j < items.length) out.push(into[i]! <= items[j]! ? into[i++]! : items[j++]!);
+  while (i < into.length) out.push(into[i++]!);
+  while (j < items.length) out.push(items[j++]!);
+  return out;
+};
 
 /** Quantiles of (value, weight) pairs: the smallest value whose cumulative weight reaches p. */
 export const weightedQuantiles = (items: [number, number][], probs: readonly number[]): number[] => {

@@ -92,6 +92,89 @@ describe('QuantileSketch (KLL)', () => {
   });
 });
 
+describe('QuantileSketch keeps the textbook items', () => {
+  /**
+   * KLL as written down: every full level sorted anew, every other item up (the same coin and
+   * capacities as the sketch). The sketch keeps its upper levels sorted instead of sorting them.
+   */
+  class Textbook {
+    levels: number[][] = [[]];
+    coin = 0x9e3779b9;
+    capacity(h: number): number {
+      const depth = this.levels.length - 1 - h;
+      return Math.max(8, Math.ceil(400 * (2 / 3) ** depth));
+    }
+    flip(): number {
+      let s = this.coin;
+      s ^= s << 13;
+      s ^= s >>> 17;
+      s ^= s << 5;
+      this.coin = s >>> 0;
+      return this.coin & 1;
+    }
+    compress(): void {
+      for (let h = 0; h < this.levels.length; h++) {
+        const level = this.levels[h]!;
+        if (level.length < this.capacity(h)) continue;
+        if (h + 1 === this.levels.length) this.levels.push([]);
+        const sorted = [...level].sort((a, b) => a - b);
+        const pairs = sorted.length - (sorted.length % 2);
+        for (let i = this.flip(); i < pairs; i += 2) this.levels[h + 1]!.push(sorted[i]!);
+        this.levels[h] = pairs === sorted.length ? [] : [sorted[pairs]!];
+      }
+    }
+    update(x: number): void {
+      this.levels[0]!.push(x);
+      if (this.levels[0]!.length >= this.capacity(0)) this.compress();
+    }
+    add(x: number, weight: number): void {
+      for (let h = 0, w = weight; w > 0; h++, w = Math.floor(w / 2)) {
+        if (w % 2 === 0) continue;
+        while (this.levels.length <= h) this.levels.push([]);
+        this.levels[h]!.push(x);
+      }
+      this.compress();
+    }
+    merge(other: Textbook): void {
+      for (let h = 0; h < other.levels.length; h++) {
+        if (this.levels[h] === undefined) this.levels.push([]);
+        this.levels[h]!.push(...other.levels[h]!);
+      }
+      this.compress();
+    }
+    weighted(): [number, number][] {
+      return this.levels.flatMap((level, h) => level.map((x): [number, number] => [x, 2 ** h]));
+    }
+  }
+  const sortedItems = (items: [number, number][]) => [...items].sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+
+  it('as sorting every level anew would, through updates, weighted adds and merges', () => {
+    // Prepare: two parts of 150,000 values each, with weighted values (counted ones) added between
+    const rng = createRng(11);
+    const values = Array.from({ length: 300_000 }, () => Math.round(rng.normal() * 1000) / 10);
+    const [a, b] = [new QuantileSketch(), new QuantileSketch()];
+    const [ta, tb] = [new Textbook(), new Textbook()];
+
+    // Act
+    for (const [i, x] of values.entries()) {
+      const [sketch, textbook] = i % 2 === 0 ? [a, ta] : [b, tb];
+      if (i % 10_007 === 0) {
+        sketch.add(x, 37);
+        textbook.add(x, 37);
+      } else {
+        sketch.update(x);
+        textbook.update(x);
+      }
+    }
+    a.merge(b);
+    ta.merge(tb);
+
+    // Assess: the same items at the same weights
+    expect(sortedItems(a.weighted())).toEqual(sortedItems(ta.weighted()));
+    expect(a.weighted().length).toBeGreaterThan(300);
+  });
+});
+
 describe('TopK (Space-Saving)', () => {
   /** A value's hash as the profiler makes it (ValueEntry.hash). */
   const keyOf = (value: string): number => mix32(hash32(value));
