@@ -27,6 +27,9 @@ export type ObjectCreatedListener = (bucket: string, info: ObjectInfo) => void;
 
 const isMissing = (error: unknown): boolean => (error as NodeJS.ErrnoException).code === 'ENOENT';
 
+/** Files whose entity tags are remembered (a few hundred bytes each). */
+const TAGS_KEPT = 10_000;
+
 /** Temporary files share the folder with objects; their names start with this and are never listed. */
 const TEMP = '.doppel-tmp-';
 
@@ -103,6 +106,9 @@ export class FolderObjectStore implements ObjectStore {
     for await (const chunk of handle.createReadStream({ start: 0, autoClose: false, highWaterMark: 1 << 20 }))
       hash.update(chunk as Uint8Array);
     const etag = hash.digest('hex');
+    // The oldest entry goes once there are many: a long-running runtime hears every shard's write.
+    this.tags.delete(path);
+    if (this.tags.size >= TAGS_KEPT) this.tags.delete(this.tags.keys().next().value!);
     this.tags.set(path, { ...pin, etag });
     return etag;
   }

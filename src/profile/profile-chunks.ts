@@ -665,6 +665,9 @@ type Reply = { ok: true; result: unknown } | { ok: false; fallback?: string; mes
  */
 export const STOP = 'stop';
 
+/** How long a thread told to end may take (its V8 jobs drain in well under a second) before it is terminated. */
+const STOP_GRACE_MS = 5_000;
+
 /** A pool of worker threads running `scanChunk`; a worker that dies is replaced. */
 export class ChunkPool {
   private readonly idle: Worker[] = [];
@@ -677,17 +680,22 @@ export class ChunkPool {
     private readonly code: string,
     private readonly heapMb: number,
     private readonly youngMb: number,
+    private readonly graceMs: number,
   ) {}
 
-  /** `code`: the threads' script (default: the bundled `script`, profile-chunk-worker.ts). */
+  /**
+   * `code`: the threads' script (default: the bundled `script`, profile-chunk-worker.ts).
+   * `graceMs`: how long a thread told to end may take before it is terminated.
+   */
   static async start(
     threads: number,
     heapMb: number,
     youngMb: number,
     code?: string,
     script?: WorkerScript,
+    graceMs = STOP_GRACE_MS,
   ): Promise<ChunkPool> {
-    const pool = new ChunkPool(code ?? (await bundleWorker(script)), heapMb, youngMb);
+    const pool = new ChunkPool(code ?? (await bundleWorker(script)), heapMb, youngMb, graceMs);
     for (let i = 0; i < threads; i++) pool.idle.push(pool.spawn());
     return pool;
   }
@@ -715,7 +723,13 @@ export class ChunkPool {
     // A thread that has exited already has no thread id left.
     if (worker.threadId < 0) return Promise.resolve();
     return new Promise((ended) => {
-      worker.once('exit', () => ended());
+      // One that does not end by itself (a script that ignores STOP, a handle left open) is
+      // terminated after the grace: a profile never waits on it for good.
+      const late = setTimeout(() => void worker.terminate(), this.graceMs);
+      worker.once('exit', () => {
+        clearTimeout(late);
+        ended();
+      });
       worker.postMessage(STOP);
     });
   }

@@ -395,4 +395,24 @@ describe('ChunkPool', () => {
     expect(outcome.ok).toBe(false);
     expect(outcome.ok ? '' : String(outcome.error)).toContain('declined');
   });
+
+  it('terminates a thread that does not end when told to, after the grace', async () => {
+    // Prepare: threads that answer every message, STOP included, and keep a timer alive
+    const code = `
+      const { parentPort } = require('node:worker_threads');
+      setInterval(() => {}, 1000);
+      parentPort.on('message', () => parentPort.postMessage({ ok: false, message: 'declined' }));`;
+    const pool = await ChunkPool.start(2, 16, 4, code, undefined, 200);
+    const outcome = await pool.run({ index: 0 } as ChunkTask);
+
+    // Act
+    const started = performance.now();
+    await pool.close();
+    const waited = performance.now() - started;
+
+    // Assess: close came back, after about the grace, not never
+    expect(outcome.ok).toBe(false);
+    expect(waited).toBeGreaterThanOrEqual(150);
+    expect(waited).toBeLessThan(3000);
+  });
 });
