@@ -660,8 +660,8 @@ type Reply = { ok: true; result: unknown } | { ok: false; fallback?: string; mes
  * out of work does, after V8's background jobs for its isolate are done. `Worker.terminate` stops
  * an isolate with optimizing compiles still running on V8's helper threads, and in Node 20 one of
  * them can then ask for the gone isolate's task runner and abort the whole process
- * (`NodePlatform::ForIsolate`, `(data.first) != nullptr`): seen in 1 of about 20 runs of the test
- * suite while threads were terminated.
+ * (`NodePlatform::ForIsolate`, `(data.first) != nullptr`): seen once in a CI run of the test
+ * suite while threads were terminated (see the README's performance notes).
  */
 export const STOP = 'stop';
 
