@@ -23,6 +23,9 @@ import { NotFoundError, PermanentError, SeedChangedError } from '../../src/error
 import { type FilePin, type SeedLocation, sameFile } from '../../src/formats/byte-source.ts';
 import type { ObjectInfo, ObjectStore, ObjectVersion, PutOptions } from '../../src/ports.ts';
 
+/** A file's identity when it was hashed, and its MD5. */
+type TaggedFile = FilePin & { etag: string };
+
 export type ObjectCreatedListener = (bucket: string, info: ObjectInfo) => void;
 
 const isMissing = (error: unknown): boolean => (error as NodeJS.ErrnoException).code === 'ENOENT';
@@ -37,7 +40,7 @@ export class FolderObjectStore implements ObjectStore {
   readonly root: string;
   private readonly listeners = new Set<ObjectCreatedListener>();
   /** Each file's entity tag (MD5, as S3 gives a single-part upload) by the identity it was hashed at. */
-  private readonly tags = new Map<string, FilePin & { etag: string }>();
+  private readonly tags = new Map<string, TaggedFile>();
 
   constructor(root: string) {
     this.root = resolve(root);
@@ -64,17 +67,17 @@ export class FolderObjectStore implements ObjectStore {
   async locate(bucket: string, key: string, version?: ObjectVersion): Promise<SeedLocation> {
     const path = this.pathOf(bucket, key);
     if (version === undefined) return { path };
-    const handle = await this.openVersion(bucket, key, version);
-    try {
-      const { ino, size, mtimeMs } = await handle.stat();
-      return { path, pin: { ino, size, mtimeMs } };
-    } finally {
-      await handle.close();
-    }
+    const { handle, file } = await this.openVersion(bucket, key, version);
+    await handle.close();
+    return { path, pin: { ino: file.ino, size: file.size, mtimeMs: file.mtimeMs } };
   }
 
   /** Opens the object's file, checked to be that version (its MD5 hashed once per file identity). */
-  private async openVersion(bucket: string, key: string, version: ObjectVersion): Promise<FileHandle> {
+  private async openVersion(
+    bucket: string,
+    key: string,
+    version: ObjectVersion,
+  ): Promise<{ handle: FileHandle; file: TaggedFile }> {
     const path = this.pathOf(bucket, key);
     let handle: FileHandle;
     try {
@@ -84,33 +87,33 @@ export class FolderObjectStore implements ObjectStore {
       throw error;
     }
     try {
-      const etag = await this.etagOf(path, handle);
-      if (etag !== version.etag)
+      const file = await this.tagged(path, handle);
+      if (file.etag !== version.etag)
         throw new SeedChangedError(
           `${bucket}/${key} changed while this run read it: its entity tag is no longer ${version.etag} (a new upload makes a run of its own)`,
         );
-      return handle;
+      return { handle, file };
     } catch (error) {
       await handle.close();
       throw error;
     }
   }
 
-  /** The open file's MD5, from the cache while the file is the one hashed. */
-  private async etagOf(path: string, handle: FileHandle): Promise<string> {
+  /** The open file's identity and MD5, the MD5 from the cache while the file is the one hashed. */
+  private async tagged(path: string, handle: FileHandle): Promise<TaggedFile> {
     const { ino, size, mtimeMs } = await handle.stat();
     const pin = { ino, size, mtimeMs };
     const known = this.tags.get(path);
-    if (known !== undefined && sameFile(known, pin)) return known.etag;
+    if (known !== undefined && sameFile(known, pin)) return known;
     const hash = createHash('md5');
     for await (const chunk of handle.createReadStream({ start: 0, autoClose: false, highWaterMark: 1 << 20 }))
       hash.update(chunk as Uint8Array);
-    const etag = hash.digest('hex');
+    const file = { ...pin, etag: hash.digest('hex') };
     // The oldest entry goes once there are many: a long-running runtime hears every shard's write.
     this.tags.delete(path);
     if (this.tags.size >= TAGS_KEPT) this.tags.delete(this.tags.keys().next().value!);
-    this.tags.set(path, { ...pin, etag });
-    return etag;
+    this.tags.set(path, file);
+    return file;
   }
 
   async get(bucket: string, key: string): Promise<Uint8Array> {
@@ -125,7 +128,7 @@ export class FolderObjectStore implements ObjectStore {
   async getStream(bucket: string, key: string, version?: ObjectVersion): Promise<AsyncIterable<Uint8Array>> {
     // The stream reads the file opened and checked: a replacement after that is another file.
     if (version !== undefined)
-      return (await this.openVersion(bucket, key, version)).createReadStream({
+      return (await this.openVersion(bucket, key, version)).handle.createReadStream({
         start: 0,
         highWaterMark: 256 * 1024,
       });
@@ -200,8 +203,8 @@ export class FolderObjectStore implements ObjectStore {
       if (!info.isFile()) return undefined;
       const handle = await open(path, 'r');
       try {
-        const etag = await this.etagOf(path, handle);
-        return { key, size: (await handle.stat()).size, etag };
+        const { size, etag } = await this.tagged(path, handle);
+        return { key, size, etag };
       } finally {
         await handle.close();
       }

@@ -2,12 +2,11 @@
  * Duplicate rows in bounded memory: every row's content key is kept exactly while there are at most
  * EXACT_ROWS distinct ones. Past that cap the keys are sampled by their own bits (Gibbons' distinct
  * sampling): a row is kept when its key's lowest `level` bits are zero, so every copy of a row is in
- * the sample or none is, and the level rises by one (the kept keys halve) whenever the sample passes
- * the cap again. The share of sampled rows that repeat an earlier one is then the table's share:
- * a table without repeats still counts none, and one with repeats is off by the sample's binomial
- * error (a fraction of a percent of the rows at 131,072 or more sampled keys). Parts of a file merge
- * (at the higher of their levels).
- */
+ * the sample or none is, and the level rises (the kept keys halve at each step) whenever the sample
+ * outgrows its room. The count then scales the sample's distinct keys up (see `count`): a table
+ * without repeats still counts none, and one with repeats is off by the sample's error (about
+ * 0.4 % of the rows at SAMPLE_ROWS sampled keys). Parts of a file merge (at the higher of their
+ * levels). */
 import { mix32 } from './infer.ts';
 
 /** The lane value of an empty cell in a row key. */

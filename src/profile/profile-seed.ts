@@ -652,7 +652,7 @@ const topUpHoldout = (pass: Pass, options: ProfileOptions): { train: Sample; hol
 
 /**
  * Scaled up from a sample of the row keys past the exact cap (duplicate-rows.ts), a count this
- * small could be the sample's error (about 0.3 % of the rows where a large group of repeats is in play).
+ * small could be the sample's error (about 0.4 % of the rows where a large group of repeats is in play).
  */
 const ESTIMATED_DUPLICATES_MIN = 0.01;
 
