@@ -47,6 +47,7 @@ import {
   type Sample,
   type SampleOptions,
   samplingSink,
+  unpack,
 } from './profile-chunks.ts';
 import { Fallback, scanDelimitedFile } from './scan-file.ts';
 
@@ -225,8 +226,8 @@ const profileReader = async (
     columns,
     stats: pass.stats,
     duplicates: pass.duplicates,
-    train: pass.train.rows(),
-    holdout: pass.holdout.rows(),
+    train: unpack(pass.train.rows()),
+    holdout: unpack(pass.holdout.rows()),
     rows: pass.rows,
     warnings: reader.warnings,
     source: {
@@ -347,7 +348,7 @@ const profileJsonl = async (
     { source: location, delimiter: '', columns, sampling: sampling(options), jsonl: { name } },
     0,
     size,
-    { rowBytes, ...chunking(options) },
+    { rowBytes, expectedRows: size / rowBytes, ...chunking(options) },
   );
   if (chunks.rows === 0) throw new Fallback('no rows');
   return summarizePass(name, options, {
@@ -381,6 +382,7 @@ const profileParquet = async (
     size,
     {
       parts,
+      expectedRows: source.groups.reduce((rows, group) => rows + group.rows, 0),
       scan: scanParquetChunk,
       worker: 'parquet-chunk-worker',
       ...chunking(options),
@@ -487,11 +489,12 @@ export const profileRanges = async (
       },
       { start: 0, end: 1, aligned: true },
     ).finally(() => headerSource.close());
+    const rowBytes = meanLineBytes(head.subarray(0, headBytes));
     const chunks = await profileChunks(
       { source: location, delimiter, columns, sampling: sampling(options) },
       header.end,
       size,
-      { rowBytes: meanLineBytes(head.subarray(0, headBytes)), ...chunking(options) },
+      { rowBytes, expectedRows: (size - header.end) / rowBytes, ...chunking(options) },
     );
     if (chunks.rows === 0) return fallback(head.subarray(0, headBytes)); // the row reader names the problem
     return summarizePass(name, options, {
@@ -614,8 +617,8 @@ export const profileStream = async (
       columns,
       stats,
       duplicates,
-      train: train.rows(),
-      holdout: holdout.rows(),
+      train: unpack(train.rows(), delimiter),
+      holdout: unpack(holdout.rows(), delimiter),
       rows: scanned.rows,
       warnings,
       source: delimitedSource(name, options.bytes ?? rawBytes, delimiter, gzipped ? 'gzip' : 'none'),
@@ -675,6 +678,17 @@ const summarizePass = async (name: string, options: ProfileOptions, pass: Pass):
   const duplicates = pass.duplicates.count();
   const width = columns.length;
   const warnings = [...pass.warnings];
+  const asked = sampling(options);
+  for (const [part, sample, size] of [
+    ['train', train, asked.trainSampleSize],
+    ['holdout', holdout, asked.holdoutSampleSize],
+  ] as const) {
+    // Only a sample that started at the rate of an estimate can come out short (see SampleOptions).
+    if (sample.rows.length < Math.min(size, sample.offered))
+      warnings.push(
+        `the ${part} sample holds ${sample.rows.length} of the ${size} rows asked: ${name}'s rows ran longer than its first lines, which set the sampling rate`,
+      );
+  }
   for (const column of Object.keys(overrides)) {
     if (!columns.includes(column))
       warnings.push(`the spec overrides column "${column}", which ${name} does not have`);

@@ -10,6 +10,8 @@ import {
   chunkRanges,
   mergeSamples,
   parquetParts,
+  Reservoir,
+  unpack,
 } from '../../src/profile/profile-chunks.ts';
 import { profileFile, profileSource } from '../../src/profile/profile-seed.ts';
 import { createRng } from '../../src/random.ts';
@@ -98,6 +100,50 @@ describe('profileFile in chunks (byte ranges on worker threads)', () => {
     expect(shared.profile).toEqual(alone.profile);
     expect(shared.train.rows).toEqual(alone.train.rows);
     expect(shared.holdout.rows).toEqual(alone.holdout.rows);
+  });
+
+  it('samples a file of several chunks at the rate its size calls for: full samples, every part represented', async () => {
+    // Prepare: 200,000 rows of even length, in 4 chunks
+    const path = join(dir, 'rated.csv');
+    writeFileSync(path, `i,v\n${Array.from({ length: 200_000 }, (_, i) => `${100_000 + i},x`).join('\n')}\n`);
+
+    // Act
+    const { profile, train, holdout } = await profileFile(path, 'rated.csv', {
+      seed: 4,
+      threads: 2,
+      chunkBytes: (statSync(path).size >> 2) + 1,
+      trainSampleSize: 2000,
+      holdoutSampleSize: 500,
+    });
+
+    // Assess: samples of the size asked, no warning, rows from every quarter of the file
+    expect(train.rows).toHaveLength(2000);
+    expect(holdout.rows).toHaveLength(500);
+    expect(profile.warnings).toEqual([]);
+    const quarters = new Array(4).fill(0);
+    for (const row of train.rows) quarters[Math.floor((Number(row[0]) - 100_000) / 50_000)]++;
+    for (const q of quarters) expect(q).toBeGreaterThan(400);
+  });
+
+  it('says so when the rows run longer than the first lines and its samples come out short', async () => {
+    // Prepare: 64 KiB of 6-byte rows, then rows of 400 bytes: the first lines promise far more rows
+    const short = Array.from({ length: 12_000 }, (_, i) => `${i % 10},abcd`);
+    const long = Array.from({ length: 8000 }, (_, i) => `${i % 10},${'y'.repeat(398)}`);
+    const path = join(dir, 'longer-later.csv');
+    writeFileSync(path, `n,s\n${[...short, ...long].join('\n')}\n`);
+
+    // Act
+    const { profile, train } = await profileFile(path, 'longer-later.csv', {
+      seed: 2,
+      threads: 2,
+      chunkBytes: 1 << 20,
+      trainSampleSize: 5000,
+    });
+
+    // Assess: fewer rows than asked (a uniform sample at the rate set), and a warning that says why
+    expect(train.rows.length).toBeLessThan(5000);
+    expect(profile.warnings.join(' ')).toContain('the train sample holds');
+    expect(profile.warnings.join(' ')).toContain('rows ran longer than its first lines');
   });
 
   it('merges sketches past the distinct cap: quantiles within 1 % rank, distinct count within 2 %', async () => {
@@ -359,21 +405,43 @@ describe('merging partial statistics', () => {
 
   it('draws a merged sample in proportion to the rows behind each part', () => {
     // Prepare: part A stands for 1,000 rows, part B for 3,000; each keeps 200
-    const a = { rows: Array.from({ length: 200 }, () => 'a'), offered: 1000 };
-    const b = { rows: Array.from({ length: 200 }, () => 'b'), offered: 3000 };
+    const part = (rows: number, label: string, seed: number) => {
+      const reservoir = new Reservoir(200, createRng(seed));
+      for (let i = 0; i < rows; i++) if (reservoir.wants()) reservoir.keep([label]);
+      return unpack(reservoir.sample());
+    };
     let fromA = 0;
 
     // Act
     for (let seed = 0; seed < 50; seed++) {
-      const merged = mergeSamples(a, b, 200, createRng(seed));
+      const merged = mergeSamples(part(1000, 'a', 2 * seed), part(3000, 'b', 2 * seed + 1), 200);
       expect(merged.rows).toHaveLength(200);
       expect(merged.offered).toBe(4000);
-      fromA += merged.rows.filter((r) => r === 'a').length;
+      fromA += merged.rows.filter((r) => r[0] === 'a').length;
     }
 
     // Assess: a quarter of the rows come from A
     expect(fromA / (50 * 200)).toBeGreaterThan(0.23);
     expect(fromA / (50 * 200)).toBeLessThan(0.27);
+  });
+
+  it('merges into the rows of smallest priority under both thresholds, in order', () => {
+    // Prepare: A holds every row under 0.5, B every row under 0.3
+    const a = {
+      rows: ['a1', 'a2', 'a3'],
+      offered: 10,
+      priorities: Float64Array.of(0.4, 0.1, 0.25),
+      threshold: 0.5,
+    };
+    const b = { rows: ['b1', 'b2'], offered: 10, priorities: Float64Array.of(0.05, 0.2), threshold: 0.3 };
+
+    // Act
+    const three = mergeSamples(a, b, 3);
+    const all = mergeSamples(a, b, 10);
+
+    // Assess: a1 (0.4) is over B's threshold; of the rest, the three smallest, A's before B's
+    expect(three).toMatchObject({ rows: ['a2', 'b1', 'b2'], offered: 20, threshold: 0.25 });
+    expect(all).toMatchObject({ rows: ['a2', 'a3', 'b1', 'b2'], threshold: 0.3 });
   });
 });
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { BadInputError } from '../../src/errors.ts';
-import { holdoutSplitter, Reservoir, unpack } from '../../src/profile/profile-chunks.ts';
+import { holdoutSplitter, Reservoir, sampleRate, unpack } from '../../src/profile/profile-chunks.ts';
 import { profileFile, profileSource, profileStream } from '../../src/profile/profile-seed.ts';
 import { createRng } from '../../src/random.ts';
 import { sampleCustomers } from '../../src/sample/customers.ts';
@@ -290,7 +290,7 @@ describe('profileFile progress', () => {
   });
 });
 
-describe('Reservoir (Algorithm L)', () => {
+describe('Reservoir (bottom-k by priority)', () => {
   it('keeps a uniform sample: every decile of the offered rows about equally represented', () => {
     // Prepare
     const reservoir = new Reservoir(1000, createRng(4));
@@ -337,9 +337,49 @@ describe('Reservoir (Algorithm L)', () => {
     for (const row of rows) if (narrow.wants()) narrow.keep([row[1]!]);
 
     // Assess
-    expect(unpack(wide.sample())).toEqual({ rows, offered: 3 });
+    expect(unpack(wide.sample())).toMatchObject({ rows, offered: 3, threshold: 1 });
     expect(unpack(narrow.sample()).rows).toEqual(rows.map((row) => [row[1]]));
-    expect(unpack(none.sample())).toEqual({ rows: [], offered: 0 });
+    expect(unpack(none.sample())).toMatchObject({ rows: [], offered: 0 });
+  });
+
+  it('started at the rate of a known count, keeps about twice its size and stays uniform', () => {
+    // Prepare: 200,000 rows expected and offered; a sample of 1,000
+    const reservoir = new Reservoir(1000, createRng(5), sampleRate(1000, 200_000));
+    let kept = 0;
+
+    // Act
+    for (let i = 0; i < 200_000; i++) {
+      if (!reservoir.wants()) continue;
+      kept++;
+      reservoir.keep([String(i)]);
+    }
+
+    // Assess: about 2,000 rows kept (a rate of 1 %), where a rate of 1 keeps every row until 2,000 and
+    // about 1,000 x log2(100) more
+    expect(kept).toBeGreaterThan(1800);
+    expect(kept).toBeLessThan(2200);
+    const { rows } = unpack(reservoir.sample());
+    expect(rows).toHaveLength(1000);
+    const deciles = new Array(10).fill(0);
+    for (const row of rows) deciles[Math.floor(Number(row[0]) / 20_000)]++;
+    for (const d of deciles) expect(d).toBeGreaterThan(60);
+    for (const d of deciles) expect(d).toBeLessThan(140);
+  });
+
+  it('falls short, still uniform, when far fewer rows come than its rate expected', () => {
+    // Prepare: a rate for 1,000,000 rows; 100,000 come
+    const reservoir = new Reservoir(1000, createRng(6), sampleRate(1000, 1_000_000));
+
+    // Act
+    for (let i = 0; i < 100_000; i++) if (reservoir.wants()) reservoir.keep([String(i)]);
+
+    // Assess: about 200 rows (2,000 per million), from every part of the rows
+    const { rows, offered } = unpack(reservoir.sample());
+    expect(offered).toBe(100_000);
+    expect(rows.length).toBeGreaterThan(150);
+    expect(rows.length).toBeLessThan(250);
+    expect(rows.some((row) => Number(row[0]) < 20_000)).toBe(true);
+    expect(rows.some((row) => Number(row[0]) >= 80_000)).toBe(true);
   });
 
   it('splits rows into a disjoint ~20 % holdout by their global index', () => {
