@@ -768,6 +768,11 @@ export interface ChunkOptions {
    * cut into more than one chunk.
    */
   expectedRows?: number;
+  /**
+   * Worker threads started ahead (`startChunkPool`): used if as many as the cut wants, else closed;
+   * closed at the end either way.
+   */
+  pool?: Promise<ChunkPool | undefined>;
   /** The chunks, planned by the caller (a Parquet file's row groups, `parquetParts`), instead of byte ranges. */
   parts?: ParquetPart[];
   /** Scans a chunk on this thread (default `scanChunk`); `worker`: the threads' script, which runs the same. */
@@ -872,6 +877,8 @@ const STOP_GRACE_MS = 5_000;
 /** A pool of worker threads running `scanChunk`; a worker that dies is replaced. */
 export class ChunkPool {
   private readonly idle: Worker[] = [];
+  /** Threads started (those that failed and were replaced count once). */
+  private started = 0;
   private readonly busy = new Set<Worker>();
   private readonly queue: { task: ChunkTask; done: (outcome: Outcome<unknown>) => void }[] = [];
   /** Threads told to end. */
@@ -898,7 +905,13 @@ export class ChunkPool {
   ): Promise<ChunkPool> {
     const pool = new ChunkPool(code ?? (await bundleWorker(script)), heapMb, youngMb, graceMs);
     for (let i = 0; i < threads; i++) pool.idle.push(pool.spawn());
+    pool.started = threads;
     return pool;
+  }
+
+  /** The threads it was started with. */
+  get threads(): number {
+    return this.started;
   }
 
   /** Runs the task on a thread; its result as it crossed (`revive` puts classes back). */
@@ -1004,6 +1017,53 @@ const local = async (
 };
 
 /**
+ * The threads a cut of `chunks` chunks runs on, and the worker threads among them. When each chunk
+ * has a thread of its own, this thread scans the first one instead of only waiting: one thread
+ * fewer to start, and that chunk's samples and statistics cross no thread (flights-3m, 106 MB in 2
+ * chunks: 1.62 s against 1.75). With more chunks than threads it only merges: its heap is not
+ * bounded, and scanning while merging took the 1 GB file, then cut into 4 chunks for 2 threads, to
+ * 263 MiB against 236-241.
+ */
+export const poolPlan = (chunks: number, threadsOption?: number) => {
+  const threads = Math.min(chunks, threadsOption ?? Math.min(MAX_THREADS, availableParallelism()));
+  const here = threads > 1 && threads === chunks;
+  return { threads, here, workers: threads > 1 ? (here ? threads - 1 : threads) : 0 };
+};
+
+/** Worker threads for chunks of rows of `columns` columns (about `rowBytes` each); none where they cannot start. */
+const startPool = (
+  workers: number,
+  columns: number,
+  sampling: SampleOptions,
+  rowBytes = 64,
+  script?: WorkerScript,
+): Promise<ChunkPool | undefined> =>
+  ChunkPool.start(
+    workers,
+    oldGenerationMb(columns, sampling.trainSampleSize + sampling.holdoutSampleSize, rowBytes),
+    youngGenerationMb(rowBytes),
+    undefined,
+    script,
+  ).catch(() => undefined);
+
+/**
+ * The worker threads a delimited or JSON Lines seed of `size` bytes will be profiled on, started
+ * before its header is read (a thread takes 70-110 ms to start; the delimiter's sniffing and the
+ * header's reading, 40-50 ms): a promise to hand `profileChunks` (option `pool`), which closes
+ * them. `columns`: at least the seed's (its heap bound grows with them). None where the seed is
+ * one chunk.
+ */
+export const startChunkPool = (
+  size: number,
+  columns: number,
+  sampling: SampleOptions,
+  options: Pick<ChunkOptions, 'threads' | 'chunkBytes' | 'rowBytes'>,
+): Promise<ChunkPool | undefined> | undefined => {
+  const { workers } = poolPlan(chunkRanges(0, size, options.chunkBytes).length, options.threads);
+  return workers > 0 ? startPool(workers, columns, sampling, options.rowBytes) : undefined;
+};
+
+/**
  * Profiles the data rows of a delimited file, from `dataStart` (just past the header) to `size`,
  * chunk by chunk. Throws Fallback where the fast path declines a chunk that starts on a true
  * record boundary (the caller then reads the whole file through the streaming path).
@@ -1017,7 +1077,7 @@ export const profileChunks = async (
 ): Promise<ChunkedProfile> => {
   const { parts, scan = scanChunk } = options;
   const ranges = parts?.map((p) => p.range) ?? chunkRanges(dataStart, size, options.chunkBytes);
-  const threads = Math.min(ranges.length, options.threads ?? Math.min(MAX_THREADS, availableParallelism()));
+  const { here, workers } = poolPlan(ranges.length, options.threads);
   const { parquet, ...shared } = base;
   // A seed of several chunks samples at the rate its expected rows call for; one of a single chunk
   // keeps every row until its samples fill, as the streaming path does (so the two agree).
@@ -1033,27 +1093,16 @@ export const profileChunks = async (
       ? {}
       : { parquet: { ...parquet, groups: parts[index]!.groups } }),
   });
-  // When each chunk has a thread of its own, this thread scans the first one instead of only
-  // waiting: one thread fewer to start, and that chunk's samples and statistics cross no thread
-  // (flights-3m, 106 MB in 2 chunks: 1.62 s against 1.75). With more chunks than threads it only
-  // merges: its heap is not bounded, and scanning while merging took the 1 GB file, then cut into 4
-  // chunks for 2 threads, to 263 MiB against 236-241.
-  const here = threads > 1 && threads === ranges.length;
+  // Threads started ahead by the caller serve when there are as many as the plan wants.
+  const early = await options.pool;
+  if (early !== undefined && early.threads !== workers) await early.close();
   // Without a bundler at hand (a trimmed install), every chunk runs on this thread: slower, same result.
   const pool =
-    threads > 1
-      ? await ChunkPool.start(
-          here ? threads - 1 : threads,
-          oldGenerationMb(
-            base.columns.length,
-            base.sampling.trainSampleSize + base.sampling.holdoutSampleSize,
-            options.rowBytes ?? 64,
-          ),
-          youngGenerationMb(options.rowBytes ?? 64),
-          undefined,
-          options.worker,
-        ).catch(() => undefined)
-      : undefined;
+    early?.threads === workers && workers > 0
+      ? early
+      : workers > 0
+        ? await startPool(workers, base.columns.length, base.sampling, options.rowBytes, options.worker)
+        : undefined;
   // Headway: the bytes of the chunks scanned so far, in whatever order the threads finish them, and
   // of the one this thread is scanning (where its scan tells: a Parquet chunk, group by group).
   const counted = new Set<number>();

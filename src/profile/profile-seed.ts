@@ -47,6 +47,7 @@ import {
   type Sample,
   type SampleOptions,
   samplingSink,
+  startChunkPool,
   unpack,
 } from './profile-chunks.ts';
 import { Fallback, scanDelimitedFile } from './scan-file.ts';
@@ -285,10 +286,16 @@ export const profileFile = async (
 };
 
 /** What a chunked profile takes from the profile's options, whatever the format. */
-const chunking = ({ threads, chunkBytes, progress }: ProfileOptions): ChunkOptions => ({
+const chunking = ({
   threads,
   chunkBytes,
   progress,
+  pool,
+}: ProfileOptions & Pick<ChunkOptions, 'pool'>): ChunkOptions => ({
+  threads,
+  chunkBytes,
+  progress,
+  pool,
 });
 
 /** Plain UTF-8 whose first character is '{': JSON Lines, which profileJsonl may cut into byte ranges. */
@@ -339,7 +346,7 @@ const profileJsonl = async (
   location: SeedLocation,
   size: number,
   name: string,
-  options: ProfileOptions,
+  options: ProfileOptions & Pick<ChunkOptions, 'pool'>,
   rowBytes: number,
 ): Promise<ProfiledSeed> => {
   const columns = await jsonlColumns(location, size, name);
@@ -459,54 +466,88 @@ export const profileRanges = async (
   }
   // Parquet is read where it lies too: its row groups by ranges, never spooled.
   if (isParquet(head)) return profileParquet(location, name, options, size);
-  const delimiter = fastDelimiter(head.subarray(0, headBytes), name, headBytes < SNIFF_BYTES);
-  if (delimiter === undefined) {
-    if (!isJsonLines(head.subarray(0, headBytes), name, headBytes < SNIFF_BYTES))
-      return fallback(head.subarray(0, headBytes));
+  const bytes = head.subarray(0, headBytes);
+  const complete = headBytes < SNIFF_BYTES;
+  // Worker threads start while the delimiter is sniffed and the header read (none for a seed of one
+  // chunk); the chunks take them, and they are closed before any other way of reading the seed.
+  const pool = isGzip(bytes)
+    ? undefined
+    : startChunkPool(size, headColumns(bytes), sampling(options), {
+        ...chunking(options),
+        rowBytes: meanLineBytes(bytes),
+      });
+  const release = async () => (await pool)?.close();
+  const otherwise = async (): Promise<ProfiledSeed> => {
+    await release();
+    return fallback(bytes);
+  };
+  try {
+    const delimiter = fastDelimiter(bytes, name, complete);
+    if (delimiter === undefined) {
+      if (!isJsonLines(bytes, name, complete)) return await otherwise();
+      try {
+        return await profileJsonl(location, size, name, { ...options, pool }, meanLineBytes(bytes));
+      } catch (error) {
+        if (error instanceof Fallback) return await otherwise();
+        throw error;
+      }
+    }
+    preloadPii(headValues(bytes, delimiter));
     try {
-      return await profileJsonl(location, size, name, options, meanLineBytes(head.subarray(0, headBytes)));
+      let columns: string[] = [];
+      let warnings: string[] = [];
+      const headerSource = await openLocation(location);
+      const header = await scanDelimitedFile(
+        headerSource,
+        delimiter,
+        {
+          header: (cells) => {
+            ({ columns, warnings } = uniqueColumns(cells, name));
+            return columns.map((c) => new ColumnStats(c));
+          },
+          wants: () => false,
+          keep: () => {},
+          duplicates: new DuplicateRows(),
+        },
+        { start: 0, end: 1, aligned: true },
+      ).finally(() => headerSource.close());
+      const rowBytes = meanLineBytes(bytes);
+      const chunks = await profileChunks(
+        { source: location, delimiter, columns, sampling: sampling(options) },
+        header.end,
+        size,
+        { rowBytes, expectedRows: (size - header.end) / rowBytes, ...chunking({ ...options, pool }) },
+      );
+      if (chunks.rows === 0) return await otherwise(); // the row reader names the problem
+      return summarizePass(name, options, {
+        ...chunks,
+        columns,
+        warnings,
+        source: delimitedSource(name, options.bytes ?? size, delimiter),
+      });
     } catch (error) {
-      if (error instanceof Fallback) return fallback(head.subarray(0, headBytes));
+      if (error instanceof Fallback) return await otherwise();
       throw error;
     }
+  } finally {
+    await release(); // closed already, unless something failed on the way
   }
-  preloadPii(headValues(head.subarray(0, headBytes), delimiter));
-  try {
-    let columns: string[] = [];
-    let warnings: string[] = [];
-    const headerSource = await openLocation(location);
-    const header = await scanDelimitedFile(
-      headerSource,
-      delimiter,
-      {
-        header: (cells) => {
-          ({ columns, warnings } = uniqueColumns(cells, name));
-          return columns.map((c) => new ColumnStats(c));
-        },
-        wants: () => false,
-        keep: () => {},
-        duplicates: new DuplicateRows(),
-      },
-      { start: 0, end: 1, aligned: true },
-    ).finally(() => headerSource.close());
-    const rowBytes = meanLineBytes(head.subarray(0, headBytes));
-    const chunks = await profileChunks(
-      { source: location, delimiter, columns, sampling: sampling(options) },
-      header.end,
-      size,
-      { rowBytes, expectedRows: (size - header.end) / rowBytes, ...chunking(options) },
-    );
-    if (chunks.rows === 0) return fallback(head.subarray(0, headBytes)); // the row reader names the problem
-    return summarizePass(name, options, {
-      ...chunks,
-      columns,
-      warnings,
-      source: delimitedSource(name, options.bytes ?? size, delimiter),
-    });
-  } catch (error) {
-    if (error instanceof Fallback) return fallback(head.subarray(0, headBytes));
-    throw error;
+};
+
+/**
+ * At least the columns of a seed's first line, whatever its delimiter (or a JSON line's keys): the
+ * most of any candidate separator, plus one.
+ */
+const headColumns = (bytes: Uint8Array): number => {
+  const end = bytes.indexOf(10);
+  const line = bytes.subarray(0, end < 0 ? bytes.length : end);
+  let most = 0;
+  for (const separator of [44, 9, 59, 124, 58]) {
+    let n = 0;
+    for (const b of line) if (b === separator) n++;
+    most = Math.max(most, n);
   }
+  return most + 1;
 };
 
 /** The first bytes of a stream (SNIFF_BYTES or all of it), and the whole stream again. */

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { parseCsv } from '../../src/formats/csv.ts';
 import { ColumnStats } from '../../src/profile/infer.ts';
 import {
@@ -100,6 +100,60 @@ describe('profileFile in chunks (byte ranges on worker threads)', () => {
     expect(shared.profile).toEqual(alone.profile);
     expect(shared.train.rows).toEqual(alone.train.rows);
     expect(shared.holdout.rows).toEqual(alone.holdout.rows);
+  });
+
+  it('starts its threads from the first bytes, and closes them whichever way the seed is then read', async () => {
+    // Prepare: a CSV and a JSON Lines file of two chunks each, and a CSV the fast path declines
+    const csv = join(dir, 'early.csv');
+    writeFileSync(csv, trickyCsv(20_000, 8));
+    const jsonl = join(dir, 'early.jsonl');
+    writeFileSync(
+      jsonl,
+      `${Array.from({ length: 20_000 }, (_, i) => JSON.stringify({ i, tier: i % 3 })).join('\n')}\n`,
+    );
+    const stray = join(dir, 'stray.csv');
+    writeFileSync(
+      stray,
+      `a,b\n${Array.from({ length: 20_000 }, (_, i) => `${i},x${i === 15_000 ? '"' : ''}`).join('\n')}\n`,
+    );
+    const latin1 = join(dir, 'latin1.csv');
+    writeFileSync(
+      latin1,
+      Buffer.from(
+        `a,b\n${Array.from({ length: 20_000 }, (_, i) => `${i},caf\u00e9`).join('\n')}\n`,
+        'latin1',
+      ),
+    );
+    const start = vi.spyOn(ChunkPool, 'start');
+    const close = vi.spyOn(ChunkPool.prototype, 'close');
+    const profile = async (path: string) => {
+      start.mockClear();
+      close.mockClear();
+      const half = Math.ceil(statSync(path).size / 2);
+      const { profile } = await profileFile(path, path, { seed: 1, threads: 2, chunkBytes: half });
+      const pools = await Promise.all(start.mock.results.map((r) => r.value as Promise<ChunkPool>));
+      return { rows: profile.rows, started: pools.length, closed: new Set(close.mock.contexts).size };
+    };
+
+    try {
+      // Act
+      const [delimited, lines, declined, decoded] = [
+        await profile(csv),
+        await profile(jsonl),
+        await profile(stray),
+        await profile(latin1),
+      ];
+
+      // Assess: one pool each, started from the first bytes and closed, whether the chunks used it,
+      // the fast path declined a chunk, or the encoding sent the seed to the row reader before any
+      expect(delimited).toEqual({ rows: 20_000, started: 1, closed: 1 });
+      expect(lines).toEqual({ rows: 20_000, started: 1, closed: 1 });
+      expect(declined).toEqual({ rows: 20_000, started: 1, closed: 1 });
+      expect(decoded).toEqual({ rows: 20_000, started: 1, closed: 1 });
+    } finally {
+      start.mockRestore();
+      close.mockRestore();
+    }
   });
 
   it('samples a file of several chunks at the rate its size calls for: full samples, every part represented', async () => {
