@@ -165,9 +165,8 @@ export interface ChunkResult {
  */
 export class Reservoir {
   /**
-   * The kept rows, each a copy of the row offered. A row of its own, not cells in one long array:
-   * storing a young string into an old array is the collector's slow path, a row array is stored
-   * once (60,000 rows kept of a chunk of flights: 38 ms against 250).
+   * The kept rows (from the row reader), each a copy of the row offered: an array of its own, not
+   * cells in one long array, whose every store of a young string is the collector's slow path.
    */
   private kept: Cell[][] = [];
   /** Or, from the byte scanner, the kept records' bytes (`keepRecord`), slot after slot. */
