@@ -1160,10 +1160,13 @@ export const profileChunks = async (
       tick(i);
       if (merged === undefined) {
         merged = chunk;
-        // The rows merged so far are decoded while the next chunk is scanned: after the merge,
-        // only the later chunks' rows are left to decode (60,000 records took 80-100 ms).
-        merged.train = unpack(merged.train, base.delimiter);
-        merged.holdout = unpack(merged.holdout, base.delimiter);
+        // While the next chunk is still being scanned, the rows merged so far are decoded (after
+        // the merge only the later chunks' would be left to decode); once it is in, only the rows
+        // that stay in the merged sample are.
+        if (i + 1 < ranges.length && !counted.has(i + 1)) {
+          merged.train = unpack(merged.train, base.delimiter);
+          merged.holdout = unpack(merged.holdout, base.delimiter);
+        }
         continue;
       }
       for (let c = 0; c < chunk.stats.length; c++) merged.stats[c]!.merge(chunk.stats[c]!);
