@@ -28,7 +28,7 @@ export const scanParquetChunk: ChunkScan = async (task, pack = true, headway) =>
     start: task.range.start,
     end: task.range.end,
     rows: pass.rows,
-    stats: pass.stats,
+    stats: pack ? pass.stats.map((s) => s.wire()) : pass.stats,
     duplicates: pass.duplicates,
     train: pack ? pass.train.sample() : pass.train.rows(),
     holdout: pack ? pass.holdout.sample() : pass.holdout.rows(),
