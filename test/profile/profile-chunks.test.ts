@@ -179,6 +179,31 @@ describe('profileFile in chunks (byte ranges on worker threads)', () => {
     for (const q of quarters) expect(q).toBeGreaterThan(400);
   });
 
+  it('takes a record of several lines (a quoted note) for one row when it sets the rate: full samples', async () => {
+    // Prepare: every record's note spans six lines
+    const note = (i: number) => `"line one of ${i}\nline two\nline three\nline four\nline five\nline six"`;
+    const path = join(dir, 'multiline.csv');
+    writeFileSync(
+      path,
+      `id,note\n${Array.from({ length: 60_000 }, (_, i) => `${i},${note(i)}`).join('\n')}\n`,
+    );
+
+    // Act
+    const { profile, train, holdout } = await profileFile(path, 'multiline.csv', {
+      seed: 1,
+      threads: 2,
+      chunkBytes: 1 << 20,
+      trainSampleSize: 5000,
+      holdoutSampleSize: 1000,
+    });
+
+    // Assess: counted as six short lines each, the rate would have kept about a third of this
+    expect(profile.rows).toBe(60_000);
+    expect(train.rows).toHaveLength(5000);
+    expect(holdout.rows).toHaveLength(1000);
+    expect(profile.warnings).toEqual([]);
+  });
+
   it('says so when the rows run longer than the first lines and its samples come out short', async () => {
     // Prepare: 64 KiB of 6-byte rows, then rows of 400 bytes: the first lines promise far more rows
     const short = Array.from({ length: 12_000 }, (_, i) => `${i % 10},abcd`);
