@@ -103,9 +103,9 @@ export interface Drawn<Row = Cell[]> extends Sample<Row> {
 
 /**
  * A sample to cross threads (see Reservoir.sample): each row as the JSON text of its cells without
- * the brackets, or as its record's bytes.
+ * the brackets, or (rows empty) its records' bytes in `records`.
  */
-export type Packed = Drawn<string | Uint8Array>;
+export type Packed = Drawn<string>;
 
 /**
  * A chunk's sample: rows of cells or records when scanned on this thread, JSON texts or records
@@ -1094,14 +1094,14 @@ export const profileChunks = async (
   });
   // Threads started ahead by the caller serve when there are as many as the plan wants.
   const early = await options.pool;
-  if (early !== undefined && early.threads !== workers) await early.close();
+  const fits = early !== undefined && early.threads === workers;
+  if (early !== undefined && !fits) await early.close();
   // Without a bundler at hand (a trimmed install), every chunk runs on this thread: slower, same result.
-  const pool =
-    early?.threads === workers && workers > 0
-      ? early
-      : workers > 0
-        ? await startPool(workers, base.columns.length, base.sampling, options.rowBytes, options.worker)
-        : undefined;
+  const pool = fits
+    ? early
+    : workers > 0
+      ? await startPool(workers, base.columns.length, base.sampling, options.rowBytes, options.worker)
+      : undefined;
   // Headway: the bytes of the chunks scanned so far, in whatever order the threads finish them, and
   // of the one this thread is scanning (where its scan tells: a Parquet chunk, group by group).
   const counted = new Set<number>();

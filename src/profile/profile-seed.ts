@@ -489,13 +489,14 @@ export const profileRanges = async (
   if (isParquet(head)) return profileParquet(location, name, options, size);
   const bytes = head.subarray(0, headBytes);
   const complete = headBytes < SNIFF_BYTES;
+  const lineBytes = meanLineBytes(bytes);
   // Worker threads start while the delimiter is sniffed and the header read (none for a seed of one
   // chunk); the chunks take them, and they are closed before any other way of reading the seed.
   const pool = isGzip(bytes)
     ? undefined
     : startChunkPool(size, headColumns(bytes), sampling(options), {
         ...chunking(options),
-        rowBytes: meanLineBytes(bytes),
+        rowBytes: lineBytes,
       });
   const release = async () => (await pool)?.close();
   const otherwise = async (): Promise<ProfiledSeed> => {
@@ -507,7 +508,7 @@ export const profileRanges = async (
     if (delimiter === undefined) {
       if (!isJsonLines(bytes, name, complete)) return await otherwise();
       try {
-        return await profileJsonl(location, size, name, { ...options, pool }, meanLineBytes(bytes));
+        return await profileJsonl(location, size, name, { ...options, pool }, lineBytes);
       } catch (error) {
         if (error instanceof Fallback) return await otherwise();
         throw error;
