@@ -193,7 +193,7 @@ export class DuplicateRows {
   /** Keeps only the live keys whose lowest `level` bits are zero: a sample of the rows. */
   private raise(level: number): void {
     this.level = level;
-    this.mask = 2 ** level - 1;
+    this.mask = (2 ** level - 1) | 0;
     const keys = this.keys;
     let n = 0;
     for (let i = 0; i < this.used; i++) if ((keys[i]! & this.mask) === 0) keys[n++] = keys[i]!;

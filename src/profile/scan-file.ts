@@ -310,6 +310,206 @@ export interface ScanResult {
   end: number;
 }
 
+/** A field's text, decoded as its flags say (4: non-ASCII, 2: doubled quotes inside). */
+const decodeField = (buf: Buffer, flags: number, s: number, e: number): string => {
+  const text = buf.toString(flags & 4 ? 'utf8' : 'latin1', s, e);
+  // Invalid UTF-8 decodes to U+FFFD: the streaming path names the encoding and the offset.
+  if (flags & 4 && text.includes('\uFFFD')) throw new Fallback('a value that is not valid UTF-8');
+  return flags & 2 ? text.replaceAll('""', '"') : text;
+};
+
+/**
+ * The record loop of `scanDelimitedFile`, over one buffer of bytes at a time: a synchronous method
+ * apart from the reads. The compiler optimizes a hot loop in place (on-stack replacement), but
+ * such code serves only the call it was entered in: with the loop inside the async reader, every
+ * read's await left it, and each 4 MiB block ran slow code again until a recompile (two to four
+ * of them per thread, 40-70 ms each, on two cores the scans share). A method called once per block
+ * is compiled once, as a whole, and stays so.
+ */
+class RecordScanner {
+  buf: Buffer = Buffer.alloc(1);
+  view = new DataView(this.buf.buffer, this.buf.byteOffset, 1);
+  /** Bytes of `buf` read; `buf[filled]` is a line feed. */
+  filled = 0;
+  eof = false;
+  /** File offset of buf[0]. */
+  base = 0;
+  stats: ScanColumn[] | undefined;
+  interners: Interner[];
+  width: number;
+  rows = 0;
+  /** Whether the last `records` reached the range's end. */
+  done = false;
+  private readonly d: number;
+  /** Byte classes for unquoted fields: 0 ordinary ASCII, 1 the delimiter, a line end or a quote, 2 non-ASCII. */
+  private readonly special = new Uint8Array(256);
+  private readonly fs = new Int32Array(MAX_COLUMNS);
+  private readonly fe = new Int32Array(MAX_COLUMNS);
+  private readonly fh = new Int32Array(MAX_COLUMNS);
+  /** 1 quoted, 2 doubled quotes inside, 4 non-ASCII. */
+  private readonly fflags = new Uint8Array(MAX_COLUMNS);
+
+  constructor(
+    delimiter: string,
+    private readonly sink: ScanSink,
+    private readonly end: number,
+    stats: ScanColumn[] | undefined,
+  ) {
+    this.d = delimiter.charCodeAt(0);
+    this.special.fill(2, 0x80);
+    for (const b of [this.d, LF, CR, QUOTE]) this.special[b] = 1;
+    this.stats = stats;
+    this.interners = stats?.map((column) => new Interner(column.internBits)) ?? [];
+    this.width = stats?.length ?? 0;
+  }
+
+  /**
+   * Scans the whole records of `buf` from `pos`; returns where it stopped: at an incomplete record
+   * (more bytes to come), at the range's end (`done`), or at `filled`.
+   */
+  records(from: number): number {
+    const { buf, view, filled, eof, d, special, fs, fe, fh, fflags, sink, end, base } = this;
+    const { duplicates } = sink;
+    let { stats, interners, width, rows } = this;
+    let pos = from;
+    this.done = false;
+    // One record per pass of this loop; an incomplete one at the end waits for more bytes.
+    record: while (pos < filled) {
+      if (base + pos >= end) {
+        this.done = true;
+        break;
+      }
+      const record = pos;
+      let i = pos;
+      let f = 0;
+      for (;;) {
+        if (f >= MAX_COLUMNS) throw new Fallback('too many columns');
+        let high = 0;
+        let flags = 0;
+        let s = i;
+        let e: number;
+        if (buf[i] === QUOTE) {
+          flags = 1;
+          s = i + 1;
+          let q = s;
+          for (;;) {
+            q = buf.indexOf(QUOTE, q);
+            if (q === -1 || q + 1 >= filled) {
+              if (eof) throw new Fallback('an unterminated quote');
+              break record;
+            }
+            if (buf[q + 1] === QUOTE) {
+              flags |= 2;
+              q += 2;
+              continue;
+            }
+            break;
+          }
+          e = q;
+          for (let k = s; k < e; k++) high |= buf[k]!;
+          i = q + 1;
+          const b = buf[i];
+          if (i < filled && b !== d && b !== LF && b !== CR) throw new Fallback('text after a closing quote');
+        } else {
+          let k = i;
+          // One table look-up tells an ordinary byte from the delimiter, a line end or a quote; the
+          // line feed past the data ends the loop there.
+          for (;;) {
+            const kind = special[buf[k]!]!;
+            if (kind === 0) k++;
+            else if (kind === 2) {
+              high = 0x80;
+              k++;
+            } else break;
+          }
+          if (buf[k] === QUOTE) throw new Fallback('a quote inside an unquoted field');
+          e = k;
+          i = k;
+        }
+        if (high & 0x80) flags |= 4;
+        fs[f] = s;
+        fe[f] = e;
+        fh[f] = mix32(keyOf(buf, view, s, e));
+        fflags[f] = flags;
+        f++;
+        if (i >= filled) {
+          if (!eof) break record;
+          break;
+        }
+        const b = buf[i]!;
+        if (b === d) {
+          i++;
+          continue;
+        }
+        if (b === CR) {
+          if (i + 1 >= filled && !eof) break record;
+          i += buf[i + 1] === LF ? 2 : 1;
+        } else i++;
+        break;
+      }
+      pos = i;
+      // A blank line is no record.
+      if (f === 1 && fflags[0] === 0 && fe[0] === fs[0]) continue;
+      if (stats === undefined) {
+        const header: Cell[] = [];
+        for (let k = 0; k < f; k++)
+          header.push(
+            fflags[k] === 0 && fe[k] === fs[k] ? null : decodeField(buf, fflags[k]!, fs[k]!, fe[k]!),
+          );
+        stats = sink.header(header);
+        width = f;
+        interners = stats.map((column) => new Interner(column.internBits));
+        continue;
+      }
+      if (f !== width) throw new Fallback('a ragged row');
+      const wanted = sink.wants(rows);
+      let ka = ROW_KEY_A;
+      let kb = ROW_KEY_B;
+      for (let c = 0; c < width; c++) {
+        const s = fs[c]!;
+        const e = fe[c]!;
+        let eh: number;
+        if (e === s && fflags[c] === 0) {
+          stats[c]!.add(null);
+          eh = EMPTY_CELL;
+        } else {
+          const h = fh[c]!;
+          const interner = interners[c]!;
+          const slot = interner.find(buf, view, s, e, h);
+          if (slot >= 0) {
+            // A counted value seen before: a tally, handed to the column at the end.
+            interner.pending[slot]!++;
+            eh = interner.valueHashes[slot]!;
+          } else {
+            let entry: ValueEntry | undefined;
+            if (slot === CACHED) {
+              entry = interner.cached!;
+              stats[c]!.repeat(entry);
+            } else {
+              // Bytes the table does not hold are no counted value's (it holds every one's).
+              entry = stats[c]!.add(decodeField(buf, fflags[c]!, s, e), true, !interner.keeps);
+              if (entry !== undefined) interner.remember(buf, s, e, h, entry);
+            }
+            eh = entry === undefined ? EMPTY_CELL : entry.hash;
+          }
+        }
+        // The row's key (see duplicate-rows.ts), lane by lane as the cells come.
+        ka = laneA(ka, eh);
+        kb = laneB(kb, eh);
+      }
+      duplicates.addLanes(ka, kb);
+      // The record's bytes, to its last field's closing quote if it has one.
+      if (wanted) sink.keep(buf, record, fe[width - 1]! + (fflags[width - 1]! & 1));
+      rows++;
+    }
+    this.stats = stats;
+    this.interners = interners;
+    this.width = width;
+    this.rows = rows;
+    return pos;
+  }
+}
+
 /**
  * Reads a file (by path) or a ByteSource as delimited text (delimiter known) into `sink`; throws
  * Fallback where it may not. A source passed in stays open: its owner closes it.
@@ -320,18 +520,12 @@ export const scanDelimitedFile = async (
   sink: ScanSink,
   range: ScanRange = { start: 0, end: Number.POSITIVE_INFINITY, aligned: true },
 ): Promise<ScanResult> => {
-  const d = delimiter.charCodeAt(0);
-  const { duplicates } = sink;
-  // Byte classes for unquoted fields: 0 ordinary ASCII, 1 the delimiter, a line end or a quote, 2 non-ASCII.
-  const special = new Uint8Array(256);
-  special.fill(2, 0x80);
-  for (const b of [d, LF, CR, QUOTE]) special[b] = 1;
   const file = typeof input === 'string' ? await openLocation({ path: input }) : undefined;
   const handle: ByteSource = file ?? (input as ByteSource);
   try {
+    const scanner = new RecordScanner(delimiter, sink, range.end, range.stats);
     // One byte past the data is always a line feed, so the field loop needs no bounds check.
     let buf = Buffer.allocUnsafe(BLOCK + 1);
-    let view = new DataView(buf.buffer, buf.byteOffset, buf.length);
     let filled = 0;
     let eof = false;
     let bytes = 0;
@@ -342,23 +536,6 @@ export const scanDelimitedFile = async (
     /** File offset of buf[0]. */
     let base = position;
     let start = range.start;
-    let stats: ScanColumn[] | undefined = range.stats;
-    let interners: Interner[] = stats?.map((column) => new Interner(column.internBits)) ?? [];
-    let width = stats?.length ?? 0;
-    let rows = 0;
-    const fs = new Int32Array(MAX_COLUMNS);
-    const fe = new Int32Array(MAX_COLUMNS);
-    const fh = new Int32Array(MAX_COLUMNS);
-    const fflags = new Uint8Array(MAX_COLUMNS); // 1 quoted, 2 doubled quotes inside, 4 non-ASCII
-
-    const decode = (f: number): string => {
-      const flags = fflags[f]!;
-      const text = buf.toString(flags & 4 ? 'utf8' : 'latin1', fs[f], fe[f]);
-      // Invalid UTF-8 decodes to U+FFFD: the streaming path names the encoding and the offset.
-      if (flags & 4 && text.includes('\uFFFD')) throw new Fallback('a value that is not valid UTF-8');
-      return flags & 2 ? text.replaceAll('""', '"') : text;
-    };
-
     for (;;) {
       if (!eof) {
         if (filled === buf.length - 1) {
@@ -366,7 +543,6 @@ export const scanDelimitedFile = async (
           const grown = Buffer.allocUnsafe((buf.length - 1) * 2 + 1);
           buf.copy(grown, 0, 0, filled);
           buf = grown;
-          view = new DataView(buf.buffer, buf.byteOffset, buf.length);
         }
         const { bytesRead } = await handle.read(buf, filled, buf.length - 1 - filled, position);
         if (bytesRead === 0) eof = true;
@@ -391,135 +567,15 @@ export const scanDelimitedFile = async (
       }
       if (first && filled >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) pos = 3;
       if (first) first = false;
-      let done = false;
-      // One record per pass of this loop; an incomplete one at the end waits for more bytes.
-      record: while (pos < filled) {
-        if (base + pos >= range.end) {
-          done = true;
-          break;
-        }
-        const record = pos;
-        let i = pos;
-        let f = 0;
-        for (;;) {
-          if (f >= MAX_COLUMNS) throw new Fallback('too many columns');
-          let high = 0;
-          let flags = 0;
-          let s = i;
-          let e: number;
-          if (buf[i] === QUOTE) {
-            flags = 1;
-            s = i + 1;
-            let q = s;
-            for (;;) {
-              q = buf.indexOf(QUOTE, q);
-              if (q === -1 || q + 1 >= filled) {
-                if (eof) throw new Fallback('an unterminated quote');
-                break record;
-              }
-              if (buf[q + 1] === QUOTE) {
-                flags |= 2;
-                q += 2;
-                continue;
-              }
-              break;
-            }
-            e = q;
-            for (let k = s; k < e; k++) high |= buf[k]!;
-            i = q + 1;
-            const b = buf[i];
-            if (i < filled && b !== d && b !== LF && b !== CR)
-              throw new Fallback('text after a closing quote');
-          } else {
-            let k = i;
-            // One table look-up tells an ordinary byte from the delimiter, a line end or a quote; the
-            // line feed past the data ends the loop there.
-            for (;;) {
-              const kind = special[buf[k]!]!;
-              if (kind === 0) k++;
-              else if (kind === 2) {
-                high = 0x80;
-                k++;
-              } else break;
-            }
-            if (buf[k] === QUOTE) throw new Fallback('a quote inside an unquoted field');
-            e = k;
-            i = k;
-          }
-          if (high & 0x80) flags |= 4;
-          fs[f] = s;
-          fe[f] = e;
-          fh[f] = mix32(keyOf(buf, view, s, e));
-          fflags[f] = flags;
-          f++;
-          if (i >= filled) {
-            if (!eof) break record;
-            break;
-          }
-          const b = buf[i]!;
-          if (b === d) {
-            i++;
-            continue;
-          }
-          if (b === CR) {
-            if (i + 1 >= filled && !eof) break record;
-            i += buf[i + 1] === LF ? 2 : 1;
-          } else i++;
-          break;
-        }
-        pos = i;
-        // A blank line is no record.
-        if (f === 1 && fflags[0] === 0 && fe[0] === fs[0]) continue;
-        if (stats === undefined) {
-          const header: Cell[] = [];
-          for (let k = 0; k < f; k++) header.push(fflags[k] === 0 && fe[k] === fs[k] ? null : decode(k));
-          stats = sink.header(header);
-          width = f;
-          interners = stats.map((column) => new Interner(column.internBits));
-          continue;
-        }
-        if (f !== width) throw new Fallback('a ragged row');
-        const wanted = sink.wants(rows);
-        let ka = ROW_KEY_A;
-        let kb = ROW_KEY_B;
-        for (let c = 0; c < width; c++) {
-          const s = fs[c]!;
-          const e = fe[c]!;
-          let eh: number;
-          if (e === s && fflags[c] === 0) {
-            stats[c]!.add(null);
-            eh = EMPTY_CELL;
-          } else {
-            const h = fh[c]!;
-            const interner = interners[c]!;
-            const slot = interner.find(buf, view, s, e, h);
-            if (slot >= 0) {
-              // A counted value seen before: a tally, handed to the column at the end.
-              interner.pending[slot]!++;
-              eh = interner.valueHashes[slot]!;
-            } else {
-              let entry: ValueEntry | undefined;
-              if (slot === CACHED) {
-                entry = interner.cached!;
-                stats[c]!.repeat(entry);
-              } else {
-                // Bytes the table does not hold are no counted value's (it holds every one's).
-                entry = stats[c]!.add(decode(c), true, !interner.keeps);
-                if (entry !== undefined) interner.remember(buf, s, e, h, entry);
-              }
-              eh = entry === undefined ? EMPTY_CELL : entry.hash;
-            }
-          }
-          // The row's key (see duplicate-rows.ts), lane by lane as the cells come.
-          ka = laneA(ka, eh);
-          kb = laneB(kb, eh);
-        }
-        duplicates.addLanes(ka, kb);
-        // The record's bytes, to its last field's closing quote if it has one.
-        if (wanted) sink.keep(buf, record, fe[width - 1]! + (fflags[width - 1]! & 1));
-        rows++;
+      if (scanner.buf !== buf) {
+        scanner.buf = buf;
+        scanner.view = new DataView(buf.buffer, buf.byteOffset, buf.length);
       }
-      if (done) {
+      scanner.filled = filled;
+      scanner.eof = eof;
+      scanner.base = base;
+      pos = scanner.records(pos);
+      if (scanner.done) {
         base += pos;
         break;
       }
@@ -533,6 +589,7 @@ export const scanDelimitedFile = async (
       filled -= pos;
       base += pos;
     }
+    const { stats, interners, rows } = scanner;
     if (stats === undefined) throw new Fallback('no header');
     for (let c = 0; c < interners.length; c++) interners[c]!.flush(stats[c]!);
     return { rows, bytes, start: seeking ? base : start, end: base };
