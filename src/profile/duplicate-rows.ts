@@ -7,7 +7,7 @@
  * without repeats still counts none, and one with repeats is off by the sample's error (about
  * 0.4 % of the rows at SAMPLE_ROWS sampled keys). Parts of a file merge (at the higher of their
  * levels). */
-import { mix32 } from './infer.ts';
+import { mix32i } from './infer.ts';
 
 /** The lane value of an empty cell in a row key. */
 export const EMPTY_CELL = 0x6b43a9b5;
@@ -86,7 +86,7 @@ export class DuplicateRows {
   /** Adds a row by its key's two lanes, folded over all its cells. */
   addLanes(a: number, b: number): void {
     this.rows++;
-    const lo = mix32(b);
+    const lo = mix32i(b);
     const low = lo | 0x80000000;
     const level = 31 - Math.clz32(low & -low);
     this.byLevel[level] = this.byLevel[level]! + 1;
@@ -95,7 +95,7 @@ export class DuplicateRows {
       this.makeRoom();
       if ((lo & this.mask) !== 0) return;
     }
-    this.keys[this.used++] = (mix32(a) >>> 11) * 4294967296 + (lo >>> 0);
+    this.keys[this.used++] = (mix32i(a) >>> 11) * 4294967296 + (lo >>> 0);
   }
 
   merge(other: DuplicateRows): void {

@@ -21,7 +21,7 @@ import type { PiiIndex } from '../privacy/pii-index.ts';
 import { createRng, deriveSeed, type Rng } from '../random.ts';
 import type { Cell } from '../table.ts';
 import { DuplicateRows, EMPTY_CELL } from './duplicate-rows.ts';
-import { ColumnStats, detach, mix32, sampledCell, type ValueEntry } from './infer.ts';
+import { ColumnStats, detach, mix32i, sampledCell, type ValueEntry } from './infer.ts';
 import { decodeRecords, Fallback, type ScanRange, type ScanSink, scanDelimitedFile } from './scan-file.ts';
 import type { ValueTask } from './value-chunks.ts';
 import { bundleWorker, type WorkerScript } from './worker-bundle.ts';
@@ -380,7 +380,8 @@ export const nthSmallest = (values: Float64Array, k: number): number => {
 export const holdoutSplitter = (seed: number, share: number): ((index: number) => boolean) => {
   const base = deriveSeed(seed, 'holdout');
   const cut = share * 4294967296;
-  return (index) => mix32((base ^ mix32(index >>> 0) ^ Math.floor(index / 4294967296)) >>> 0) < cut;
+  // mix32i: called for every row, and not always inlined (see mix32i); the same bits as mix32.
+  return (index) => mix32i(base ^ mix32i(index >>> 0) ^ Math.floor(index / 4294967296)) >>> 0 < cut;
 };
 
 /**

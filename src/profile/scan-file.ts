@@ -15,7 +15,7 @@ import { type ByteSource, openLocation } from '../formats/byte-source.ts';
 import type { Cell } from '../table.ts';
 import { type DuplicateRows, EMPTY_CELL, laneA, laneB, ROW_KEY_A, ROW_KEY_B } from './duplicate-rows.ts';
 import type { ValueEntry } from './infer.ts';
-import { mix32, sampledCell } from './infer.ts';
+import { mix32, mix32i, sampledCell } from './infer.ts';
 
 const QUOTE = 34;
 const LF = 10;
@@ -429,7 +429,7 @@ class RecordScanner {
         if (high & 0x80) flags |= 4;
         fs[f] = s;
         fe[f] = e;
-        fh[f] = mix32(keyOf(buf, view, s, e));
+        fh[f] = mix32i(keyOf(buf, view, s, e));
         fflags[f] = flags;
         f++;
         if (i >= filled) {

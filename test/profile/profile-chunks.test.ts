@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { parseCsv } from '../../src/formats/csv.ts';
-import { ColumnStats } from '../../src/profile/infer.ts';
+import { ColumnStats, mix32 } from '../../src/profile/infer.ts';
 import {
   ChunkPool,
   type ChunkTask,
@@ -14,7 +14,7 @@ import {
   unpack,
 } from '../../src/profile/profile-chunks.ts';
 import { profileFile, profileSource } from '../../src/profile/profile-seed.ts';
-import { createRng } from '../../src/random.ts';
+import { createRng, hash32 } from '../../src/random.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'doppel-chunks-'));
 
@@ -288,6 +288,35 @@ describe('profileFile in chunks (byte ranges on worker threads)', () => {
       expect(top[0]!.value).toBe('HOT');
       expect(top[0]!.count).toBeGreaterThan(500);
       expect(top[0]!.count).toBeLessThanOrEqual(600);
+    }
+  });
+
+  it('adds up a frequent value one chunk counted exactly and the other only sketched, whatever its hash', async () => {
+    // Prepare: a value whose hash has its top bit set (a hash that crossed from a worker was once
+    // read back signed, and then missed the same value's counter on this thread); the first half
+    // is 12,000 codes seen 3 times each, then the value 300 times (past the cap: sketched); the
+    // second half has it 300 times first (counted exactly), then 12,000 more codes
+    const hot = ['HOT', 'HOT1', 'HOT2', 'HOT3', 'HOT4', 'HOT5'].find((v) => mix32(hash32(v)) >= 2 ** 31)!;
+    const codes = (prefix: string) =>
+      Array.from({ length: 36_000 }, (_, i) => `${prefix}${Math.floor(i / 3)}`);
+    const first = [...codes('a'), ...Array(300).fill(hot)];
+    const second = [...Array(300).fill(hot), ...codes('b')];
+    const path = join(dir, 'hot-in-both.csv');
+    const half = `code\n${first.join('\n')}\n`;
+    writeFileSync(path, `${half}${second.join('\n')}\n`);
+
+    // Act: two chunks, cut where the halves meet
+    const chunked = await profileFile(path, 'hot-in-both.csv', {
+      seed: 1,
+      threads: 2,
+      chunkBytes: half.length - 5,
+    });
+    const streamed = await profileSource(stream(path), 'hot-in-both.csv', { seed: 1 });
+
+    // Assess: one counter for the value, with all 600 of its rows, chunked as streamed
+    for (const { profile } of [chunked, streamed]) {
+      const top = profile.columns[0]!.top;
+      expect(top.filter((t) => t.value === hot)).toEqual([{ value: hot, count: 600 }]);
     }
   });
 
