@@ -874,6 +874,23 @@ export const STOP = 'stop';
 /** How long a thread told to end may take (its V8 jobs drain in well under a second) before it is terminated. */
 const STOP_GRACE_MS = 5_000;
 
+/**
+ * What a pool thread starts as: Node's start-up of a thread (100-140 ms while the other core scans)
+ * runs while the script's code is still loading (a few file reads from the bundle cache, or a
+ * build); the code comes as the thread's first message, and runs as a CommonJS script would.
+ */
+const BOOT = `
+  const { parentPort } = require('node:worker_threads');
+  parentPort.once('message', (message) => {
+    if (typeof message !== 'object' || message === null || typeof message.code !== 'string')
+      return parentPort.close();
+    const run = require('node:vm').runInThisContext(
+      '(function (exports, require, module, __filename, __dirname) {' + message.code + '\\n})',
+      { filename: message.name },
+    );
+    run.call(module.exports, module.exports, require, module, __filename, __dirname);
+  });`;
+
 /** A pool of worker threads running `scanChunk`; a worker that dies is replaced. */
 export class ChunkPool {
   private readonly idle: Worker[] = [];
@@ -883,29 +900,40 @@ export class ChunkPool {
   private readonly queue: { task: ChunkTask; done: (outcome: Outcome<unknown>) => void }[] = [];
   /** Threads told to end. */
   private readonly ending: Promise<void>[] = [];
+  /** The threads' script, once loaded. */
+  private code: string | undefined;
 
   private constructor(
-    private readonly code: string,
+    private readonly name: string,
     private readonly heapMb: number,
     private readonly youngMb: number,
     private readonly graceMs: number,
   ) {}
 
   /**
-   * `code`: the threads' script (default: the bundled `script`, profile-chunk-worker.ts).
-   * `graceMs`: how long a thread told to end may take before it is terminated.
+   * `code`: the threads' script (default: the bundled `script`, profile-chunk-worker.ts). The
+   * threads start at once and the script follows them when loaded; no thread is left running
+   * where it fails to load.
    */
   static async start(
     threads: number,
     heapMb: number,
     youngMb: number,
     code?: string,
-    script?: WorkerScript,
+    script: WorkerScript = 'profile-chunk-worker',
     graceMs = STOP_GRACE_MS,
   ): Promise<ChunkPool> {
-    const pool = new ChunkPool(code ?? (await bundleWorker(script)), heapMb, youngMb, graceMs);
+    const loading = code === undefined ? bundleWorker(script) : Promise.resolve(code);
+    const pool = new ChunkPool(`${script}.cjs`, heapMb, youngMb, graceMs);
     for (let i = 0; i < threads; i++) pool.idle.push(pool.spawn());
     pool.started = threads;
+    try {
+      pool.code = await loading;
+    } catch (error) {
+      await Promise.all(pool.idle.map((w) => w.terminate()));
+      throw error;
+    }
+    for (const worker of pool.idle) pool.send(worker);
     return pool;
   }
 
@@ -948,8 +976,13 @@ export class ChunkPool {
     });
   }
 
+  /** The script, the thread's first message. */
+  private send(worker: Worker): void {
+    worker.postMessage({ code: this.code, name: this.name });
+  }
+
   private spawn(): Worker {
-    const worker = new Worker(this.code, {
+    const worker = new Worker(BOOT, {
       eval: true,
       resourceLimits: {
         maxYoungGenerationSizeMb: this.youngMb,
@@ -968,6 +1001,8 @@ export class ChunkPool {
         this.pump();
       }
     });
+    // A thread started before the script loaded gets it from `start`.
+    if (this.code !== undefined) this.send(worker);
     return worker;
   }
 

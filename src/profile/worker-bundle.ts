@@ -43,11 +43,14 @@ export interface WorkerCode {
 const fromCache = async (file: string): Promise<string | undefined> => {
   try {
     const cached = JSON.parse(await readFile(file, 'utf8')) as Cached;
-    for (const [path, [size, mtimeMs]] of Object.entries(cached.inputs)) {
-      const now = await stat(path);
-      if (now.size !== size || now.mtimeMs !== mtimeMs) return undefined;
-    }
-    return typeof cached.code === 'string' ? cached.code : undefined;
+    // Asked all at once: one by one, each waited for a turn of a thread busy sniffing the seed.
+    const stood = await Promise.all(
+      Object.entries(cached.inputs).map(async ([path, [size, mtimeMs]]) => {
+        const now = await stat(path);
+        return now.size === size && now.mtimeMs === mtimeMs;
+      }),
+    );
+    return stood.every(Boolean) && typeof cached.code === 'string' ? cached.code : undefined;
   } catch {
     return undefined; // none, unreadable, or an input gone: built again
   }

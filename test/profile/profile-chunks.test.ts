@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { describe, expect, it, vi } from 'vitest';
 import { parseCsv } from '../../src/formats/csv.ts';
 import { ColumnStats, mix32 } from '../../src/profile/infer.ts';
@@ -14,6 +15,7 @@ import {
   unpack,
 } from '../../src/profile/profile-chunks.ts';
 import { profileFile, profileSource } from '../../src/profile/profile-seed.ts';
+import type { WorkerScript } from '../../src/profile/worker-bundle.ts';
 import { createRng, hash32 } from '../../src/random.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'doppel-chunks-'));
@@ -570,6 +572,19 @@ describe('ChunkPool', () => {
     // Assess: the reply came through, and nothing was thrown past the pool (vitest fails a run on it)
     expect(outcome.ok).toBe(false);
     expect(outcome.ok ? '' : String(outcome.error)).toContain('declined');
+  });
+
+  it('starts its threads while their script loads, and leaves none running where it fails to load', async () => {
+    // Prepare: a script that does not exist (no prebuilt file, nothing to bundle)
+    const terminate = vi.spyOn(Worker.prototype, 'terminate');
+
+    // Act
+    const started = ChunkPool.start(2, 16, 4, undefined, 'no-such-worker' as WorkerScript);
+
+    // Assess: the start fails, and both threads it had started are ended
+    await expect(started).rejects.toThrow();
+    expect(terminate).toHaveBeenCalledTimes(2);
+    terminate.mockRestore();
   });
 
   it('terminates a thread that does not end when told to, after the grace', async () => {
