@@ -724,9 +724,15 @@ export class ColumnStats {
 
   private datetime(v: string): number {
     const n = v.length;
+    // Reads past the end stay out of the hot path: a character read past it cost a recompile of
+    // this method (and of what had it inlined) the first time, on every thread.
+    if (n < 16) {
+      this.datetimeOk = false;
+      return -1;
+    }
     // '2015/01/01 01:00:00' is as common in exports as the ISO dashes.
     const slashes = v.charCodeAt(4) === 47;
-    const ymd = n >= 16 ? isoDay(v, slashes ? 47 : 45) : -1;
+    const ymd = isoDay(v, slashes ? 47 : 45);
     const sep = v.charCodeAt(10);
     const h = twoDigits(v, 11);
     const mi = twoDigits(v, 14);
@@ -747,7 +753,7 @@ export class ColumnStats {
     let i = 16;
     let s = 0;
     let ms = 0;
-    if (v.charCodeAt(i) === 58) {
+    if (i < n && v.charCodeAt(i) === 58) {
       s = twoDigits(v, i + 1);
       if (s < 0 || s > 60) {
         this.datetimeOk = false;
@@ -755,7 +761,7 @@ export class ColumnStats {
       }
       layout |= 2;
       i += 3;
-      if (v.charCodeAt(i) === 46) {
+      if (i < n && v.charCodeAt(i) === 46) {
         const start = ++i;
         while (i < n && isDigit(v.charCodeAt(i))) i++;
         const digits = i - start;
@@ -768,7 +774,7 @@ export class ColumnStats {
       }
     }
     let offset = 0;
-    const z = v.charCodeAt(i);
+    const z = i < n ? v.charCodeAt(i) : -1;
     if (z === 90 && i + 1 === n) layout |= 1 << 6;
     else if ((z === 43 || z === 45) && i + 3 <= n) {
       const oh = twoDigits(v, i + 1);
