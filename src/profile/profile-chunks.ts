@@ -22,7 +22,14 @@ import { createRng, deriveSeed, type Rng } from '../random.ts';
 import type { Cell } from '../table.ts';
 import { DuplicateRows, EMPTY_CELL } from './duplicate-rows.ts';
 import { ColumnStats, detach, mix32i, sampledCell, type ValueEntry } from './infer.ts';
-import { decodeRecords, Fallback, type ScanRange, type ScanSink, scanDelimitedFile } from './scan-file.ts';
+import {
+  decodeRecords,
+  Fallback,
+  recordDecoder,
+  type ScanRange,
+  type ScanSink,
+  scanDelimitedFile,
+} from './scan-file.ts';
 import type { ValueTask } from './value-chunks.ts';
 import { bundleWorker, type WorkerScript } from './worker-bundle.ts';
 
@@ -709,6 +716,32 @@ export const readJsonlChunk = async (
   return { start: first, end: stop };
 };
 
+/** Rows `unpackWhile` decodes between two looks at whether to go on. */
+const UNPACK_BATCH = 4096;
+
+/**
+ * `unpack`, a batch at a time while `going()` says so, with a turn of the event loop between
+ * batches (a thread's reply is taken then); rows not reached stay records, for `unpack` to finish.
+ */
+export const unpackWhile = async (
+  sample: ChunkSample,
+  delimiter: string,
+  going: () => boolean,
+): Promise<ChunkSample> => {
+  if (!going()) return sample;
+  const decode = recordDecoder(delimiter);
+  const rows = sample.rows.slice();
+  for (let i = 0; i < rows.length && going(); ) {
+    for (const stop = Math.min(rows.length, i + UNPACK_BATCH); i < stop; i++) {
+      const row = rows[i]!;
+      if (row instanceof Uint8Array) rows[i] = decode(row);
+      else if (typeof row === 'string') rows[i] = JSON.parse(`[${row}]`) as Cell[];
+    }
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  return { ...sample, rows };
+};
+
 /** The sample's rows as cells; `delimiter`: the records' (a delimited seed's). */
 export const unpack = (sample: ChunkSample, delimiter = ','): Drawn => {
   const records = sample.rows.filter((row) => row instanceof Uint8Array);
@@ -1198,11 +1231,10 @@ export const profileChunks = async (
         merged = chunk;
         // While the next chunk is still being scanned, the rows merged so far are decoded (after
         // the merge only the later chunks' would be left to decode); once it is in, only the rows
-        // that stay in the merged sample are.
-        if (i + 1 < ranges.length && !counted.has(i + 1)) {
-          merged.train = unpack(merged.train, base.delimiter);
-          merged.holdout = unpack(merged.holdout, base.delimiter);
-        }
+        // that stay in the merged sample are: the decoding stops where it came in.
+        const waiting = () => i + 1 < ranges.length && !counted.has(i + 1);
+        merged.train = await unpackWhile(merged.train, base.delimiter, waiting);
+        merged.holdout = await unpackWhile(merged.holdout, base.delimiter, waiting);
         continue;
       }
       for (let c = 0; c < chunk.stats.length; c++) merged.stats[c]!.merge(chunk.stats[c]!);

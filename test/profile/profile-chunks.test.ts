@@ -13,6 +13,7 @@ import {
   parquetParts,
   Reservoir,
   unpack,
+  unpackWhile,
 } from '../../src/profile/profile-chunks.ts';
 import { profileFile, profileSource } from '../../src/profile/profile-seed.ts';
 import type { WorkerScript } from '../../src/profile/worker-bundle.ts';
@@ -533,6 +534,29 @@ describe('merging partial statistics', () => {
     // Assess: a quarter of the rows come from A
     expect(fromA / (50 * 200)).toBeGreaterThan(0.23);
     expect(fromA / (50 * 200)).toBeLessThan(0.27);
+  });
+
+  it('decodes a sample a batch at a time until told to stop, and unpack finishes it alike', async () => {
+    // Prepare: 10,000 records end to end in one buffer (quotes, a doubled quote, a blank field)
+    const lines = Array.from({ length: 10_000 }, (_, i) => `${i},"name ${i % 7}",,"say ""${i % 3}"""`);
+    const bytes = Buffer.from(lines.join(''));
+    const rows: Uint8Array[] = [];
+    for (let i = 0, from = 0; i < lines.length; from += lines[i]!.length, i++)
+      rows.push(bytes.subarray(from, from + lines[i]!.length));
+    const sample = { rows, offered: rows.length, priorities: new Float64Array(rows.length), threshold: 1 };
+    let looks = 0;
+
+    // Act: told to stop at its fourth look (one before it starts, one before each batch)
+    const partial = await unpackWhile(sample, ',', () => ++looks < 4);
+
+    // Assess: two batches decoded, the rest still records; unpack gives every row's cells
+    const decoded = partial.rows.filter((row) => Array.isArray(row)).length;
+    expect(decoded).toBe(8192);
+    expect(partial.rows[0]).toEqual(['0', 'name 0', null, 'say "0"']);
+    expect(partial.rows[8192]).toBeInstanceOf(Uint8Array);
+    const whole = unpack(partial, ',').rows;
+    expect(whole).toEqual(unpack(sample, ',').rows);
+    expect(whole[9999]).toEqual(['9999', 'name 3', null, 'say "0"']);
   });
 
   it('merges into the rows of smallest priority under both thresholds, in order', () => {
