@@ -217,6 +217,10 @@ export class DelimitedTokenizer {
 
 export const DELIMITERS = [',', '\t', ';', '|'] as const;
 
+/** The records a delimiter is judged by (the header and 50 more), and the text pushed at a time. */
+const SNIFF_RECORDS = 51;
+const SNIFF_PIECE = 4096;
+
 /**
  * Picks the delimiter from the first lines: the candidate that splits the header into the most
  * fields while the following records keep the same width. Ties go to the file name's hint, then to
@@ -231,12 +235,16 @@ export const sniffDelimiter = (sample: string, name: string): string => {
   for (const delimiter of DELIMITERS) {
     const tokenizer = new DelimitedTokenizer(delimiter, name, false);
     try {
-      tokenizer.push(text);
-      tokenizer.finish();
+      // A piece at a time, up to the records it is judged by: the rest of the sample only cost
+      // time (four passes over 64 KiB, 17 ms of a profile's start), and a quoted field the
+      // sample's end cut open no longer rules the right delimiter out.
+      for (let at = 0; at < text.length && tokenizer.records.length < SNIFF_RECORDS; at += SNIFF_PIECE)
+        tokenizer.push(text.slice(at, at + SNIFF_PIECE));
+      if (tokenizer.records.length < SNIFF_RECORDS) tokenizer.finish();
     } catch {
       continue;
     }
-    const [header, ...rest] = tokenizer.records.slice(0, 51);
+    const [header, ...rest] = tokenizer.records.slice(0, SNIFF_RECORDS);
     if (header === undefined || header.length < 2) continue;
     const consistent =
       rest.length === 0 ? 1 : rest.filter((r) => r.length === header.length).length / rest.length;

@@ -44,6 +44,33 @@ describe('openSeed: delimited text', () => {
     }
   });
 
+  it('sniffs the delimiter when the first 64 KiB end inside a quoted note of several lines', async () => {
+    // Prepare: notes of ten lines each, the first row padded so the sniffed sample's last line
+    // feed falls inside a note (before, the note left open at the sample's end ruled ';' out)
+    const note = Array.from({ length: 10 }, (_, k) => `line ${k}`).join('\n');
+    const build = (pad: number) =>
+      `id;note;n\n${['x'.repeat(pad), ...Array.from({ length: 2000 }, (_, i) => String(i))]
+        .map((id) => `${id};"${note}";5`)
+        .join('\n')}\n`;
+    const insideNote = (text: string) => {
+      const cut = text.lastIndexOf('\n', 65_535);
+      return (text.slice(0, cut).match(/"/g) ?? []).length % 2 === 1;
+    };
+    let pad = 1;
+    while (!insideNote(build(pad))) pad++;
+    const text = build(pad);
+
+    // Act
+    const reader = await open(text, 'notes.txt', 4096);
+    const rows = await readAll(reader);
+
+    // Assess
+    expect(reader.delimiter).toBe(';');
+    expect(reader.columns).toEqual(['id', 'note', 'n']);
+    expect(rows).toHaveLength(2001);
+    expect(rows[1]).toEqual(['0', note, '5']);
+  });
+
   it('sniffs tab, semicolon and pipe delimiters from the content, whatever the name says', async () => {
     for (const delimiter of ['\t', ';', '|']) {
       // Prepare
