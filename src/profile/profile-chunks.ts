@@ -935,6 +935,9 @@ export class ChunkPool {
   private readonly ending: Promise<void>[] = [];
   /** The threads' script, once loaded. */
   private code: string | undefined;
+  /** Threads that failed while idle, and the latest one's error. */
+  private failures = 0;
+  private failure: unknown;
 
   private constructor(
     private readonly name: string,
@@ -1025,14 +1028,13 @@ export class ChunkPool {
     // A thread can fail outside a chunk too: idle, or winding down after its last reply (out of its
     // bounded memory, say). An 'error' event nobody listens to is thrown, and would end the process;
     // no chunk is lost, so the thread only leaves the pool (replaced if chunks still wait for one).
-    worker.on('error', () => {
+    worker.on('error', (error) => {
       const at = this.idle.indexOf(worker);
       if (at < 0) return; // a chunk's own listener has it, or it was ending
       this.idle.splice(at, 1);
-      if (this.idle.length === 0 && this.busy.size === 0 && this.queue.length > 0) {
-        this.idle.push(this.spawn());
-        this.pump();
-      }
+      this.failures++;
+      this.failure = error;
+      this.pump();
     });
     // A thread started before the script loaded gets it from `start`.
     if (this.code !== undefined) this.send(worker);
@@ -1040,6 +1042,12 @@ export class ChunkPool {
   }
 
   private pump(): void {
+    // Chunks wait and no thread is left (each failed while idle, before or between chunks): one
+    // more, unless the threads keep failing; then the chunks fail, and their callers scan them.
+    if (this.idle.length === 0 && this.busy.size === 0 && this.queue.length > 0) {
+      if (this.failures <= this.started) this.idle.push(this.spawn());
+      else for (const { done } of this.queue.splice(0)) done({ ok: false, error: this.failure });
+    }
     while (this.idle.length > 0 && this.queue.length > 0) {
       const worker = this.idle.pop()!;
       const { task, done } = this.queue.shift()!;

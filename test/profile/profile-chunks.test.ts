@@ -611,6 +611,20 @@ describe('ChunkPool', () => {
     terminate.mockRestore();
   });
 
+  it('answers a chunk sent after every thread failed while idle, instead of keeping it waiting', async () => {
+    // Prepare: threads whose script fails as it loads; both are gone before the chunk comes
+    const pool = await ChunkPool.start(2, 16, 4, `throw new Error('broken script');`);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+
+    // Act
+    const outcome = await pool.run({ index: 0 } as ChunkTask);
+    await pool.close();
+
+    // Assess: the chunk failed with the threads' error (its caller then scans it on its own thread)
+    expect(outcome.ok).toBe(false);
+    expect(outcome.ok ? '' : String(outcome.error)).toContain('broken script');
+  }, 10_000);
+
   it('terminates a thread that does not end when told to, after the grace', async () => {
     // Prepare: threads that answer every message, STOP included, and keep a timer alive
     const code = `
