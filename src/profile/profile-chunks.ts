@@ -423,31 +423,42 @@ export const chunkSamplers = (sampling: SampleOptions, chunk: number) => {
  * `size` of smallest priority, in order. Fewer than `size` only where a sample started at a rate
  * that proved too low for the rows that came (see SampleOptions.expectedRows).
  */
-export const mergeSamples = <Row>(a: Drawn<Row>, b: Drawn<Row>, size: number): Drawn<Row> => {
+export const mergeSamples = <Row>(a: Drawn<Row>, b: Drawn<Row>, size: number): Drawn<Row | Uint8Array> => {
   let threshold = Math.min(a.threshold, b.threshold);
-  const priorities = new Float64Array(a.rows.length + b.rows.length);
+  const priorities = new Float64Array(drawnRows(a) + drawnRows(b));
   let n = 0;
   for (const part of [a, b]) {
-    for (let i = 0; i < part.rows.length; i++) {
+    for (let i = 0; i < drawnRows(part); i++) {
       const p = part.priorities[i]!;
       if (p < threshold) priorities[n++] = p;
     }
   }
   // Past `size`, the threshold falls to the smallest priority left out.
   if (n > size) threshold = nthSmallest(priorities.slice(0, n), size);
-  const rows: Row[] = [];
+  const rows: (Row | Uint8Array)[] = [];
   n = 0;
   for (const part of [a, b]) {
-    for (let i = 0; i < part.rows.length; i++) {
+    // A part still records (it crossed from a worker) gets a view of each row it keeps, no more.
+    const { records } = part;
+    const viewed = records !== undefined && part.rows.length === 0;
+    for (let i = 0; i < drawnRows(part); i++) {
       const p = part.priorities[i]!;
       if (p < threshold) {
-        rows.push(part.rows[i]!);
+        rows.push(
+          viewed
+            ? records.bytes.subarray(i === 0 ? 0 : records.ends[i - 1]!, records.ends[i]!)
+            : part.rows[i]!,
+        );
         priorities[n++] = p;
       }
     }
   }
   return { rows, offered: a.offered + b.offered, priorities: priorities.slice(0, n), threshold };
 };
+
+/** The rows of a drawn sample, as rows or (crossed from a worker) as records. */
+const drawnRows = (sample: Drawn<unknown>): number =>
+  sample.records !== undefined && sample.rows.length === 0 ? sample.records.ends.length : sample.rows.length;
 
 /** A view of each record of `bytes` (records end to end, each ending at its `ends`). */
 const recordViews = (bytes: Uint8Array, ends: Int32Array): Uint8Array[] => {
@@ -722,6 +733,7 @@ const UNPACK_BATCH = 4096;
 /**
  * `unpack`, a batch at a time while `going()` says so, with a turn of the event loop between
  * batches (a thread's reply is taken then); rows not reached stay records, for `unpack` to finish.
+ * Rows of priority under the sample's median go first: those a merge with an equal part keeps.
  */
 export const unpackWhile = async (
   sample: ChunkSample,
@@ -729,21 +741,31 @@ export const unpackWhile = async (
   going: () => boolean,
 ): Promise<ChunkSample> => {
   if (!going()) return sample;
+  const viewed = viewRecords(sample);
+  const { priorities } = viewed;
+  const rows = viewed.rows.slice();
+  const median = rows.length === 0 ? 0 : nthSmallest(priorities.slice(0, rows.length), rows.length >> 1);
   const decode = recordDecoder(delimiter);
-  const rows = sample.rows.slice();
-  for (let i = 0; i < rows.length && going(); ) {
-    for (const stop = Math.min(rows.length, i + UNPACK_BATCH); i < stop; i++) {
+  let batch = 0;
+  for (const low of [true, false]) {
+    for (let i = 0; i < rows.length; i++) {
+      if (priorities[i]! < median !== low) continue;
       const row = rows[i]!;
       if (row instanceof Uint8Array) rows[i] = decode(row);
       else if (typeof row === 'string') rows[i] = JSON.parse(`[${row}]`) as Cell[];
+      else continue;
+      if (++batch < UNPACK_BATCH) continue;
+      batch = 0;
+      await new Promise((resolve) => setImmediate(resolve));
+      if (!going()) return { ...viewed, rows };
     }
-    await new Promise((resolve) => setImmediate(resolve));
   }
-  return { ...sample, rows };
+  return { ...viewed, rows };
 };
 
 /** The sample's rows as cells; `delimiter`: the records' (a delimited seed's). */
-export const unpack = (sample: ChunkSample, delimiter = ','): Drawn => {
+export const unpack = (packed: ChunkSample, delimiter = ','): Drawn => {
+  const sample = viewRecords(packed);
   const records = sample.rows.filter((row) => row instanceof Uint8Array);
   const decoded = decodeRecords(records, delimiter);
   let next = 0;
@@ -888,8 +910,7 @@ const revive = (result: ChunkResult): ChunkResult => ({
   ...result,
   stats: result.stats.map((s) => ColumnStats.revive(s)),
   duplicates: DuplicateRows.revive(result.duplicates),
-  train: viewRecords(result.train),
-  holdout: viewRecords(result.holdout),
+  // The samples stay records: a merge makes views of the rows it keeps, unpack of the rest.
 });
 
 type Reply = { ok: true; result: unknown } | { ok: false; fallback?: string; message: string };

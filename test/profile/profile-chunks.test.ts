@@ -546,8 +546,8 @@ describe('merging partial statistics', () => {
     const sample = { rows, offered: rows.length, priorities: new Float64Array(rows.length), threshold: 1 };
     let looks = 0;
 
-    // Act: told to stop at its fourth look (one before it starts, one before each batch)
-    const partial = await unpackWhile(sample, ',', () => ++looks < 4);
+    // Act: told to stop at its third look (one before it starts, one after each batch)
+    const partial = await unpackWhile(sample, ',', () => ++looks < 3);
 
     // Assess: two batches decoded, the rest still records; unpack gives every row's cells
     const decoded = partial.rows.filter((row) => Array.isArray(row)).length;
