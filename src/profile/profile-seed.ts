@@ -739,7 +739,6 @@ const summarizePass = async (name: string, options: ProfileOptions, pass: Pass):
   const { columns, stats } = pass;
   const { train, holdout } = topUpHoldout(pass, options);
   const duplicates = pass.duplicates.count();
-  const width = columns.length;
   const warnings = [...pass.warnings];
   const asked = sampling(options);
   for (const [part, sample, size] of [
@@ -826,11 +825,14 @@ const summarizePass = async (name: string, options: ProfileOptions, pass: Pass):
 
   // Sampled cells come trimmed, blanks as null (sampledCell; the scanner's entries): only null
   // tokens are left to turn into nulls, in columns whose kind counts them so.
+  // Only those columns are visited: a sample of 62,500 rows took 7-10 ms to find nothing to do.
+  const nullable = tokensAreNull.flatMap((tokens, c) => (tokens ? [c] : []));
   const clean = (rows: Cell[][]): Cell[][] => {
+    if (nullable.length === 0) return rows;
     for (const row of rows) {
-      for (let c = 0; c < width; c++) {
+      for (const c of nullable) {
         const cell = row[c];
-        if (cell != null && tokensAreNull[c] === true && NULL_TOKENS.has(cell)) row[c] = null;
+        if (cell != null && NULL_TOKENS.has(cell)) row[c] = null;
       }
     }
     return rows;
