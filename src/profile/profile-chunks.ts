@@ -249,7 +249,10 @@ export class Reservoir {
       grown.set(this.arena.subarray(0, from));
       this.arena = grown;
     }
-    this.arena.set(buf.subarray(start, end), from);
+    // A short record byte by byte: a view per kept row (120,000 a flights chunk) cost more than its copy.
+    const arena = this.arena;
+    if (end - start <= 64) for (let k = start, at = from; k < end; k++, at++) arena[at] = buf[k]!;
+    else arena.set(buf.subarray(start, end), from);
     this.ends[this.slot] = to;
   }
 
