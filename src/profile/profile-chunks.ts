@@ -22,14 +22,7 @@ import { createRng, deriveSeed, type Rng } from '../random.ts';
 import type { Cell } from '../table.ts';
 import { DuplicateRows, EMPTY_CELL } from './duplicate-rows.ts';
 import { ColumnStats, detach, mix32i, sampledCell, type ValueEntry } from './infer.ts';
-import {
-  decodeRecords,
-  Fallback,
-  recordDecoder,
-  type ScanRange,
-  type ScanSink,
-  scanDelimitedFile,
-} from './scan-file.ts';
+import { Fallback, recordDecoder, type ScanRange, type ScanSink, scanDelimitedFile } from './scan-file.ts';
 import type { ValueTask } from './value-chunks.ts';
 import { bundleWorker, type WorkerScript } from './worker-bundle.ts';
 
@@ -748,15 +741,13 @@ export const unpackWhile = async (
   const { priorities } = viewed;
   const rows = viewed.rows.slice();
   const median = rows.length === 0 ? 0 : nthSmallest(priorities.slice(0, rows.length), rows.length >> 1);
-  const decode = recordDecoder(delimiter);
+  const cells = rowCells(recordDecoder(delimiter));
   let batch = 0;
   for (const low of [true, false]) {
     for (let i = 0; i < rows.length; i++) {
-      if (priorities[i]! < median !== low) continue;
       const row = rows[i]!;
-      if (row instanceof Uint8Array) rows[i] = decode(row);
-      else if (typeof row === 'string') rows[i] = JSON.parse(`[${row}]`) as Cell[];
-      else continue;
+      if (priorities[i]! < median !== low || Array.isArray(row)) continue;
+      rows[i] = cells(row);
       if (++batch < UNPACK_BATCH) continue;
       batch = 0;
       await new Promise((resolve) => setImmediate(resolve));
@@ -769,20 +760,18 @@ export const unpackWhile = async (
 /** The sample's rows as cells; `delimiter`: the records' (a delimited seed's). */
 export const unpack = (packed: ChunkSample, delimiter = ','): Drawn => {
   const sample = viewRecords(packed);
-  const records = sample.rows.filter((row) => row instanceof Uint8Array);
-  const decoded = decodeRecords(records, delimiter);
-  let next = 0;
-  return {
-    ...sample,
-    rows: sample.rows.map((row) =>
-      typeof row === 'string'
-        ? (JSON.parse(`[${row}]`) as Cell[])
-        : row instanceof Uint8Array
-          ? decoded[next++]!
-          : row,
-    ),
-  };
+  return { ...sample, rows: sample.rows.map(rowCells(recordDecoder(delimiter))) };
 };
+
+/** A sample's row as cells: a record decoded, a packed row's JSON text read, cells as they are. */
+const rowCells =
+  (decode: (record: Uint8Array) => Cell[]) =>
+  (row: Cell[] | string | Uint8Array): Cell[] =>
+    typeof row === 'string'
+      ? (JSON.parse(`[${row}]`) as Cell[])
+      : row instanceof Uint8Array
+        ? decode(row)
+        : row;
 
 export interface ChunkedProfile {
   stats: ColumnStats[];

@@ -20,7 +20,7 @@ import {
 } from '../contracts.ts';
 import { BadInputError } from '../errors.ts';
 import { openLocation, type SeedLocation, StreamSource } from '../formats/byte-source.ts';
-import { sniffDelimiter } from '../formats/delimited.ts';
+import { DELIMITERS, sniffDelimiter } from '../formats/delimited.ts';
 import { JSONL_SCHEMA_LINES, LineSplitter, parseJsonLine, unionKeys } from '../formats/jsonl.ts';
 import { openParquet, PARQUET_MAGIC, spoolToTemp } from '../formats/parquet.ts';
 import {
@@ -564,7 +564,7 @@ const headColumns = (bytes: Uint8Array): number => {
   const end = bytes.indexOf(10);
   const line = bytes.subarray(0, end < 0 ? bytes.length : end);
   let most = 0;
-  for (const separator of [44, 9, 59, 124, 58]) {
+  for (const separator of [...DELIMITERS, ':'].map((c) => c.charCodeAt(0))) {
     let n = 0;
     for (const b of line) if (b === separator) n++;
     most = Math.max(most, n);

@@ -278,7 +278,7 @@ export interface ScanSink {
   wants(index: number): boolean;
   /**
    * The wanted row's record: its bytes [start, end) of `buf` (its fields, without the line end),
-   * which the next read reuses. `decodeRecord` gives its cells as the columns counted them.
+   * which the next read reuses. `decodeRecords` gives its cells as the columns counted them.
    */
   keep(buf: Uint8Array, start: number, end: number): void;
   /**
