@@ -30,6 +30,9 @@ export const NULL_TOKENS: ReadonlySet<string> = new Set([
 /** The longest null token: a longer value is none, without hashing it for the set. */
 const NULL_TOKEN_LENGTH = Math.max(...[...NULL_TOKENS].map((t) => t.length));
 
+/** Whether a (trimmed) value is a null token. */
+export const isNullToken = (v: string): boolean => v.length <= NULL_TOKEN_LENGTH && NULL_TOKENS.has(v);
+
 /** Distinct values counted exactly per column; past this the count becomes an estimate. */
 export const DISTINCT_CAP = 10_000;
 /** Characters of distinct values kept per column (long free text would otherwise fill memory). */
@@ -543,7 +546,7 @@ export class ColumnStats {
    * into the column's scratch entry (see `add`).
    */
   private analyze(v: string, reuse = false, hash = mix32i(hash32(v))): ValueEntry {
-    const token = v.length <= NULL_TOKEN_LENGTH && NULL_TOKENS.has(v);
+    const token = isNullToken(v);
     const space = v.indexOf(' ') !== -1;
     let entry = reuse ? this.scratch : undefined;
     if (entry === undefined) {
@@ -819,6 +822,12 @@ export class ColumnStats {
     // The sketch's error must not report more distinct values than there are values.
     const nonNull = this.values + (tokensAreNull ? 0 : this.tokens);
     return Math.min(nonNull, Math.max(exact, this.sketch!.estimate()));
+  }
+
+  /** Whether any value of the column was a null token ('NA', 'null', ...). */
+  hasNullTokens(): boolean {
+    this.settle();
+    return this.tokens > 0;
   }
 
   /** The kind the values support (or the one forced), its format and decimals. */

@@ -466,7 +466,9 @@ const DETECTORS: Detector[] = [
     label: 'IPv6 addresses',
     hint: /(^|_)ip(v6)?(_?addr(ess)?)?($|_)/,
     kinds: TEXTUAL,
-    test: isIPv6,
+    // Node's check is one large regular expression, compiled at its first use: a column with no
+    // colon in a value never needs it (4-5 ms of a profile's summary).
+    test: (v) => v.includes(':') && isIPv6(v),
   },
   {
     type: 'url',

@@ -35,13 +35,12 @@ export class HyperLogLog {
   }
 
   estimate(): number {
+    // Registers by rank (at most 32 - P + 1), then a power per rank: not one per register.
+    const ranks = new Float64Array(34);
+    for (let i = 0; i < M; i++) ranks[this.registers[i]!]!++;
     let sum = 0;
-    let zeros = 0;
-    for (let i = 0; i < M; i++) {
-      const r = this.registers[i]!;
-      sum += 2 ** -r;
-      if (r === 0) zeros++;
-    }
+    for (let r = 0; r < ranks.length; r++) sum += ranks[r]! * 2 ** -r;
+    const zeros = ranks[0]!;
     const raw = (ALPHA * M * M) / sum;
     // Small cardinalities: linear counting on the empty registers is the better estimate.
     if (raw <= 2.5 * M && zeros > 0) return Math.round(M * Math.log(M / zeros));
