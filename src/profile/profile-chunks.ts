@@ -22,7 +22,14 @@ import { createRng, deriveSeed, type Rng } from '../random.ts';
 import type { Cell } from '../table.ts';
 import { DuplicateRows, EMPTY_CELL } from './duplicate-rows.ts';
 import { ColumnStats, detach, mix32i, sampledCell, type ValueEntry } from './infer.ts';
-import { Fallback, recordDecoder, type ScanRange, type ScanSink, scanDelimitedFile } from './scan-file.ts';
+import {
+  Fallback,
+  type RecordDecoder,
+  recordDecoder,
+  type ScanRange,
+  type ScanSink,
+  scanDelimitedFile,
+} from './scan-file.ts';
 import type { ValueTask } from './value-chunks.ts';
 import { bundleWorker, type WorkerScript } from './worker-bundle.ts';
 
@@ -95,8 +102,8 @@ export interface Drawn<Row = Cell[]> extends Sample<Row> {
   priorities: Float64Array;
   threshold: number;
   /**
-   * The rows, when they crossed threads as records (Reservoir.sample): their bytes end to end, and
-   * where each ends. `rows` is empty until `viewRecords` makes a view of each.
+   * The rows as records, where the byte scanner kept them (Reservoir.keepRecord): their bytes end to
+   * end, and where each ends. Row i is then `rows[i]` where set (decoded), else record i.
    */
   records?: { bytes: Uint8Array; ends: Int32Array };
 }
@@ -111,7 +118,7 @@ export type Packed = Drawn<string>;
  * A chunk's sample: rows of cells or records when scanned on this thread, JSON texts or records
  * when it crossed from a worker (`unpack` turns them all into cells).
  */
-export type ChunkSample = Drawn<Cell[] | string | Uint8Array>;
+export type ChunkSample = Drawn<Cell[] | string>;
 
 export interface ChunkTask {
   /** The seed: a file, or a URL read by ranges (each thread opens it itself). */
@@ -250,17 +257,12 @@ export class Reservoir {
   }
 
   /**
-   * The sample, for the thread that drew it: rows of cells, or (records kept) each row's record as
-   * a view of one buffer (`unpack` decodes them).
+   * The sample, for the thread that drew it: rows of cells, or (records kept) the records
+   * (`unpack` decodes them).
    */
-  rows(): Drawn<Cell[] | Uint8Array> {
+  rows(): Drawn {
     this.compact(this.size);
-    return this.arena.length > 0 ? this.drawn(this.records()) : this.drawn(this.kept.slice(0, this.count));
-  }
-
-  /** The kept records, each a view of one buffer of just their bytes. */
-  private records(): Uint8Array[] {
-    return recordViews(this.arena.slice(0, this.end()), this.ends.subarray(0, this.count));
+    return this.arena.length > 0 ? this.drawn([], true) : this.drawn(this.kept.slice(0, this.count));
   }
 
   /** Just past the kept records' bytes. */
@@ -274,11 +276,8 @@ export class Reservoir {
    */
   sample(): Packed {
     this.compact(this.size);
-    if (this.arena.length > 0) {
-      // The records as two arrays: a view object per row would cost more to cross than the bytes.
-      const records = { bytes: this.arena.slice(0, this.end()), ends: this.ends.slice(0, this.count) };
-      return { ...this.drawn<string>([]), records };
-    }
+    // The records as two arrays: a view object per row would cost more to cross than the bytes.
+    if (this.arena.length > 0) return this.drawn([], true);
     const kept = this.count;
     // One JSON text of every row, cut at each row's brackets outside a string: a row is a slice of
     // it, not a text of its own (in a thread's bounded heap, a JSON text per row took 77 ms of
@@ -302,13 +301,17 @@ export class Reservoir {
     return this.drawn(rows);
   }
 
-  private drawn<Row>(rows: Row[]): Drawn<Row> {
-    return {
+  /** The sample of these rows, or (`records`) of the kept records. */
+  private drawn<Row>(rows: Row[], records = false): Drawn<Row> {
+    const drawn: Drawn<Row> = {
       rows,
       offered: this.offered,
       priorities: this.priorities.slice(0, this.count),
       threshold: this.threshold,
     };
+    if (records)
+      drawn.records = { bytes: this.arena.slice(0, this.end()), ends: this.ends.slice(0, this.count) };
+    return drawn;
   }
 
   /**
@@ -417,9 +420,15 @@ export const chunkSamplers = (sampling: SampleOptions, chunk: number) => {
  * A uniform sample of `size` rows of A's rows and B's together (B's after A's in the seed): the rows
  * of both under the lower threshold, where each holds every row it was offered, and of those the
  * `size` of smallest priority, in order. Fewer than `size` only where a sample started at a rate
- * that proved too low for the rows that came (see SampleOptions.expectedRows).
+ * that proved too low for the rows that came (see SampleOptions.expectedRows). `rowAt`: a part's
+ * row as the merged sample holds it (`cellsAt` decodes the records it keeps, and no others).
  */
-export const mergeSamples = <Row>(a: Drawn<Row>, b: Drawn<Row>, size: number): Drawn<Row | Uint8Array> => {
+export const mergeSamples = <Row, Out = Row>(
+  a: Drawn<Row>,
+  b: Drawn<Row>,
+  size: number,
+  rowAt: (part: Drawn<Row>, i: number) => Out = (part, i) => part.rows[i] as unknown as Out,
+): Drawn<Out> => {
   let threshold = Math.min(a.threshold, b.threshold);
   const priorities = new Float64Array(drawnRows(a) + drawnRows(b));
   let n = 0;
@@ -431,20 +440,13 @@ export const mergeSamples = <Row>(a: Drawn<Row>, b: Drawn<Row>, size: number): D
   }
   // Past `size`, the threshold falls to the smallest priority left out.
   if (n > size) threshold = nthSmallest(priorities.slice(0, n), size);
-  const rows: (Row | Uint8Array)[] = [];
+  const rows: Out[] = [];
   n = 0;
   for (const part of [a, b]) {
-    // A part still records (it crossed from a worker) gets a view of each row it keeps, no more.
-    const { records } = part;
-    const viewed = records !== undefined && part.rows.length === 0;
-    for (let i = 0; i < drawnRows(part); i++) {
+    for (let i = 0, count = drawnRows(part); i < count; i++) {
       const p = part.priorities[i]!;
       if (p < threshold) {
-        rows.push(
-          viewed
-            ? records.bytes.subarray(i === 0 ? 0 : records.ends[i - 1]!, records.ends[i]!)
-            : part.rows[i]!,
-        );
+        rows.push(rowAt(part, i));
         priorities[n++] = p;
       }
     }
@@ -452,25 +454,15 @@ export const mergeSamples = <Row>(a: Drawn<Row>, b: Drawn<Row>, size: number): D
   return { rows, offered: a.offered + b.offered, priorities: priorities.slice(0, n), threshold };
 };
 
-/** The rows of a drawn sample, as rows or (crossed from a worker) as records. */
-const drawnRows = (sample: Drawn<unknown>): number =>
-  sample.records !== undefined && sample.rows.length === 0 ? sample.records.ends.length : sample.rows.length;
+/** The rows of a drawn sample: its records', where it holds records. */
+const drawnRows = (sample: Drawn<unknown>): number => sample.records?.ends.length ?? sample.rows.length;
 
-/** A view of each record of `bytes` (records end to end, each ending at its `ends`). */
-const recordViews = (bytes: Uint8Array, ends: Int32Array): Uint8Array[] => {
-  const views: Uint8Array[] = new Array(ends.length);
-  for (let i = 0, from = 0; i < ends.length; i++) {
-    const to = ends[i]!;
-    views[i] = bytes.subarray(from, to);
-    from = to;
-  }
-  return views;
-};
-
-/** A sample that crossed threads as records, with a view of each as its rows. */
-export const viewRecords = <Row>(sample: Drawn<Row>): Drawn<Row | Uint8Array> => {
-  const { records, ...drawn } = sample;
-  return records === undefined ? sample : { ...drawn, rows: recordViews(records.bytes, records.ends) };
+/** Row `i` of a chunk's sample as cells: as it is, its JSON text read, or its record decoded. */
+export const cellsAt = (sample: ChunkSample, i: number, decode: RecordDecoder): Cell[] => {
+  const row = sample.rows[i];
+  if (row !== undefined) return typeof row === 'string' ? (JSON.parse(`[${row}]`) as Cell[]) : row;
+  const { bytes, ends } = sample.records!;
+  return decode(bytes, i === 0 ? 0 : ends[i - 1]!, ends[i]!);
 };
 
 /**
@@ -723,8 +715,11 @@ export const readJsonlChunk = async (
   return { start: first, end: stop };
 };
 
-/** Rows `unpackWhile` decodes between two looks at whether to go on. */
-const UNPACK_BATCH = 4096;
+/**
+ * Rows `unpackWhile` decodes between two looks at whether to go on: a thread's reply waits at most
+ * a batch (4,096 rows kept it 10-15 ms).
+ */
+export const UNPACK_BATCH = 1024;
 
 /**
  * `unpack`, a batch at a time while `going()` says so, with a turn of the event loop between
@@ -736,42 +731,36 @@ export const unpackWhile = async (
   delimiter: string,
   going: () => boolean,
 ): Promise<ChunkSample> => {
-  if (!going()) return sample;
-  const viewed = viewRecords(sample);
-  const { priorities } = viewed;
-  const rows = viewed.rows.slice();
-  const median = rows.length === 0 ? 0 : nthSmallest(priorities.slice(0, rows.length), rows.length >> 1);
-  const cells = rowCells(recordDecoder(delimiter));
+  const { records, priorities } = sample;
+  if (records === undefined || !going()) return sample;
+  const count = records.ends.length;
+  // Rows not decoded yet are holes: the records stand for them.
+  const rows: Cell[][] = sample.rows.length === 0 ? new Array(count) : (sample.rows.slice() as Cell[][]);
+  const median = count === 0 ? 0 : nthSmallest(priorities.slice(0, count), count >> 1);
+  const decode = recordDecoder(delimiter);
   let batch = 0;
   for (const low of [true, false]) {
-    for (let i = 0; i < rows.length; i++) {
-      const row = rows[i]!;
-      if (priorities[i]! < median !== low || Array.isArray(row)) continue;
-      rows[i] = cells(row);
+    for (let i = 0; i < count; i++) {
+      if (priorities[i]! < median !== low || rows[i] !== undefined) continue;
+      rows[i] = cellsAt(sample, i, decode);
       if (++batch < UNPACK_BATCH) continue;
       batch = 0;
       await new Promise((resolve) => setImmediate(resolve));
-      if (!going()) return { ...viewed, rows };
+      if (!going()) return { ...sample, rows };
     }
   }
-  return { ...viewed, rows };
+  return { ...sample, rows };
 };
 
 /** The sample's rows as cells; `delimiter`: the records' (a delimited seed's). */
 export const unpack = (packed: ChunkSample, delimiter = ','): Drawn => {
-  const sample = viewRecords(packed);
-  return { ...sample, rows: sample.rows.map(rowCells(recordDecoder(delimiter))) };
+  const { records, ...sample } = packed;
+  const decode = recordDecoder(delimiter);
+  const count = drawnRows(packed);
+  const rows: Cell[][] = new Array(count);
+  for (let i = 0; i < count; i++) rows[i] = cellsAt(packed, i, decode);
+  return { ...sample, rows };
 };
-
-/** A sample's row as cells: a record decoded, a packed row's JSON text read, cells as they are. */
-const rowCells =
-  (decode: (record: Uint8Array) => Cell[]) =>
-  (row: Cell[] | string | Uint8Array): Cell[] =>
-    typeof row === 'string'
-      ? (JSON.parse(`[${row}]`) as Cell[])
-      : row instanceof Uint8Array
-        ? decode(row)
-        : row;
 
 export interface ChunkedProfile {
   stats: ColumnStats[];
@@ -781,6 +770,8 @@ export interface ChunkedProfile {
   rows: number;
   chunks: number;
   cut: ChunkCut;
+  /** Resolves when the worker threads have ended: the caller awaits it before its profile is done. */
+  closed: Promise<void>;
 }
 
 /**
@@ -902,10 +893,32 @@ const revive = (result: ChunkResult): ChunkResult => ({
   ...result,
   stats: result.stats.map((s) => ColumnStats.revive(s)),
   duplicates: DuplicateRows.revive(result.duplicates),
-  // The samples stay records: a merge makes views of the rows it keeps, unpack of the rest.
+  // The samples stay records: a merge decodes the rows it keeps, and no others.
 });
 
 type Reply = { ok: true; result: unknown } | { ok: false; fallback?: string; message: string };
+
+/**
+ * The buffers a thread's reply hands over instead of copying them (postMessage's transfer list):
+ * those of its typed arrays that each own a whole buffer (not a slice of Node's pool), found through
+ * its objects' fields and arrays. A thread keeps nothing it replies with. A flights chunk's reply
+ * (4.4 MB, 3.4 of it in typed arrays) took 16-20 ms to copy on the thread, where main waited.
+ */
+export const transferables = (value: unknown): ArrayBuffer[] => {
+  const found = new Set<ArrayBuffer>();
+  const walk = (v: unknown): void => {
+    if (typeof v !== 'object' || v === null) return;
+    if (ArrayBuffer.isView(v)) {
+      const { buffer } = v;
+      if (buffer instanceof ArrayBuffer && v.byteOffset === 0 && v.byteLength === buffer.byteLength)
+        found.add(buffer);
+    } else if (Array.isArray(v)) {
+      for (const item of v) if (typeof item === 'object') walk(item);
+    } else for (const key in v) walk((v as Record<string, unknown>)[key]);
+  };
+  walk(value);
+  return [...found];
+};
 
 /**
  * What a pool thread is sent to end: it closes its port and its thread exits as a script that ran
@@ -1227,6 +1240,9 @@ export const profileChunks = async (
   );
   if (pool !== undefined && here) pending[0] = onThisThread(task(0, ranges[0]![0], true));
   let merged: ChunkResult | undefined;
+  // A merge decodes the rows it keeps: no row is decoded that a merge drops.
+  const decode = recordDecoder(base.delimiter);
+  const rowAt = (part: ChunkSample, i: number) => cellsAt(part, i, decode);
   const exact: [number, number][] = [];
   let chunks = 0;
   let end = dataStart;
@@ -1260,17 +1276,17 @@ export const profileChunks = async (
       }
       for (let c = 0; c < chunk.stats.length; c++) merged.stats[c]!.merge(chunk.stats[c]!);
       merged.duplicates.merge(chunk.duplicates);
-      merged.train = mergeSamples(merged.train, chunk.train, base.sampling.trainSampleSize);
-      merged.holdout = mergeSamples(merged.holdout, chunk.holdout, base.sampling.holdoutSampleSize);
+      merged.train = mergeSamples(merged.train, chunk.train, base.sampling.trainSampleSize, rowAt);
+      merged.holdout = mergeSamples(merged.holdout, chunk.holdout, base.sampling.holdoutSampleSize, rowAt);
       merged.rows += chunk.rows;
     }
   } catch (error) {
     await pool?.close();
     throw error;
   }
-  // The threads wind down (each isolate torn down on its own thread, 25-35 ms) while the samples
-  // are decoded here; nothing of the pool outlives the call.
-  const closing = pool?.close();
+  // The threads wind down (each isolate torn down on its own thread: 25-35 ms, up to 150 while this
+  // thread works) while the samples are decoded and the profile summed up: `closed` says when.
+  const closed = pool?.close() ?? Promise.resolve();
   try {
     const { stats, duplicates, rows, train, holdout } = merged!;
     const cut: ChunkCut = {
@@ -1289,8 +1305,10 @@ export const profileChunks = async (
       train: unpack(train, base.delimiter),
       holdout: unpack(holdout, base.delimiter),
       cut,
+      closed,
     };
-  } finally {
-    await closing;
+  } catch (error) {
+    await closed;
+    throw error;
   }
 };

@@ -3,7 +3,7 @@
  * the bytes are tokenized and hashed in one loop, and a field whose bytes were seen before in its
  * column is matched to that value's entry without decoding it (`ColumnStats.repeat`). Only new
  * values are decoded and parsed; a row the samples keep is copied as its record's bytes, and turned
- * into cells only if it is still in the sample at the end (`decodeRecords`).
+ * into cells only if it is still in the sample at the end (`recordDecoder`).
  *
  * It profiles exactly like the streaming path (tests hold the two equal). Where the input needs
  * the slow path's judgement — a quote inside an unquoted field, text after a closing quote, a
@@ -278,7 +278,7 @@ export interface ScanSink {
   wants(index: number): boolean;
   /**
    * The wanted row's record: its bytes [start, end) of `buf` (its fields, without the line end),
-   * which the next read reuses. `decodeRecords` gives its cells as the columns counted them.
+   * which the next read reuses. `recordDecoder` gives its cells as the columns counted them.
    */
   keep(buf: Uint8Array, start: number, end: number): void;
   /**
@@ -598,29 +598,29 @@ export const scanDelimitedFile = async (
   }
 };
 
-/** Slots of `decodeRecords`' cache of recent values, per column. */
+/** Slots of `recordDecoder`'s cache of recent values, per column. */
 const DECODED_BITS = 10;
 /** Bytes of a value the cache takes at most. */
 const DECODED_KEY_BYTES = 32;
 
 /**
- * The cells of records `keep` was handed (see ScanSink), each a view of a buffer: each field
- * unquoted, decoded, trimmed, null when blank (sampledCell), the values its column counted, as the
- * streaming path samples them. The records passed the scan, so they need no checks.
+ * The cells of a record `keep` was handed (see ScanSink), bytes [start, end) of records kept end to
+ * end: each field unquoted, decoded, trimmed, null when blank (sampledCell), the values its column
+ * counted, as the streaming path samples them. The records passed the scan, so they need no checks.
  *
  * Decoding makes garbage that survives (every cell of the sample), which is what costs: ASCII fields
  * are cut from one text of their buffer (no copy of a value, which keeps only that text alive,
  * about the records' bytes), and a value the same column had lately is the same string again (a
  * cache by the bytes' hash, per column). 60,000 flights records: 65-150 ms before, mostly collection.
+ * A record is its offsets, not a view: a view per record cost more than decoding it.
  */
-export const decodeRecords = (records: Uint8Array[], delimiter: string): Cell[][] =>
-  records.map(recordDecoder(delimiter));
+export type RecordDecoder = (bytes: Uint8Array, start: number, end: number) => Cell[];
 
-/** `decodeRecords` a record at a time: its caches kept from one call to the next. */
-export const recordDecoder = (delimiter: string): ((record: Uint8Array) => Cell[]) => {
+/** A RecordDecoder for records of `delimiter`: its caches kept from one call to the next (for one buffer). */
+export const recordDecoder = (delimiter: string): RecordDecoder => {
   const d = delimiter.charCodeAt(0);
   const slots = 1 << DECODED_BITS;
-  let buffer: ArrayBufferLike | undefined;
+  let source: Uint8Array | undefined;
   let buf: Buffer = Buffer.alloc(0);
   let text = '';
   // Per column (slot = column * slots + hash bits): the hash, start and length of a value lately
@@ -665,19 +665,18 @@ export const recordDecoder = (delimiter: string): ((record: Uint8Array) => Cell[
     values[slot] = value;
     return value;
   };
-  return (record) => {
-    if (record.buffer !== buffer) {
-      buffer = record.buffer;
-      buf = Buffer.from(record.buffer);
+  return (bytes, start, end) => {
+    if (bytes !== source) {
+      source = bytes;
+      buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
       text = buf.toString('latin1');
       hashes.fill(-1);
       lengths.fill(-1);
       values = [];
     }
-    const end = record.byteOffset + record.length;
     // Sized as the last record was: every record of a seed has its width.
     const cells: Cell[] = new Array(width);
-    let i = record.byteOffset;
+    let i = start;
     for (let column = 0; ; column++) {
       let s = i;
       let e: number;

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, Worker } from 'node:worker_threads';
 import { describe, expect, it, vi } from 'vitest';
 import { parseCsv } from '../../src/formats/csv.ts';
 import { ColumnStats, mix32 } from '../../src/profile/infer.ts';
@@ -12,6 +12,8 @@ import {
   mergeSamples,
   parquetParts,
   Reservoir,
+  transferables,
+  UNPACK_BATCH,
   unpack,
   unpackWhile,
 } from '../../src/profile/profile-chunks.ts';
@@ -539,11 +541,17 @@ describe('merging partial statistics', () => {
   it('decodes a sample a batch at a time until told to stop, and unpack finishes it alike', async () => {
     // Prepare: 10,000 records end to end in one buffer (quotes, a doubled quote, a blank field)
     const lines = Array.from({ length: 10_000 }, (_, i) => `${i},"name ${i % 7}",,"say ""${i % 3}"""`);
-    const bytes = Buffer.from(lines.join(''));
-    const rows: Uint8Array[] = [];
-    for (let i = 0, from = 0; i < lines.length; from += lines[i]!.length, i++)
-      rows.push(bytes.subarray(from, from + lines[i]!.length));
-    const sample = { rows, offered: rows.length, priorities: new Float64Array(rows.length), threshold: 1 };
+    const bytes = new Uint8Array(Buffer.from(lines.join('')));
+    const ends = new Int32Array(lines.length);
+    for (let i = 0, to = 0; i < lines.length; i++) ends[i] = to += lines[i]!.length;
+    const n = lines.length;
+    const sample = {
+      rows: [],
+      records: { bytes, ends },
+      offered: n,
+      priorities: new Float64Array(n),
+      threshold: 1,
+    };
     let looks = 0;
 
     // Act: told to stop at its third look (one before it starts, one after each batch)
@@ -551,9 +559,9 @@ describe('merging partial statistics', () => {
 
     // Assess: two batches decoded, the rest still records; unpack gives every row's cells
     const decoded = partial.rows.filter((row) => Array.isArray(row)).length;
-    expect(decoded).toBe(8192);
+    expect(decoded).toBe(2 * UNPACK_BATCH);
     expect(partial.rows[0]).toEqual(['0', 'name 0', null, 'say "0"']);
-    expect(partial.rows[8192]).toBeInstanceOf(Uint8Array);
+    expect(partial.rows[2 * UNPACK_BATCH]).toBeUndefined();
     const whole = unpack(partial, ',').rows;
     expect(whole).toEqual(unpack(sample, ',').rows);
     expect(whole[9999]).toEqual(['9999', 'name 3', null, 'say "0"']);
@@ -576,6 +584,40 @@ describe('merging partial statistics', () => {
     // Assess: a1 (0.4) is over B's threshold; of the rest, the three smallest, A's before B's
     expect(three).toMatchObject({ rows: ['a2', 'b1', 'b2'], offered: 20, threshold: 0.25 });
     expect(all).toMatchObject({ rows: ['a2', 'a3', 'b1', 'b2'], threshold: 0.3 });
+  });
+});
+
+describe('transferables', () => {
+  it("hands over a reply's own buffers, and no slice of a shared one", async () => {
+    // Prepare: a reply as a chunk's (a sketch in a class, records, a count), plus a small Buffer
+    // (a slice of Node's pool, which cannot be transferred) and a view of part of a buffer
+    class Sketch {
+      registers = new Uint8Array(16).fill(3);
+    }
+    const records = { bytes: new Uint8Array([1, 2, 3]), ends: Int32Array.of(1, 3) };
+    const shared = new Float64Array(8);
+    const reply = {
+      stats: [{ sketch: new Sketch(), values: ['a', 'b'] }],
+      train: { rows: [], records, priorities: shared.subarray(0, 2) },
+      key: Buffer.from('small'),
+      rows: 2,
+    };
+
+    // Act
+    const list = transferables(reply);
+    const { port1, port2 } = new MessageChannel();
+    const received = new Promise<typeof reply>((resolve) => port2.once('message', resolve));
+    port1.postMessage(reply, list);
+    const copy = await received;
+    port1.close();
+
+    // Assess: the three owned buffers moved (the sender's views emptied), the rest was copied
+    expect(list).toHaveLength(3);
+    expect(records.bytes.length).toBe(0);
+    expect(shared.length).toBe(8);
+    expect([...copy.stats[0]!.sketch.registers]).toEqual(new Array(16).fill(3));
+    expect([...copy.train.records.ends]).toEqual([1, 3]);
+    expect(Buffer.from(copy.key).toString()).toBe('small');
   });
 });
 
