@@ -286,8 +286,6 @@ export interface ColumnSummary {
   mean?: number;
   std?: number;
   skewness?: number;
-  /** Up to PII_SAMPLE distinct non-null values for semantic detection (never stored). */
-  sample: string[];
   /** Numeric columns: [probability, value] at each of QUANTILE_PROBS (exact, or from KLL). */
   quantiles?: [number, number][];
   /** Categorical and boolean columns: the most frequent value's share of non-null values. */
@@ -526,7 +524,13 @@ export class ColumnStats {
     if (entry.space) this.withSpace += count;
     if (this.floatOk && !Number.isNaN(entry.x)) this.addMoments(count, entry.x, 0, 0, entry.x, entry.x);
     if (this.datetimeOk && entry.layout >= 0) {
-      this.datetimeLayouts.set(entry.layout, (this.datetimeLayouts.get(entry.layout) ?? 0) + count);
+      // Counted values of one column mostly share a layout too: a run, as `apply` counts.
+      if (entry.layout === this.layoutRun) this.layoutRunCount += count;
+      else {
+        this.flushLayoutRun();
+        this.layoutRun = entry.layout;
+        this.layoutRunCount = count;
+      }
     }
   }
 
@@ -948,6 +952,22 @@ export class ColumnStats {
     return values.map((x, i) => [QUANTILE_PROBS[i]!, x]);
   }
 
+  /**
+   * What semantic detection looks at: up to PII_SAMPLE distinct non-null values (never stored), the
+   * non-null values and the distinct count.
+   */
+  detectionSample(inferred: Inferred): { sample: string[]; count: number; distinct: number } {
+    this.settle();
+    const { tokensAreNull } = inferred;
+    const sample: string[] = [];
+    for (const [value, entry] of this.counts) {
+      if (sample.length >= PII_SAMPLE) break;
+      if (!(tokensAreNull && entry.token)) sample.push(value);
+    }
+    const count = this.rows - this.empties - (tokensAreNull ? this.tokens : 0);
+    return { sample, count, distinct: this.distinctCount(tokensAreNull) };
+  }
+
   /** Counts, moments, ranges and the most frequent values for the inferred kind. */
   summarize(inferred: Inferred, options: { keepTop: boolean }): ColumnSummary {
     this.settle();
@@ -963,13 +983,12 @@ export class ColumnStats {
       distinctEstimated: this.capped,
       unique: this.isUnique(count, distinct),
       top: [],
-      sample: [],
     };
+    // The counted values with their counts, where the top values or the balance need them.
     const entries: [string, number][] = [];
-    for (const [value, entry] of this.counts) {
-      if (tokensAreNull && entry.token) continue;
-      entries.push([value, entry.count]);
-      if (summary.sample.length < PII_SAMPLE) summary.sample.push(value);
+    if (options.keepTop || kind === 'categorical' || kind === 'boolean') {
+      for (const [value, entry] of this.counts)
+        if (!(tokensAreNull && entry.token)) entries.push([value, entry.count]);
     }
     if (options.keepTop) {
       // Values past the distinct cap join with the occurrences Space-Saving vouches for.

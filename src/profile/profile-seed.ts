@@ -778,7 +778,7 @@ const profileOfPass = async (name: string, options: ProfileOptions, pass: Pass):
   const firsts = stats.map((s, i) => {
     const inferred = s.infer(overrides[s.name]?.kind);
     tokensAreNull[i] = inferred.tokensAreNull && s.hasNullTokens();
-    const first = s.summarize(inferred, { keepTop: false });
+    const first = s.detectionSample(inferred);
     return { inferred, first };
   });
   // Dates go to the birth-date check alone; the other columns' samples say what detection needs.

@@ -426,7 +426,7 @@ const inputOf = (column: LabelledColumn): SemanticInput => {
   const stats = new ColumnStats(column.name);
   for (const v of column.values) stats.add(v);
   const inferred = stats.infer();
-  const summary = stats.summarize(inferred, { keepTop: false });
+  const summary = stats.detectionSample(inferred);
   return {
     name: column.name,
     kind: inferred.kind,
