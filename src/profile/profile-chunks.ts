@@ -985,10 +985,11 @@ export class ChunkPool {
     script: WorkerScript = 'profile-chunk-worker',
     graceMs = STOP_GRACE_MS,
   ): Promise<ChunkPool> {
-    const loading = code === undefined ? bundleWorker(script) : Promise.resolve(code);
     const pool = new ChunkPool(`${script}.cjs`, heapMb, youngMb, graceMs);
     for (let i = 0; i < threads; i++) pool.idle.push(pool.spawn());
     pool.started = threads;
+    // After the threads: they start while it loads (from the cache, at once).
+    const loading = code === undefined ? bundleWorker(script) : Promise.resolve(code);
     try {
       pool.code = await loading;
     } catch (error) {

@@ -9,7 +9,8 @@
  * size and modification time of every file it was built from, and used again while those stand.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { readFileSync, statSync } from 'node:fs';
+import { mkdir, rename, stat, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -39,18 +40,19 @@ export interface WorkerCode {
   from: 'prebuilt' | 'cache' | 'build';
 }
 
-/** The cached bundle of `entry`, if every file it was built from is as it was. */
-const fromCache = async (file: string): Promise<string | undefined> => {
+/**
+ * The cached bundle of `entry`, if every file it was built from is as it was. Read synchronously:
+ * a few milliseconds, where asynchronous reads waited 40-130 ms for turns of a thread busy sniffing
+ * the seed (the threads wait for their code, and the chunks for the threads).
+ */
+const fromCache = (file: string): string | undefined => {
   try {
-    const cached = JSON.parse(await readFile(file, 'utf8')) as Cached;
-    // Asked all at once: one by one, each waited for a turn of a thread busy sniffing the seed.
-    const stood = await Promise.all(
-      Object.entries(cached.inputs).map(async ([path, [size, mtimeMs]]) => {
-        const now = await stat(path);
-        return now.size === size && now.mtimeMs === mtimeMs;
-      }),
-    );
-    return stood.every(Boolean) && typeof cached.code === 'string' ? cached.code : undefined;
+    const cached = JSON.parse(readFileSync(file, 'utf8')) as Cached;
+    for (const [path, [size, mtimeMs]] of Object.entries(cached.inputs)) {
+      const now = statSync(path);
+      if (now.size !== size || now.mtimeMs !== mtimeMs) return undefined;
+    }
+    return typeof cached.code === 'string' ? cached.code : undefined;
   } catch {
     return undefined; // none, unreadable, or an input gone: built again
   }
@@ -91,19 +93,28 @@ const build = async (entry: string, file: string | undefined): Promise<string> =
   return code;
 };
 
+/** A script shipped beside this module, if there is one (read at once, as the cache is). */
+const readPrebuilt = (url: URL): string | undefined => {
+  try {
+    return readFileSync(url, 'utf8');
+  } catch {
+    return undefined;
+  }
+};
+
 /**
  * The script's code: prebuilt beside this module, else from the cache in `cacheDir` (default
  * node_modules/.cache/doppel; null: none), else bundled now (and cached).
  */
 export const loadWorkerCode = async (script: WorkerScript, cacheDir?: string | null): Promise<WorkerCode> => {
-  const prebuilt = await readFile(new URL(`./${script}.cjs`, import.meta.url), 'utf8').catch(() => undefined);
+  const prebuilt = readPrebuilt(new URL(`./${script}.cjs`, import.meta.url));
   if (prebuilt !== undefined) return { code: prebuilt, from: 'prebuilt' };
   const entry = fileURLToPath(new URL(`./${script}.ts`, import.meta.url));
   // One cache file per script and source tree (two checkouts share no bundle).
   const tree = createHash('sha256').update(entry).digest('hex').slice(0, 16);
   const dir = cacheDir === undefined ? workerCache() : cacheDir;
   const file = dir === null ? undefined : resolve(dir, `${script}-${tree}.json`);
-  const cached = file === undefined ? undefined : await fromCache(file);
+  const cached = file === undefined ? undefined : fromCache(file);
   if (cached !== undefined) return { code: cached, from: 'cache' };
   return { code: await build(entry, file), from: 'build' };
 };
