@@ -153,3 +153,32 @@ export class HttpRangeSource implements ByteSource {
     await stream?.close().catch(() => {});
   }
 }
+
+/**
+ * A source whose first bytes were read already (`head`, from position 0; `complete`: all there are):
+ * reads within them come from memory, and only a read past them opens the source (`open`), closed
+ * with this one. A seed's header is read this way: no second open, no block read (for a URL, no
+ * second request).
+ */
+export const withHead = (
+  head: Uint8Array,
+  complete: boolean,
+  open: () => Promise<ByteSource>,
+): ByteSource => {
+  let rest: Promise<ByteSource> | undefined;
+  return {
+    async read(buffer, offset, length, position) {
+      if (position < head.length) {
+        const n = Math.min(length, head.length - position);
+        buffer.set(head.subarray(position, position + n), offset);
+        return { bytesRead: n };
+      }
+      if (complete) return { bytesRead: 0 };
+      rest ??= open();
+      return (await rest).read(buffer, offset, length, position);
+    },
+    async close() {
+      if (rest !== undefined) await (await rest).close();
+    },
+  };
+};

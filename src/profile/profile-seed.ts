@@ -19,7 +19,7 @@ import {
   parse,
 } from '../contracts.ts';
 import { BadInputError } from '../errors.ts';
-import { openLocation, type SeedLocation, StreamSource } from '../formats/byte-source.ts';
+import { openLocation, type SeedLocation, StreamSource, withHead } from '../formats/byte-source.ts';
 import { DELIMITERS, sniffDelimiter } from '../formats/delimited.ts';
 import { JSONL_SCHEMA_LINES, LineSplitter, parseJsonLine, unionKeys } from '../formats/jsonl.ts';
 import { openParquet, PARQUET_MAGIC, spoolToTemp } from '../formats/parquet.ts';
@@ -523,7 +523,8 @@ export const profileRanges = async (
     try {
       let columns: string[] = [];
       let warnings: string[] = [];
-      const headerSource = await openLocation(location);
+      // The header from the bytes read already (the file is opened only for a header longer than them).
+      const headerSource = withHead(bytes, complete, () => openLocation(location));
       const header = await scanDelimitedFile(
         headerSource,
         delimiter,

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BadInputError, SeedChangedError } from '../../src/errors.ts';
-import { HttpRangeSource } from '../../src/formats/byte-source.ts';
+import { type ByteSource, HttpRangeSource, withHead } from '../../src/formats/byte-source.ts';
 import { openParquetSeed } from '../../src/formats/read-seed.ts';
 import { profileFile, profileRanges } from '../../src/profile/profile-seed.ts';
 import { vegaCsv, vegaRecords } from '../helpers/vega.ts';
@@ -111,7 +111,9 @@ describe('profiling a seed read by HTTP range requests', () => {
     expect(ranged.profile).toEqual(file.profile);
     expect(ranged.train).toEqual(file.train);
     expect(ranged.holdout).toEqual(file.holdout);
-    // The head and the header from byte 0, then one request per chunk (the first from the header's end).
+    // The head from byte 0 (the header is read from it), then one request per chunk (the first from
+    // the header's end).
+    expect(requests.filter((r) => r.endsWith('bytes=0-'))).toEqual(['/flights.csv bytes=0-']);
     const chunkRequests = requests.filter((r) => !r.endsWith('bytes=0-'));
     expect(chunkRequests).toHaveLength(5);
     expect(chunkRequests.every((r) => /^\/flights\.csv bytes=\d+-$/.test(r))).toBe(true);
@@ -247,5 +249,62 @@ describe('profiling a seed read by HTTP range requests', () => {
     await expect(source.read(new Uint8Array(4), 0, 4, 0)).rejects.toThrow(
       /reading \/expired\.csv from byte 0: HTTP 403 Forbidden/,
     );
+  });
+});
+
+describe('withHead', () => {
+  /** A source over `bytes` that counts its opens and reads. */
+  const counted = (bytes: Uint8Array) => {
+    const calls = { opens: 0, reads: 0, closes: 0 };
+    const open = async (): Promise<ByteSource> => {
+      calls.opens++;
+      return {
+        read: async (buffer, offset, length, position) => {
+          calls.reads++;
+          const n = Math.max(0, Math.min(length, bytes.length - position));
+          buffer.set(bytes.subarray(position, position + n), offset);
+          return { bytesRead: n };
+        },
+        close: async () => {
+          calls.closes++;
+        },
+      };
+    };
+    return { calls, open };
+  };
+
+  it('reads the bytes it was given from memory, and opens the source only for what lies past them', async () => {
+    // Prepare: 10 bytes of which the first 4 were read already
+    const bytes = Buffer.from('abcdefghij');
+    const { calls, open } = counted(bytes);
+    const source = withHead(bytes.subarray(0, 4), false, open);
+    const buffer = Buffer.alloc(8);
+
+    // Act
+    const first = await source.read(buffer, 0, 8, 0);
+    const opensAfterHead = calls.opens;
+    const rest = await source.read(buffer, first.bytesRead, 8 - first.bytesRead, first.bytesRead);
+    await source.close();
+
+    // Assess: the head alone first (a short read), then the rest from the source, opened once and closed
+    expect(first.bytesRead).toBe(4);
+    expect(opensAfterHead).toBe(0);
+    expect(rest.bytesRead).toBe(4);
+    expect(buffer.toString()).toBe('abcdefgh');
+    expect(calls).toEqual({ opens: 1, reads: 1, closes: 1 });
+  });
+
+  it('is at its end past a head that holds every byte, without opening the source', async () => {
+    // Prepare
+    const { calls, open } = counted(Buffer.from('abc'));
+    const source = withHead(Buffer.from('abc'), true, open);
+
+    // Act
+    const past = await source.read(Buffer.alloc(4), 0, 4, 3);
+    await source.close();
+
+    // Assess
+    expect(past.bytesRead).toBe(0);
+    expect(calls).toEqual({ opens: 0, reads: 0, closes: 0 });
   });
 });
