@@ -875,7 +875,18 @@ export const parquetParts = (
   return parts;
 };
 
-/** Chunk boundaries over the data bytes [from, size). */
+/**
+ * Bytes the first chunk of an automatic cut takes from the second: the calling thread scans it
+ * (see `poolPlan`) and starts 60-80 ms before a worker thread can (a thread's start-up, its code),
+ * about 4-5 MB of flights. Less than that head start: a thread done first decodes its samples while
+ * it waits. flights-3m (106 MB), alternate runs: 3-4 MB ahead, median 1.08-1.09 s against 1.10.
+ */
+const FIRST_CHUNK_LEAD = 3 << 20;
+
+/**
+ * Chunk boundaries over the data bytes [from, size): of `chunkBytes` each, or an automatic cut (see
+ * MAX_CHUNKS) whose first chunk leads by FIRST_CHUNK_LEAD (at most a quarter of the second).
+ */
 export const chunkRanges = (from: number, size: number, chunkBytes?: number): [number, number][] => {
   const bytes = Math.max(0, size - from);
   const count = Math.min(MAX_CHUNKS, 2 * Math.max(1, Math.round(bytes / (2 * BYTES_PER_CHUNK))));
@@ -883,6 +894,11 @@ export const chunkRanges = (from: number, size: number, chunkBytes?: number): [n
   const ranges: [number, number][] = [];
   for (let start = from; start < size || ranges.length === 0; start += chunk) {
     ranges.push([start, Math.min(size, start + chunk)]);
+  }
+  if (chunkBytes === undefined && ranges.length > 1) {
+    const lead = Math.min(FIRST_CHUNK_LEAD, Math.floor((ranges[1]![1] - ranges[1]![0]) / 4));
+    ranges[0]![1] += lead;
+    ranges[1]![0] += lead;
   }
   return ranges;
 };

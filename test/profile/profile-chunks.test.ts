@@ -352,6 +352,15 @@ describe('chunkRanges', () => {
     expect(chunkRanges(10, 10 + 20e6)).toHaveLength(2);
     expect(chunkRanges(10, 10)).toEqual([[10, 10]]);
   });
+
+  it('gives the first chunk of an automatic cut a lead (this thread scans it, and starts first)', () => {
+    // 106 MB: 3 MiB ahead of an even cut; 20 MB (16 MiB, then the rest): a quarter of the second ahead
+    const [first, second] = chunkRanges(0, 106e6);
+    expect(first![1] - first![0]).toBe(53e6 + (3 << 20));
+    expect(second).toEqual([53e6 + (3 << 20), 106e6]);
+    const [, small] = chunkRanges(0, 20e6);
+    expect(small![1] - small![0]).toBe(Math.ceil((20e6 - (16 << 20)) * 0.75));
+  });
 });
 
 describe('profileFile on JSON Lines in chunks (byte ranges on worker threads)', () => {
