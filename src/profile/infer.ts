@@ -1069,10 +1069,6 @@ export class ColumnStats {
   }
 
   /**
-   * A ColumnStats that crossed a thread: structured clone keeps every field but no class, so the
-   * prototypes come back here. Fields of plain values, arrays and Maps need nothing.
-   */
-  /**
    * This column's state to cross threads (`revive` takes it back): its counted values as columns of
    * arrays instead of a map of objects, which took 10-37 ms to read back for 10,000 values (1.2 MB)
    * and takes 1-3 (0.46 MB).
@@ -1091,10 +1087,15 @@ export class ColumnStats {
     return { ...this, counts } as unknown as ColumnStats;
   }
 
-  static revive(state: ColumnStats): ColumnStats {
+  /**
+   * A ColumnStats that crossed a thread: structured clone keeps every field but no class, so the
+   * prototypes come back here. Fields of plain values, arrays and Maps need nothing. `counts`
+   * false: the counted values stay as they crossed, for a `merge` into another part and nothing else.
+   */
+  static revive(state: ColumnStats, counts = true): ColumnStats {
     const stats = Object.setPrototypeOf(state, ColumnStats.prototype) as ColumnStats;
     const wired = stats.counts as unknown as WireCounts | Map<string, ValueEntry>;
-    if (!(wired instanceof Map)) {
+    if (counts && !(wired instanceof Map)) {
       const counts = new Map<string, ValueEntry>();
       const { values, hashes, xs, layouts, lengths, flags } = wired;
       for (let i = 0; i < values.length; i++) {
@@ -1175,33 +1176,84 @@ export class ColumnStats {
     if (other.sketch !== undefined) this.sketch!.merge(other.sketch);
     if (other.numbers !== undefined) this.numbers!.merge(other.numbers);
     if (other.heavy !== undefined) this.heavy!.merge(other.heavy);
-    for (const [value, entry] of other.counts) {
+    const wired = other.counts as unknown as WireCounts | Map<string, ValueEntry>;
+    if (!(wired instanceof Map)) {
+      this.mergeWired(wired);
+      return;
+    }
+    for (const [value, entry] of wired) {
+      const mine = this.counts.get(value);
+      if (mine === undefined) this.mergeNew(entry);
+      else {
+        mine.count += entry.count;
+        this.duplicates = true;
+      }
+    }
+  }
+
+  /**
+   * Counted values as they crossed a thread (see `wire`; `revive` without counts), folded in
+   * without a map of them: past this column's cap, each fills one scratch entry in turn (a
+   * flights chunk's 10,000 dates took 10 ms as objects in a map, then most went past the cap).
+   */
+  private mergeWired(wired: WireCounts): void {
+    const { values, counts, hashes, xs, layouts, lengths, flags } = wired;
+    const scratch: ValueEntry = {
+      count: 0,
+      value: '',
+      hash: 0,
+      x: 0,
+      layout: -1,
+      token: false,
+      length: 0,
+      space: false,
+    };
+    for (let i = 0; i < values.length; i++) {
+      const value = values[i]!;
       const mine = this.counts.get(value);
       if (mine !== undefined) {
-        mine.count += entry.count;
+        mine.count += counts[i]!;
         this.duplicates = true;
         continue;
       }
-      if (
-        !this.capped &&
-        (this.counts.size >= DISTINCT_CAP || this.countedChars + value.length > DISTINCT_CHARS_CAP)
-      ) {
-        this.cap();
-      }
-      if (!this.capped) {
-        this.counts.set(value, entry);
-        this.countedChars += value.length;
-        continue;
-      }
-      this.sketch!.add(entry.hash);
-      // As `repeat` does in one pass: a numeric or dated column's values past the cap stay out
-      // (10,000 dates took 40 ms here).
-      if (this.tracksHeavy) this.heavy!.add(entry.value, entry.hash, entry.count);
-      if (!entry.token) this.pastCapShapes[this.shapeOf(entry)]! += entry.count;
-      if (entry.count > 1) this.duplicates = true;
-      if (!entry.token && !Number.isNaN(entry.x)) this.numbers!.add(entry.x, entry.count);
-      this.applyMany(entry, entry.count);
+      const entry: ValueEntry = this.capped ? scratch : { ...scratch };
+      entry.count = counts[i]!;
+      entry.value = value;
+      entry.hash = hashes[i]!;
+      entry.x = xs[i]!;
+      entry.layout = layouts[i]!;
+      entry.token = (flags[i]! & 1) !== 0;
+      entry.length = lengths[i]!;
+      entry.space = (flags[i]! & 2) !== 0;
+      this.mergeNew(entry);
     }
+  }
+
+  /**
+   * A counted value of a part that follows (see `merge`) that this part has not counted: counted
+   * too while under the cap (`entry` is then kept), else sketched.
+   */
+  private mergeNew(entry: ValueEntry): void {
+    const { value } = entry;
+    if (
+      !this.capped &&
+      (this.counts.size >= DISTINCT_CAP || this.countedChars + value.length > DISTINCT_CHARS_CAP)
+    ) {
+      this.cap();
+    }
+    if (!this.capped) {
+      this.counts.set(value, entry);
+      this.countedChars += value.length;
+      return;
+    }
+    this.sketch!.add(entry.hash);
+    // As `repeat` does in one pass: a numeric or dated column's values past the cap stay out
+    // (10,000 dates took 40 ms here).
+    if (this.tracksHeavy) this.heavy!.add(entry.value, entry.hash, entry.count);
+    if (!entry.token) this.pastCapShapes[this.shapeOf(entry)]! += entry.count;
+    if (entry.count > 1) this.duplicates = true;
+    if (!entry.token && !Number.isNaN(entry.x)) this.numbers!.add(entry.x, entry.count);
+    this.applyMany(entry, entry.count);
   }
 
   /**

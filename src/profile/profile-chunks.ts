@@ -911,9 +911,13 @@ export const chunkRanges = (from: number, size: number, chunkBytes?: number): [n
 
 type Outcome<R = ChunkResult> = { ok: true; result: R } | { ok: false; error: unknown };
 
-const revive = (result: ChunkResult): ChunkResult => ({
+/**
+ * A chunk's result as it crossed from a worker, its classes back. `counts`: its counted values as a
+ * map too (the first chunk, which the others merge into); else they stay arrays, for `merge`.
+ */
+const revive = (result: ChunkResult, counts: boolean): ChunkResult => ({
   ...result,
-  stats: result.stats.map((s) => ColumnStats.revive(s)),
+  stats: result.stats.map((s) => ColumnStats.revive(s, counts)),
   duplicates: DuplicateRows.revive(result.duplicates),
   // The samples stay records: a merge decodes the rows it keeps, and no others.
 });
@@ -1250,7 +1254,9 @@ export const profileChunks = async (
   const run = (t: ChunkTask): Promise<Outcome> =>
     pool === undefined
       ? onThisThread(t)
-      : pool.run(t).then((o) => (o.ok ? { ok: true, result: revive(o.result as ChunkResult) } : o));
+      : pool
+          .run(t)
+          .then((o) => (o.ok ? { ok: true, result: revive(o.result as ChunkResult, t.index === 0) } : o));
   // With workers, every chunk is queued at once; on this thread they run one by one as merged.
   // The workers first: they start while this thread scans.
   const pending: (Promise<Outcome> | undefined)[] = ranges.map((_, i) =>

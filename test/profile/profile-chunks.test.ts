@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { MessageChannel, Worker } from 'node:worker_threads';
 import { describe, expect, it, vi } from 'vitest';
 import { parseCsv } from '../../src/formats/csv.ts';
-import { ColumnStats, mix32 } from '../../src/profile/infer.ts';
+import { ColumnStats, DISTINCT_CAP, mix32 } from '../../src/profile/infer.ts';
 import {
   ChunkPool,
   type ChunkTask,
@@ -512,6 +512,33 @@ describe('merging partial statistics', () => {
     expect(b.mean).toBeCloseTo(a.mean!, 10);
     expect(b.std).toBeCloseTo(a.std!, 10);
     expect(b.skewness).toBeCloseTo(a.skewness!, 8);
+  });
+
+  it('merges a part as it crossed a thread (counts as arrays) exactly as the same part revived whole', () => {
+    // Prepare: a first part past its distinct cap, a second with values of both (repeats, new ones,
+    // null tokens), and a first part under the cap, each merged with the second part both ways
+    const part = (from: number, to: number) => {
+      const stats = new ColumnStats('code');
+      for (let i = from; i < to; i++) stats.add(i % 7 === 0 ? 'NA' : `c${i}`);
+      return stats;
+    };
+    const crossed = (stats: ColumnStats, counts: boolean) =>
+      ColumnStats.revive(structuredClone(stats.wire()), counts);
+    const summaries = [0, DISTINCT_CAP - 3000].map((start) => {
+      const [whole, arrays] = [true, false].map((counts) => {
+        const first = part(start, DISTINCT_CAP + 2000);
+        first.merge(crossed(part(5000, 40_000), counts));
+        const inferred = first.infer();
+        return { inferred, summary: first.summarize(inferred, { keepTop: true }) };
+      });
+      return { whole: whole!, arrays: arrays! };
+    });
+
+    // Assess: the same figures either way, past the cap and under it
+    for (const { whole, arrays } of summaries) expect(arrays).toEqual(whole);
+    // (the second first part reaches its cap within the merge)
+    expect(summaries.map((s) => s.whole.summary.distinctEstimated)).toEqual([true, true]);
+    expect(summaries[0]!.whole.summary.top.length).toBeGreaterThan(0);
   });
 
   it('rules a kind out when either half rules it out', () => {
