@@ -736,6 +736,7 @@ export const unpackWhile = async (
   sample: ChunkSample,
   delimiter: string,
   going: () => boolean,
+  decode = recordDecoder(delimiter),
 ): Promise<ChunkSample> => {
   const { records, priorities } = sample;
   if (records === undefined || !going()) return sample;
@@ -743,7 +744,6 @@ export const unpackWhile = async (
   // Rows not decoded yet are holes: the records stand for them.
   const rows: Cell[][] = sample.rows.length === 0 ? new Array(count) : (sample.rows.slice() as Cell[][]);
   const median = count === 0 ? 0 : nthSmallest(priorities.slice(0, count), count >> 1);
-  const decode = recordDecoder(delimiter);
   let batch = 0;
   for (const low of [true, false]) {
     for (let i = 0; i < count; i++) {
@@ -1269,7 +1269,8 @@ export const profileChunks = async (
   );
   if (pool !== undefined && here) pending[0] = onThisThread(task(0, ranges[0]![0], true));
   let merged: ChunkResult | undefined;
-  // A merge decodes the rows it keeps: no row is decoded that a merge drops.
+  // A merge decodes the rows it keeps: no row is decoded that a merge drops. One decoder for all
+  // (its texts of each buffer made once, its code warm).
   const decode = recordDecoder(base.delimiter);
   const rowAt = (part: ChunkSample, i: number) => cellsAt(part, i, decode);
   const exact: [number, number][] = [];
@@ -1299,8 +1300,8 @@ export const profileChunks = async (
         // the merge only the later chunks' would be left to decode); once it is in, only the rows
         // that stay in the merged sample are: the decoding stops where it came in.
         const waiting = () => i + 1 < ranges.length && !counted.has(i + 1);
-        merged.train = await unpackWhile(merged.train, base.delimiter, waiting);
-        merged.holdout = await unpackWhile(merged.holdout, base.delimiter, waiting);
+        merged.train = await unpackWhile(merged.train, base.delimiter, waiting, decode);
+        merged.holdout = await unpackWhile(merged.holdout, base.delimiter, waiting, decode);
         continue;
       }
       for (let c = 0; c < chunk.stats.length; c++) merged.stats[c]!.merge(chunk.stats[c]!);

@@ -623,6 +623,8 @@ export const recordDecoder = (delimiter: string): RecordDecoder => {
   let source: Uint8Array | undefined;
   let buf: Buffer = Buffer.alloc(0);
   let text = '';
+  // Each buffer's text, made once: a merge goes back to buffers that were decoded from before.
+  const texts = new WeakMap<Uint8Array, string>();
   // Per column (slot = column * slots + hash bits): the hash, start and length of a value lately
   // decoded from this buffer, and its cell.
   let hashes = new Int32Array(0);
@@ -669,7 +671,8 @@ export const recordDecoder = (delimiter: string): RecordDecoder => {
     if (bytes !== source) {
       source = bytes;
       buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
-      text = buf.toString('latin1');
+      text = texts.get(bytes) ?? buf.toString('latin1');
+      texts.set(bytes, text);
       hashes.fill(-1);
       lengths.fill(-1);
       values = [];
