@@ -818,14 +818,18 @@ export class ColumnStats {
     return layout;
   }
 
+  /** Non-null values, counting null tokens as values or not (settled). */
+  private nonNull(tokensAreNull: boolean): number {
+    return this.values + (tokensAreNull ? 0 : this.tokens);
+  }
+
   /** Distinct non-null values, counting null tokens or not. */
   private distinctCount(tokensAreNull: boolean): number {
     let exact = this.counts.size;
     if (tokensAreNull) for (const t of NULL_TOKENS) if (this.counts.has(t)) exact--;
     if (!this.capped) return exact;
     // The sketch's error must not report more distinct values than there are values.
-    const nonNull = this.values + (tokensAreNull ? 0 : this.tokens);
-    return Math.min(nonNull, Math.max(exact, this.sketch!.estimate()));
+    return Math.min(this.nonNull(tokensAreNull), Math.max(exact, this.sketch!.estimate()));
   }
 
   /** Whether any value of the column was a null token ('NA', 'null', ...). */
@@ -839,7 +843,7 @@ export class ColumnStats {
     this.settle();
     const typed = this.typedKind();
     const tokensAreNull = typed !== undefined || this.values === 0;
-    const nonNull = this.values + (tokensAreNull ? 0 : this.tokens);
+    const nonNull = this.nonNull(tokensAreNull);
     const distinct = this.distinctCount(tokensAreNull);
     const unique = this.isUnique(nonNull, distinct);
     let kind: ColumnKind;
@@ -964,8 +968,7 @@ export class ColumnStats {
       if (sample.length >= PII_SAMPLE) break;
       if (!(tokensAreNull && entry.token)) sample.push(value);
     }
-    const count = this.rows - this.empties - (tokensAreNull ? this.tokens : 0);
-    return { sample, count, distinct: this.distinctCount(tokensAreNull) };
+    return { sample, count: this.nonNull(tokensAreNull), distinct: this.distinctCount(tokensAreNull) };
   }
 
   /** Counts, moments, ranges and the most frequent values for the inferred kind. */

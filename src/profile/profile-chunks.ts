@@ -464,7 +464,7 @@ export const mergeSamples = <Row, Out = Row>(
 const drawnRows = (sample: Drawn<unknown>): number => sample.records?.ends.length ?? sample.rows.length;
 
 /** Row `i` of a chunk's sample as cells: as it is, its JSON text read, or its record decoded. */
-export const cellsAt = (sample: ChunkSample, i: number, decode: RecordDecoder): Cell[] => {
+const cellsAt = (sample: ChunkSample, i: number, decode: RecordDecoder): Cell[] => {
   const row = sample.rows[i];
   if (row !== undefined) return typeof row === 'string' ? (JSON.parse(`[${row}]`) as Cell[]) : row;
   const { bytes, ends } = sample.records!;
