@@ -1108,6 +1108,7 @@ export class ChunkPool {
       const finish = (outcome: Outcome<unknown>, alive: boolean) => {
         worker.off('message', onMessage);
         worker.off('error', onError);
+        worker.off('exit', onExit);
         this.busy.delete(worker);
         // Every chunk is queued up front: a thread with nothing left to take ends now, its heap freed
         // (`close` waits for it: a process that exits while a thread still winds down can crash).
@@ -1126,8 +1127,16 @@ export class ChunkPool {
         }
       };
       const onError = (error: unknown) => finish({ ok: false, error }, false);
+      // A thread can end with no error and no reply (its script exits, or `close` terminates it): the
+      // chunk fails then (its caller scans it on its own thread) instead of waiting for good.
+      const onExit = (code: number) =>
+        finish(
+          { ok: false, error: new Error(`a worker thread ended (exit code ${code}) before it replied`) },
+          false,
+        );
       worker.on('message', onMessage);
       worker.on('error', onError);
+      worker.on('exit', onExit);
       worker.postMessage(task);
     }
   }

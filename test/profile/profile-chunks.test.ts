@@ -703,6 +703,22 @@ describe('ChunkPool', () => {
     expect(outcome.ok ? '' : String(outcome.error)).toContain('broken script');
   }, 10_000);
 
+  it('answers a chunk whose thread ends without a reply or an error, instead of keeping it waiting', async () => {
+    // Prepare: threads whose script exits on the first chunk it is sent
+    const code = `
+      const { parentPort } = require('node:worker_threads');
+      parentPort.on('message', () => process.exit(0));`;
+    const pool = await ChunkPool.start(2, 16, 4, code);
+
+    // Act
+    const outcome = await pool.run({ index: 0 } as ChunkTask);
+    await pool.close();
+
+    // Assess: the chunk failed, saying why (its caller then scans it on its own thread)
+    expect(outcome.ok).toBe(false);
+    expect(outcome.ok ? '' : String(outcome.error)).toContain('ended (exit code 0) before it replied');
+  }, 10_000);
+
   it('terminates a thread that does not end when told to, after the grace', async () => {
     // Prepare: threads that answer every message, STOP included, and keep a timer alive
     const code = `
