@@ -484,6 +484,63 @@ export class ColumnStats {
     this.apply(entry);
   }
 
+  /**
+   * `add` of a cell the byte scanner has not decoded: bytes [s, e) of `buf`, unquoted ASCII, new to
+   * a column past its cap that is numeric and nothing else still (every other kind's check over, no
+   * value trimmed). A plain decimal number (a sign, digits, a point: what `numeric` reads without
+   * `Number`) counts exactly as `add` counts its text, and no text is made: a table of distinct
+   * numbers made a string of every value, only to parse it and collect it. Returns the value's hash
+   * (the one `add`'s entry holds), or undefined where the bytes need `add` (the caller decodes them).
+   */
+  addNumber(buf: Uint8Array, s: number, e: number): number | undefined {
+    if (!this.capped || !this.floatOk || this.trimmed || this.ymdOk || this.namedOk !== 0) return undefined;
+    if (this.boolOk || this.bitOk || this.isoDateOk || this.slashOk || this.datetimeOk) return undefined;
+    const sign = buf[s]!;
+    let i = sign === 43 || sign === 45 ? s + 1 : s;
+    // '007' is a code (see `numeric`): `add` says so.
+    if (buf[i] === 48 && i + 1 < e && buf[i + 1] !== 46) return undefined;
+    let m = 0;
+    const first = i;
+    for (; i < e; i++) {
+      const d = buf[i]! - 48;
+      if (d < 0 || d > 9) break;
+      m = m * 10 + d;
+    }
+    const digits = i - first;
+    let places = 0;
+    const point = i < e;
+    if (point) {
+      // Anything but a fraction (an exponent, a letter) goes to `add`.
+      if (buf[i] !== 46) return undefined;
+      const start = ++i;
+      for (; i < e; i++) {
+        const d = buf[i]! - 48;
+        if (d < 0 || d > 9) return undefined;
+        m = m * 10 + d;
+      }
+      places = i - start;
+    }
+    if (digits + places === 0 || digits + places > FAST_DIGITS) return undefined;
+    // The cell is a number `numeric` reads the same way: from here on, what `add` then does.
+    let h = 0x811c9dc5;
+    for (let k = s; k < e; k++) h = Math.imul(h ^ buf[k]!, 0x01000193);
+    const hash = mix32i(h);
+    const size = m / EXACT_POWERS_OF_TEN[places]!;
+    const x = sign === 45 ? -size : size;
+    if (point) {
+      this.intOk = false;
+      if (places > this.decimals) this.decimals = places;
+    }
+    this.rows++;
+    this.sketch!.add(hash);
+    this.numbers!.update(x);
+    this.pastCapShapes[this.intOk || (!point && Number.isInteger(x)) ? INTEGER_SHAPE : FLOAT_SHAPE]!++;
+    this.values++;
+    this.lengthSum += e - s;
+    this.moments(x);
+    return hash;
+  }
+
   /** The facts of one occurrence of a value past the distinct cap (counted values wait for `settle`). */
   private apply(entry: ValueEntry): void {
     if (entry.token) {

@@ -265,6 +265,11 @@ export interface ScanColumn {
   add(cell: Cell, unseen?: boolean, transient?: boolean): ValueEntry | undefined;
   /** One more occurrence of a value whose entry `add` returned. */
   repeat(entry: ValueEntry): void;
+  /**
+   * A cell's bytes (unquoted ASCII), new to the column, counted without decoding them where the
+   * column can (ColumnStats.addNumber): the value's hash, or undefined (then `add` its text).
+   */
+  addNumber?(buf: Uint8Array, s: number, e: number): number | undefined;
   /** `times` more occurrences of a counted value (entry.count > 0). */
   repeatCounted(entry: ValueEntry, times: number): void;
   /** Slots of the table that knows the column's values by their bytes, as a power of two (default 15). */
@@ -481,16 +486,25 @@ class RecordScanner {
             interner.pending[slot]!++;
             eh = interner.valueHashes[slot]!;
           } else {
-            let entry: ValueEntry | undefined;
-            if (slot === CACHED) {
-              entry = interner.cached!;
-              stats[c]!.repeat(entry);
-            } else {
-              // Bytes the table does not hold are no counted value's (it holds every one's).
-              entry = stats[c]!.add(decodeField(buf, fflags[c]!, s, e), true, !interner.keeps);
-              if (entry !== undefined) interner.remember(buf, s, e, h, entry);
+            // A number of a column of distinct numbers counts from its bytes, where the column can
+            // (ColumnStats.addNumber) and no cache would keep its entry (`remember` keeps none then).
+            const number =
+              slot === MISSING && fflags[c] === 0 && !interner.keeps
+                ? stats[c]!.addNumber?.(buf, s, e)
+                : undefined;
+            if (number !== undefined) eh = number;
+            else {
+              let entry: ValueEntry | undefined;
+              if (slot === CACHED) {
+                entry = interner.cached!;
+                stats[c]!.repeat(entry);
+              } else {
+                // Bytes the table does not hold are no counted value's (it holds every one's).
+                entry = stats[c]!.add(decodeField(buf, fflags[c]!, s, e), true, !interner.keeps);
+                if (entry !== undefined) interner.remember(buf, s, e, h, entry);
+              }
+              eh = entry === undefined ? EMPTY_CELL : entry.hash;
             }
-            eh = entry === undefined ? EMPTY_CELL : entry.hash;
           }
         }
         // The row's key (see duplicate-rows.ts), lane by lane as the cells come.

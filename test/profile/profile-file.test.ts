@@ -135,6 +135,49 @@ describe('profileFile and profileStream', () => {
     expect(file.profile.columns[2]!.top.map((t) => t.value).sort()).toEqual(['Köln', 'Zürich']);
   });
 
+  it('counts numbers past the distinct cap from their bytes exactly as the row reader counts their text', async () => {
+    // Prepare: 40,000 rows of distinct numbers (past the 10,000 counted per column), in the forms
+    // the scanner reads from bytes (signs, points, fractions of every length) and, late in the
+    // columns (once their recent-values caches gave up, some 26,000 rows in), the ones it leaves to
+    // the text: an exponent, a leading zero, 16 digits, padding, quotes, null tokens and blanks
+    const rows = ['id,amount,code,wide,padded,quoted,gaps'];
+    for (let i = 0; i < 40_000; i++) {
+      const late = i > 30_000;
+      // (its widest fraction, five places, comes late: '.30008')
+      const amount =
+        i % 7 === 0
+          ? `+${i}.5`
+          : late && i % 11 === 0
+            ? `.${i}`
+            : i % 13 === 0
+              ? `${i}.`
+              : (i * 0.37 - 4000).toFixed(i % 4);
+      const code = late && i % 997 === 0 ? '007' : late && i % 499 === 0 ? '1e3' : `${i * 3}`;
+      const wide = late && i % 101 === 0 ? `${1234567890123456 + i}` : `${i}.25`;
+      const padded = late && i % 89 === 0 ? ` ${i} ` : `-${i}`;
+      const gaps = i % 17 === 0 ? '' : late && i % 23 === 0 ? 'NA' : `${i / 8}`;
+      rows.push(`${i},${amount},${code},${wide},${padded},"${i}.75",${gaps}`);
+    }
+    const csv = `${rows.join('\n')}\n`;
+
+    // Act
+    const { file, stream } = await both(csv, 'numbers.csv', { trainSampleSize: 500, holdoutSampleSize: 100 });
+
+    // Assess: every figure the same on every path, and the late forms counted as what they are
+    expect(file.profile.columns).toEqual(stream.profile.columns);
+    expect(file.quantiles).toEqual(stream.quantiles);
+    expect(file.profile.duplicateRows).toEqual(stream.profile.duplicateRows);
+    const [id, amount, code, wide, padded, quoted, gaps] = stream.profile.columns;
+    expect(id).toMatchObject({ kind: 'id', distinctEstimated: true });
+    expect(amount).toMatchObject({ kind: 'float', decimals: 5 });
+    expect(['integer', 'float']).not.toContain(code!.kind); // '007' is a code, not a number
+    expect(wide).toMatchObject({ kind: 'float', decimals: 2 });
+    expect(padded!.kind).toBe('integer');
+    expect(quoted).toMatchObject({ kind: 'float', decimals: 2 });
+    const blanks = rows.filter((row) => row.endsWith(',') || row.endsWith(',NA')).length;
+    expect(gaps).toMatchObject({ kind: 'float', nulls: blanks });
+  });
+
   it('matches the stream path on a column of distinct values that comes round again (its cache given up)', async () => {
     // Prepare: 40,000 distinct emails, then the same 40,000 again in the same order
     const rows = ['id,email'];
