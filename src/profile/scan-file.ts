@@ -487,11 +487,9 @@ class RecordScanner {
             eh = interner.valueHashes[slot]!;
           } else {
             // A number of a column of distinct numbers counts from its bytes, where the column can
-            // (ColumnStats.addNumber) and no cache would keep its entry (`remember` keeps none then).
-            const number =
-              slot === MISSING && fflags[c] === 0 && !interner.keeps
-                ? stats[c]!.addNumber?.(buf, s, e)
-                : undefined;
+            // (ColumnStats.addNumber). Its entry is in no cache then: the cache only saves work, and
+            // a number read from its bytes costs less than a repeat found there.
+            const number = slot === MISSING && fflags[c] === 0 ? stats[c]!.addNumber?.(buf, s, e) : undefined;
             if (number !== undefined) eh = number;
             else {
               let entry: ValueEntry | undefined;

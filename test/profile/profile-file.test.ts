@@ -138,8 +138,8 @@ describe('profileFile and profileStream', () => {
   it('counts numbers past the distinct cap from their bytes exactly as the row reader counts their text', async () => {
     // Prepare: 40,000 rows of distinct numbers (past the 10,000 counted per column), in the forms
     // the scanner reads from bytes (signs, points, fractions of every length) and, late in the
-    // columns (once their recent-values caches gave up, some 26,000 rows in), the ones it leaves to
-    // the text: an exponent, a leading zero, 16 digits, padding, quotes, null tokens and blanks
+    // columns (long past their caps), the ones it leaves to the text: an exponent, a leading zero,
+    // 16 digits, padding, quotes, null tokens and blanks
     const rows = ['id,amount,code,wide,padded,quoted,gaps'];
     for (let i = 0; i < 40_000; i++) {
       const late = i > 30_000;
