@@ -137,12 +137,10 @@ export class QuantileSketch {
       // sorted only where `add` or `merge` put items in out of order. A typed array sorts numbers
       // natively, without a comparator call per comparison; with no NaN and no -0 among the items
       // (update and add keep them out), it gives a comparator's order.
-      const sorted = h > 0 && isSorted(level) ? level : new Float64Array(level).sort();
+      const sorted = h > 0 && isSorted(level) ? level : sortItems(level);
       // An odd item out (the largest) stays at this level, so no value's weight is lost.
       const pairs = sorted.length - (sorted.length % 2);
-      const picked: number[] = [];
-      for (let i = this.flip(); i < pairs; i += 2) picked.push(sorted[i]!);
-      this.levels[h + 1] = mergeSorted(this.levels[h + 1]!, picked);
+      this.levels[h + 1] = mergePicked(this.levels[h + 1]!, sorted, this.flip(), pairs);
       this.levels[h] = pairs === sorted.length ? [] : [sorted[pairs]!];
     }
   }
@@ -153,20 +151,49 @@ const isSorted = (items: readonly number[]): boolean => {
   return true;
 };
 
-/** `into` and then `items` (sorted), as one sorted array where `into` is sorted, else appended. */
-const mergeSorted = (into: number[], items: number[]): number[] => {
-  if (into.length === 0) return items;
-  if (!isSorted(into)) {
-    for (const x of items) into.push(x);
+/** Levels this short sort in place, by insertion: a typed array and its native sort cost more. */
+const SHORT_LEVEL = 32;
+
+/**
+ * A level's items in order. A long level sorts as a `Float64Array` (natively, no comparator call per
+ * comparison); a short one, as a sketch of many values has at its bottom (8 items: it fills every 8
+ * values), in place. With no NaN and no -0 among the items, both give the one order there is.
+ */
+const sortItems = (level: number[]): ArrayLike<number> => {
+  if (level.length > SHORT_LEVEL) return new Float64Array(level).sort();
+  for (let i = 1; i < level.length; i++) {
+    const x = level[i]!;
+    let j = i - 1;
+    for (; j >= 0 && level[j]! > x; j--) level[j + 1] = level[j]!;
+    level[j + 1] = x;
+  }
+  return level;
+};
+
+/**
+ * The level above with the items a compaction moves up, `sorted[first]`, `sorted[first + 2]`… below
+ * `pairs`: one sorted array where it was sorted (else they are appended). No array is made for
+ * them: the level grows by as many items and is merged from its end.
+ */
+const mergePicked = (into: number[], sorted: ArrayLike<number>, first: number, pairs: number): number[] => {
+  const count = (pairs - first + 1) >> 1;
+  if (into.length === 0 || !isSorted(into)) {
+    for (let i = first; i < pairs; i += 2) into.push(sorted[i]!);
     return into;
   }
-  const out: number[] = [];
-  let i = 0;
-  let j = 0;
-  while (i < into.length && j < items.length) out.push(into[i]! <= items[j]! ? into[i++]! : items[j++]!);
-  while (i < into.length) out.push(into[i++]!);
-  while (j < items.length) out.push(items[j++]!);
-  return out;
+  let i = into.length - 1;
+  let j = first + 2 * (count - 1);
+  let at = i + count;
+  for (let k = 0; k < count; k++) into.push(0);
+  // From the largest down; once the picked items are placed, the rest of `into` already is.
+  while (j >= first) {
+    if (i >= 0 && into[i]! > sorted[j]!) into[at--] = into[i--]!;
+    else {
+      into[at--] = sorted[j]!;
+      j -= 2;
+    }
+  }
+  return into;
 };
 
 /** Quantiles of (value, weight) pairs: the smallest value whose cumulative weight reaches p. */
