@@ -13,6 +13,16 @@ export const hash32 = (text: string): number => {
   return h >>> 0;
 };
 
+/**
+ * `hash32` over bytes [s, e) of `buf`, as a signed 32-bit integer (an Int32Array's): for ASCII
+ * bytes, `hash32` of their text (`>>> 0` of this), so a value read from its bytes hashes as its text.
+ */
+export const hash32Bytes = (buf: Uint8Array, s: number, e: number): number => {
+  let h = 0x811c9dc5;
+  for (let k = s; k < e; k++) h = Math.imul(h ^ buf[k]!, 0x01000193);
+  return h;
+};
+
 /** Derives an independent 32-bit seed from a base seed and labels (shard, column, purpose). */
 export const deriveSeed = (seed: number, ...labels: (string | number)[]): number =>
   hash32(`${seed >>> 0}/${labels.join('/')}`);

@@ -8,7 +8,7 @@
  * numeric offset.
  */
 import type { ColumnKind } from '../contracts.ts';
-import { hash32 } from '../random.ts';
+import { hash32, hash32Bytes } from '../random.ts';
 import type { Cell } from '../table.ts';
 import { HyperLogLog, QuantileSketch, TopK, weightedQuantiles } from './sketches.ts';
 
@@ -522,9 +522,7 @@ export class ColumnStats {
     }
     if (digits + places === 0 || digits + places > FAST_DIGITS) return undefined;
     // The cell is a number `numeric` reads the same way: from here on, what `add` then does.
-    let h = 0x811c9dc5;
-    for (let k = s; k < e; k++) h = Math.imul(h ^ buf[k]!, 0x01000193);
-    const hash = mix32i(h);
+    const hash = mix32i(hash32Bytes(buf, s, e));
     const size = m / EXACT_POWERS_OF_TEN[places]!;
     const x = sign === 45 ? -size : size;
     if (point) {

@@ -12,6 +12,7 @@
  * row and line named.
  */
 import { type ByteSource, openLocation } from '../formats/byte-source.ts';
+import { hash32Bytes } from '../random.ts';
 import type { Cell } from '../table.ts';
 import { type DuplicateRows, EMPTY_CELL, laneA, laneB, ROW_KEY_A, ROW_KEY_B } from './duplicate-rows.ts';
 import type { ValueEntry } from './infer.ts';
@@ -651,8 +652,7 @@ export const recordDecoder = (delimiter: string): RecordDecoder => {
       const value = high & 0x80 ? buf.toString('utf8', s, e) : text.slice(s, e);
       return sampledCell(doubled ? value.replaceAll('""', '"') : value);
     }
-    let h = 0x811c9dc5;
-    for (let k = s; k < e; k++) h = Math.imul(h ^ buf[k]!, 0x01000193);
+    const h = hash32Bytes(buf, s, e);
     if (column * slots >= hashes.length) {
       const grown = (column + 1) * slots * 2;
       const more = (a: Int32Array) => {
