@@ -956,8 +956,11 @@ export const transferables = (value: unknown): ArrayBuffer[] => {
  */
 export const STOP = 'stop';
 
-/** How long a thread told to end may take (its V8 jobs drain in well under a second) before it is terminated. */
-const STOP_GRACE_MS = 5_000;
+/**
+ * How long a thread told to end may take (its V8 jobs drain in well under a second) before it is
+ * terminated, and a terminated thread before the pool stops waiting for it.
+ */
+const STOP_GRACE_MS = 2_000;
 
 /**
  * What a pool thread starts as: Node's start-up of a thread (100-140 ms while the other core scans)
@@ -987,9 +990,11 @@ export class ChunkPool {
   private readonly ending: Promise<void>[] = [];
   /** The threads' script, once loaded. */
   private code: string | undefined;
-  /** Threads that failed while idle, and the latest one's error. */
+  /** Threads that failed or ended while idle, and the latest one's error. */
   private failures = 0;
   private failure: unknown;
+  /** Threads left behind by `close` (see `abandoned`). */
+  private left = 0;
 
   private constructor(
     private readonly name: string,
@@ -1046,22 +1051,61 @@ export class ChunkPool {
    */
   async close(): Promise<void> {
     const ending = [...this.ending, ...this.idle.map((w) => this.end(w))];
-    await Promise.all([...ending, ...[...this.busy].map((w) => w.terminate())]);
+    await Promise.all([...ending, ...[...this.busy].map((w) => this.stop(w))]);
   }
 
-  /** Tells an idle thread to end; resolves when it has. */
+  /**
+   * Threads the pool stopped waiting for: told to end and then terminated, each was still running
+   * a grace after both (see `exited`).
+   */
+  get abandoned(): number {
+    return this.left;
+  }
+
+  /** Tells an idle thread to end; resolves when it has (or is left behind, see `exited`). */
   private end(worker: Worker): Promise<void> {
     // A thread that has exited already has no thread id left.
     if (worker.threadId < 0) return Promise.resolve();
-    return new Promise((ended) => {
-      // One that does not end by itself (a script that ignores STOP, a handle left open) is
-      // terminated after the grace: a profile never waits on it for good.
-      const late = setTimeout(() => void worker.terminate(), this.graceMs);
-      worker.once('exit', () => {
-        clearTimeout(late);
-        ended();
-      });
-      worker.postMessage(STOP);
+    worker.postMessage(STOP);
+    // One that does not end by itself (a script that ignores STOP, a handle left open) is
+    // terminated after the grace: a profile never waits on it for good.
+    return this.exited(worker, () => void worker.terminate());
+  }
+
+  /** Terminates a thread (on a chunk, or dead already); resolves when it has ended (or is left behind). */
+  private stop(worker: Worker): Promise<void> {
+    void worker.terminate();
+    return this.exited(worker);
+  }
+
+  /**
+   * Resolves when `worker` has exited: `nudge` runs if it has not after the grace, and a thread
+   * still running a grace after that is left behind, unreferenced (the process may exit without it)
+   * and counted in `abandoned`. Neither STOP nor terminate reaches a thread blocked in native code,
+   * as in Node's own teardown of a thread (NodePlatform::DrainTasks waits for every background task
+   * of the process, and can wait for good: nodejs/node#54918); a profile then goes on without it
+   * instead of hanging (CI runs of the test suite saw profiles wait for good at their end).
+   */
+  private exited(worker: Worker, nudge?: () => void): Promise<void> {
+    if (worker.threadId < 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      let timer: NodeJS.Timeout | undefined;
+      const done = () => {
+        clearTimeout(timer);
+        worker.off('exit', done);
+        resolve();
+      };
+      const leave = () => {
+        this.left++;
+        worker.unref();
+        done();
+      };
+      worker.once('exit', done);
+      timer = setTimeout(() => {
+        if (nudge === undefined) return leave();
+        nudge();
+        timer = setTimeout(leave, this.graceMs);
+      }, this.graceMs);
     });
   }
 
@@ -1081,14 +1125,18 @@ export class ChunkPool {
     // A thread can fail outside a chunk too: idle, or winding down after its last reply (out of its
     // bounded memory, say). An 'error' event nobody listens to is thrown, and would end the process;
     // no chunk is lost, so the thread only leaves the pool (replaced if chunks still wait for one).
-    worker.on('error', (error) => {
+    const leaves = (error: unknown) => {
       const at = this.idle.indexOf(worker);
       if (at < 0) return; // a chunk's own listener has it, or it was ending
       this.idle.splice(at, 1);
       this.failures++;
       this.failure = error;
       this.pump();
-    });
+    };
+    worker.on('error', leaves);
+    // One that ends while idle without an error (its script exits) leaves too: a chunk sent to a
+    // thread already gone would wait for an exit that came before it.
+    worker.on('exit', (code) => leaves(new Error(`a worker thread ended while idle (exit code ${code})`)));
     // A thread started before the script loaded gets it from `start`.
     if (this.code !== undefined) this.send(worker);
     return worker;
@@ -1109,11 +1157,11 @@ export class ChunkPool {
         worker.off('message', onMessage);
         worker.off('error', onError);
         worker.off('exit', onExit);
+        worker.off('messageerror', onMessageError);
         this.busy.delete(worker);
         // Every chunk is queued up front: a thread with nothing left to take ends now, its heap freed
         // (`close` waits for it: a process that exits while a thread still winds down can crash).
-        if (this.queue.length === 0)
-          this.ending.push(alive ? this.end(worker) : worker.terminate().then(() => {}));
+        if (this.queue.length === 0) this.ending.push(alive ? this.end(worker) : this.stop(worker));
         else this.idle.push(alive ? worker : this.spawn());
         done(outcome);
         this.pump();
@@ -1134,9 +1182,12 @@ export class ChunkPool {
           { ok: false, error: new Error(`a worker thread ended (exit code ${code}) before it replied`) },
           false,
         );
+      // A reply that cannot be read here (its deserialization failed) is lost: the chunk fails.
+      const onMessageError = (error: unknown) => finish({ ok: false, error }, true);
       worker.on('message', onMessage);
       worker.on('error', onError);
       worker.on('exit', onExit);
+      worker.on('messageerror', onMessageError);
       worker.postMessage(task);
     }
   }

@@ -1,4 +1,5 @@
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MessageChannel, Worker } from 'node:worker_threads';
@@ -719,6 +720,77 @@ describe('ChunkPool', () => {
     expect(outcome.ok ? '' : String(outcome.error)).toContain('ended (exit code 0) before it replied');
   }, 10_000);
 
+  it('answers a chunk sent after every thread ended while idle without an error', async () => {
+    // Prepare: threads whose script exits 100 ms after it starts unless a chunk came first
+    const code = `
+      const { parentPort } = require('node:worker_threads');
+      const idle = setTimeout(() => process.exit(0), 100);
+      parentPort.on('message', () => {
+        clearTimeout(idle);
+        parentPort.postMessage({ ok: false, message: 'declined' });
+      });`;
+    const pool = await ChunkPool.start(2, 16, 4, code, undefined, 200);
+    // Both gone: each has left the pool, or (were it kept) has no thread id left
+    const idle = (pool as unknown as { idle: Worker[] }).idle;
+    for (let waited = 0; waited < 5000 && !idle.every((w) => w.threadId < 0); waited += 50)
+      await new Promise((resolve) => setTimeout(resolve, 50));
+
+    // Act
+    const outcome = await pool.run({ index: 0 } as ChunkTask);
+    await pool.close();
+
+    // Assess: a thread started for the chunk answered it (the two gone were not sent it)
+    expect(outcome.ok ? '' : String(outcome.error)).toContain('declined');
+  }, 10_000);
+
+  it('fails a chunk whose reply cannot be read on this thread, instead of keeping it waiting', async () => {
+    // Prepare: threads that never answer; the reply's deserialization fails (Node's 'messageerror')
+    const code = `require('node:worker_threads').parentPort.on('message', () => {});`;
+    const pool = await ChunkPool.start(1, 16, 4, code, undefined, 200);
+    const running = pool.run({ index: 0 } as ChunkTask);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+
+    // Act
+    for (const worker of (pool as unknown as { busy: Set<Worker> }).busy)
+      worker.emit('messageerror', new Error('could not deserialize the reply'));
+    const outcome = await running;
+    await pool.close();
+
+    // Assess
+    expect(outcome.ok).toBe(false);
+    expect(outcome.ok ? '' : String(outcome.error)).toContain('could not deserialize');
+  }, 10_000);
+
+  it('leaves behind a thread that does not end even when terminated, instead of waiting for good', async () => {
+    // Prepare: threads that, told to end, block in a native call (opening a FIFO nobody writes to),
+    // where neither STOP nor terminate reaches them, as a thread stuck in Node's own teardown
+    const fifo = join(dir, 'stuck.fifo');
+    execFileSync('mkfifo', [fifo]);
+    const code = `
+      const { parentPort } = require('node:worker_threads');
+      parentPort.on('message', (m) => {
+        if (m === 'stop') require('node:fs').readFileSync(${JSON.stringify(fifo)});
+        else parentPort.postMessage({ ok: false, message: 'declined' });
+      });`;
+    const pool = await ChunkPool.start(2, 16, 4, code, undefined, 200);
+    await pool.run({ index: 0 } as ChunkTask);
+
+    try {
+      // Act
+      const started = performance.now();
+      await pool.close();
+      const waited = performance.now() - started;
+
+      // Assess: close came back after the two graces, both threads left behind
+      expect(waited).toBeGreaterThanOrEqual(350);
+      expect(waited).toBeLessThan(3000);
+      expect(pool.abandoned).toBe(2);
+    } finally {
+      // The threads' reads end (a writer came and went), and the terminated threads with them.
+      closeSync(openSync(fifo, 'w'));
+    }
+  });
+
   it('terminates a thread that does not end when told to, after the grace', async () => {
     // Prepare: threads that answer every message, STOP included, and keep a timer alive
     const code = `
@@ -737,5 +809,6 @@ describe('ChunkPool', () => {
     expect(outcome.ok).toBe(false);
     expect(waited).toBeGreaterThanOrEqual(150);
     expect(waited).toBeLessThan(3000);
+    expect(pool.abandoned).toBe(0);
   });
 });
