@@ -995,6 +995,7 @@ export class ChunkPool {
   private failure: unknown;
   /** Threads left behind by `close` (see `abandoned`). */
   private left = 0;
+  private closing: Promise<void> | undefined;
 
   private constructor(
     private readonly name: string,
@@ -1049,9 +1050,15 @@ export class ChunkPool {
    * threads are told to end (STOP); a thread still on a chunk (the profile failed elsewhere) is
    * terminated.
    */
-  async close(): Promise<void> {
-    const ending = [...this.ending, ...this.idle.map((w) => this.end(w))];
-    await Promise.all([...ending, ...[...this.busy].map((w) => this.stop(w))]);
+  close(): Promise<void> {
+    // Once: a second call (the threads started ahead are closed again when the profile ends) waits
+    // for the same threads, and does not wait again for one left behind.
+    this.closing ??= Promise.all([
+      ...this.ending,
+      ...this.idle.map((w) => this.end(w)),
+      ...[...this.busy].map((w) => this.stop(w)),
+    ]).then(() => {});
+    return this.closing;
   }
 
   /**
