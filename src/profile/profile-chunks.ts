@@ -1071,9 +1071,7 @@ export class ChunkPool {
 
   /** Tells an idle thread to end; resolves when it has (or is left behind, see `exited`). */
   private end(worker: Worker): Promise<void> {
-    // A thread that has exited already has no thread id left.
-    if (worker.threadId < 0) return Promise.resolve();
-    worker.postMessage(STOP);
+    worker.postMessage(STOP); // a no-op for a thread gone already (`exited` then resolves at once)
     // One that does not end by itself (a script that ignores STOP, a handle left open) is
     // terminated after the grace: a profile never waits on it for good.
     return this.exited(worker, () => void worker.terminate());
@@ -1091,9 +1089,10 @@ export class ChunkPool {
    * and counted in `abandoned`. Neither STOP nor terminate reaches a thread blocked in native code,
    * as in Node's own teardown of a thread (NodePlatform::DrainTasks waits for every background task
    * of the process, and can wait for good: nodejs/node#54918); a profile then goes on without it
-   * instead of hanging (CI runs of the test suite saw profiles wait for good at their end).
+   * instead of hanging (a CI run of the suite saw pool profiles wait past 60 s, where is not known).
    */
   private exited(worker: Worker, nudge?: () => void): Promise<void> {
+    // A thread that has exited already has no thread id left.
     if (worker.threadId < 0) return Promise.resolve();
     return new Promise((resolve) => {
       let timer: NodeJS.Timeout | undefined;
